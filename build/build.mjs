@@ -1,0 +1,94 @@
+// Builds every Certdesk bundle with esbuild: the Electron main process, the sandboxed preload, the CLI,
+// the loopback preview bridge, and the React renderer. One script for all faces keeps their inputs aligned.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'out');
+const watch = process.argv.includes('--watch');
+const production = process.env.NODE_ENV === 'production';
+
+// Native addons and Electron itself are never bundled.
+const nodeExternals = ['electron', '@napi-rs/keyring', 'cpu-features', 'ssh2'];
+
+const common = {
+  bundle: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+};
+
+const nodeTargets = [
+  { entry: 'electron/platform/main.ts', outfile: 'main/index.cjs', exists: true },
+  { entry: 'electron/cli/main.ts', outfile: 'cli/certdesk.cjs', banner: '#!/usr/bin/env node' },
+  { entry: 'electron/bridge/preview.ts', outfile: 'bridge/preview.cjs' },
+];
+
+async function main() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const jobs = [];
+  for (const t of nodeTargets) {
+    if (!existsSync(join(root, t.entry))) continue;
+    jobs.push(build({
+      ...common,
+      entryPoints: [t.entry],
+      outfile: join(out, t.outfile),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: nodeExternals,
+      banner: t.banner ? { js: t.banner } : undefined,
+      // lowdb and friends are ESM-only; esbuild turns them into CJS, import.meta.url needs a shim.
+      inject: [join(root, 'build/import-meta-url.js')],
+      define: { ...common.define, 'import.meta.url': 'import_meta_url' },
+    }));
+  }
+  if (existsSync(join(root, 'electron/platform/preload.ts'))) {
+    // Sandboxed preloads may only require('electron') and a few polyfilled modules: bundle everything else.
+    jobs.push(build({
+      ...common,
+      entryPoints: ['electron/platform/preload.ts'],
+      outfile: join(out, 'preload/index.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'chrome130',
+      external: ['electron'],
+    }));
+  }
+  if (existsSync(join(root, 'renderer/src/main.tsx'))) {
+    jobs.push(build({
+      ...common,
+      entryPoints: ['renderer/src/main.tsx'],
+      outfile: join(out, 'renderer/app.js'),
+      platform: 'browser',
+      format: 'esm',
+      target: 'chrome120',
+      jsx: 'automatic',
+      minify: production,
+      loader: { '.png': 'file', '.svg': 'file', '.woff2': 'file' },
+    }).then(() => {
+      cpSync(join(root, 'renderer/index.html'), join(out, 'renderer/index.html'));
+    }));
+  }
+  if (existsSync(join(root, 'electron/bridge/shim.ts'))) {
+    jobs.push(build({
+      ...common,
+      entryPoints: ['electron/bridge/shim.ts'],
+      outfile: join(out, 'bridge-shim/shim.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+    }));
+  }
+  await Promise.all(jobs);
+  writeFileSync(join(out, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString() }));
+}
+
+main().catch((err) => {
+  console.error(err.message ?? err);
+  process.exit(1);
+});

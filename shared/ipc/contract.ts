@@ -1,0 +1,119 @@
+// The typed IPC contract: every channel one face (renderer, bridge, CLI) may call on the main process.
+// Requests are validated by dispatch() before a handler runs; responses are parsed too, so only the
+// fields declared here ever cross (a stray secret on a service object is stripped, never sent).
+import { z } from 'zod';
+import { Account, DirectoryInfo } from '../model/account.ts';
+
+const id = z.string().min(1, { error: 'Choose an item: the id is empty.' });
+/** Client-chosen id of a long operation, used for progress events and `ops:cancel`. */
+const opId = z.string().min(8).max(64).optional();
+
+const email = z
+  .string({ error: 'E-mail is required.' })
+  .trim()
+  .min(1, { error: 'E-mail is required: enter the address that should receive notices about this account.' })
+  .pipe(z.email({ error: 'E-mail is not a valid address: use the form name@example.com.' }));
+
+/** "production", "staging" or an https:// directory URL; reachability is checked by the service. */
+const directory = z
+  .string({ error: 'Directory is required.' })
+  .trim()
+  .min(1, { error: 'Directory is required: choose Production, Staging or enter a directory URL.' });
+
+const caSource = {
+  /** Path of a PEM file with an extra CA to trust for a custom directory (CLI). */
+  caFile: z.string().min(1).optional(),
+  /** The same, as PEM text (UI: read from a file the user picked). */
+  caPem: z.string().min(1).optional(),
+};
+
+const eab = z
+  .object({
+    kid: z.string().trim().min(1, { error: 'EAB key ID is required when External Account Binding is used.' }),
+    hmacKey: z
+      .string()
+      .trim()
+      .min(1, { error: 'EAB HMAC key is required when External Account Binding is used.' }),
+  })
+  .optional();
+
+const confirm = z.literal(true, { error: 'This action needs an explicit confirmation (confirm: true / --yes).' });
+
+const name = z
+  .string()
+  .trim()
+  .min(1, { error: 'Name is required: give the account a name you will recognise.' })
+  .max(64, { error: 'Name is too long: use at most 64 characters.' });
+
+export const AppInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  face: z.enum(['electron', 'bridge', 'cli']),
+  keychain: z.object({ available: z.boolean(), backend: z.string(), detail: z.string().nullable() }),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const contract = {
+  'app:info': { req: z.object({}), res: AppInfo },
+  'ops:cancel': { req: z.object({ opId: z.string().min(1) }), res: z.object({ cancelled: z.boolean() }) },
+
+  'accounts:list': { req: z.object({}), res: z.array(Account) },
+  'accounts:get': { req: z.object({ id }), res: Account },
+  /** Reads a directory (preset or URL) so the UI can show its Terms of Service and EAB needs before registering. */
+  'accounts:directory-info': { req: z.object({ directory, ...caSource, opId }), res: DirectoryInfo },
+  'accounts:register': {
+    req: z.object({
+      name,
+      email,
+      directory,
+      ...caSource,
+      agreeTos: z.boolean({ error: 'Terms of Service: accept them to register.' }),
+      eab,
+      opId,
+    }),
+    res: Account,
+  },
+  /** Adds an account that already exists at the CA, by its key (onlyReturnExisting). */
+  'accounts:import': {
+    req: z.object({
+      name: name.optional(),
+      directory,
+      ...caSource,
+      keyPem: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      opId,
+    }),
+    res: Account,
+  },
+  'accounts:update': { req: z.object({ id, email: email.optional(), name: name.optional(), opId }), res: Account },
+  /** Reads the account's status from the CA. */
+  'accounts:refresh': { req: z.object({ id, opId }), res: Account },
+  /** RFC 8555 §7.3.5 key change: same account URL, new key. */
+  'accounts:rollover': { req: z.object({ id, opId }), res: Account },
+  /** Irreversible at the CA. */
+  'accounts:deactivate': { req: z.object({ id, confirm, opId }), res: Account },
+  /** Removes the account from Certdesk only; it stays active at the CA. */
+  'accounts:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  /**
+   * Writes the account key (PEM) to a file the user chose: `out` from the CLI; the Electron face asks with a
+   * native save dialog; the key itself never crosses to a renderer.
+   */
+  'accounts:export-key': {
+    req: z.object({ id, out: z.string().min(1).optional() }),
+    res: z.object({ path: z.string().nullable() }),
+  },
+} as const satisfies Record<string, { req: z.ZodType; res: z.ZodType }>;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+/** What a caller sends (before defaults/trimming). */
+export type Req<C extends Channel> = z.input<Contract[C]['req']>;
+/** What a handler receives (validated). */
+export type ParsedReq<C extends Channel> = z.output<Contract[C]['req']>;
+export type Res<C extends Channel> = z.output<Contract[C]['res']>;
+
+export const CHANNELS = Object.keys(contract) as Channel[];
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}

@@ -1,0 +1,27 @@
+// Pushes from the main process to every face (renderer via IPC or bridge WebSocket, CLI via its printer).
+import { z } from 'zod';
+
+export const ProgressStatus = z.enum(['running', 'done', 'failed', 'cancelled']);
+
+export const events = {
+  /** A step of a long operation: `step` is short and stable, `message` is for people. */
+  'ops:progress': z.object({
+    opId: z.string(),
+    step: z.string(),
+    status: ProgressStatus,
+    message: z.string(),
+    /** Per-item detail, e.g. one identifier of an order. */
+    item: z.string().optional(),
+  }),
+  /** Something in the account list changed: faces reload it. */
+  'accounts:changed': z.object({ id: z.string().optional() }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
