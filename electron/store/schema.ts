@@ -20,6 +20,8 @@ export interface AccountRecord {
   keyThumbprint: string;
   /** Relative path of the encrypted account key file (vault format). */
   keyFile: string;
+  /** Set during a key rollover until the CA has confirmed the switch (crash recovery). */
+  pendingKeyFile?: string;
   termsOfServiceUrl: string | null;
   eabKid: string | null;
   createdAt: string;

@@ -1,0 +1,513 @@
+// ACME accounts (seed Step 1): register, import by key, update, refresh, key rollover, deactivate, delete,
+// export the key. One account per directory. Keys are sealed by the store's vault; the EAB HMAC key is used
+// once and never stored.
+import { randomUUID } from 'node:crypto';
+import { chmod, writeFile } from 'node:fs/promises';
+import acme from 'acme-client';
+import { AppError } from '../../shared/ipc/errors.ts';
+import type { Account, DirectoryInfo } from '../../shared/model/account.ts';
+import type { EventHub } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Operation } from '../core/operations.ts';
+import type { AccountRecord } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import {
+  directoryInfo,
+  fetchDirectory,
+  resolveDirectory,
+  type DirectoryChoice,
+  type ResolvedDirectory,
+} from './directory.ts';
+import { mapAcmeError } from './errors.ts';
+import { lookupExistingAccount } from './existing.ts';
+import { generateAccountKey, jwkThumbprint, keyAlgorithm, parsePrivateKey, toPkcs8Pem } from './keys.ts';
+import { retryAcme } from './retry.ts';
+import { trustForOrigin, withTransport } from './transport.ts';
+
+/** What the account service needs from the store. */
+export type AccountStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
+
+export interface AccountServiceDeps {
+  store: AccountStore;
+  hub: EventHub;
+  logger: Logger;
+  clock?: () => Date;
+  /** Asks the user where to save a file (native dialog); null when they cancel. */
+  chooseSavePath?: (opts: { title: string; defaultName: string }) => Promise<string | null>;
+}
+
+export interface RegisterInput extends DirectoryChoice {
+  name: string;
+  email: string;
+  agreeTos: boolean;
+  eab?: { kid: string; hmacKey: string } | undefined;
+}
+
+export interface ImportInput extends DirectoryChoice {
+  name?: string | undefined;
+  keyPem?: string | undefined;
+  keyFile?: string | undefined;
+}
+
+type AcmeAccountObject = { status?: string; contact?: string[]; termsOfServiceAgreed?: boolean };
+
+const CLIENT_BACKOFF = { backoffAttempts: 10, backoffMin: 100, backoffMax: 2000 };
+
+export class AccountService {
+  private readonly store: AccountStore;
+  private readonly hub: EventHub;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  /** Serialises changes per account so a rollover and a deactivate never race. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.store = deps.store;
+    this.hub = deps.hub;
+    this.log = deps.logger.child('accounts');
+    this.now = deps.clock ?? (() => new Date());
+    for (const rec of this.store.data.accounts) this.trustRecordCa(rec).catch(() => undefined);
+  }
+
+  list(): Account[] {
+    return this.store.data.accounts.map(toView);
+  }
+
+  get(id: string): Account {
+    return toView(this.record(id));
+  }
+
+  async directoryInfo(choice: DirectoryChoice, signal?: AbortSignal): Promise<DirectoryInfo> {
+    const dir = await resolveDirectory(choice);
+    return directoryInfo(dir, await fetchDirectory(dir, signal));
+  }
+
+  async register(input: RegisterInput, op: Operation): Promise<Account> {
+    op.step('validate', 'Checking the registration details');
+    if (!input.agreeTos) {
+      throw AppError.invalid(
+        'agreeTos',
+        "Terms of Service: you must accept the CA's Terms of Service to register.",
+        'Read them (link next to the check-box) and tick "I agree to the Terms of Service" (CLI: --agree-tos).',
+      );
+    }
+    const dir = await resolveDirectory(input);
+    this.assertNoAccountFor(dir.url);
+    if (input.eab) validateEab(input.eab);
+
+    op.step('directory', `Reading the directory ${dir.url}`);
+    const body = await fetchDirectory(dir, op.signal);
+    if (body.meta?.externalAccountRequired && !input.eab) {
+      throw AppError.invalid(
+        'eab',
+        'External Account Binding is required by this CA: enter the EAB key ID and HMAC key.',
+        'Your CA account portal gives both (CLI: --eab-kid and --eab-hmac-key-file).',
+      );
+    }
+    const tos = body.meta?.termsOfService ?? null;
+
+    op.step('key', 'Generating the account key (EC P-256)');
+    const keyPem = generateAccountKey();
+    this.log.redact(keyPem);
+    if (input.eab) this.log.redact(input.eab.hmacKey);
+    const id = randomUUID();
+    const keyFile = `accounts/${id}.key`;
+    // The sealed key is written before the CA sees it, so a crash never leaves an account whose key we lost.
+    await this.store.writeSecret(keyFile, Buffer.from(keyPem));
+
+    op.step('register', 'Registering the account with the CA');
+    const client = this.client(dir.url, keyPem, null, input.eab);
+    let account: AcmeAccountObject;
+    try {
+      account = await this.call('Registering the account', dir.url, op, () =>
+        client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${input.email.trim()}`] }),
+      );
+    } catch (err) {
+      await this.store.removeFile(keyFile).catch(() => undefined);
+      const e = err as AppError;
+      if (e.acmeType === 'urn:ietf:params:acme:error:unauthorized' && input.eab) {
+        throw new AppError('ACME_ERROR', e.message, {
+          field: 'eab.hmacKey',
+          acmeType: e.acmeType,
+          hint: 'The CA rejected the External Account Binding: check the key ID and the HMAC key (base64url).',
+        });
+      }
+      throw err;
+    }
+    const key = parsePrivateKey(keyPem, 'key');
+    const stamp = this.now().toISOString();
+    const rec: AccountRecord = {
+      id,
+      name: input.name.trim(),
+      email: input.email.trim(),
+      directoryUrl: dir.url,
+      directoryKind: dir.kind,
+      caFile: null,
+      caName: dir.caName,
+      url: client.getAccountUrl(),
+      status: normaliseStatus(account.status),
+      keyAlgorithm: keyAlgorithm(key),
+      keyThumbprint: jwkThumbprint(key),
+      keyFile,
+      termsOfServiceUrl: tos,
+      eabKid: input.eab?.kid ?? null,
+      createdAt: stamp,
+      updatedAt: stamp,
+    };
+    await this.saveNew(rec, dir);
+    this.log.info('account registered', { id, url: rec.url, directory: dir.url, eab: Boolean(input.eab) });
+    return toView(rec);
+  }
+
+  async importExisting(input: ImportInput, op: Operation): Promise<Account> {
+    op.step('validate', 'Reading the account key');
+    const keyPem = await this.readKeyInput(input);
+    const field = input.keyFile ? 'keyFile' : 'keyPem';
+    const key = parsePrivateKey(keyPem, field);
+    this.log.redact(keyPem);
+    const dir = await resolveDirectory(input);
+    this.assertNoAccountFor(dir.url);
+
+    op.step('directory', `Reading the directory ${dir.url}`);
+    const body = await fetchDirectory(dir, op.signal);
+
+    op.step('lookup', 'Looking the account up at the CA (onlyReturnExisting)');
+    const pem = toPkcs8Pem(key);
+    const client = this.client(dir.url, pem, null);
+    await this.call('Looking up the account', dir.url, op, async () => {
+      await lookupExistingAccount(client);
+    }).catch((err: AppError) => {
+      if (err.acmeType === 'urn:ietf:params:acme:error:accountDoesNotExist') {
+        throw new AppError('NOT_FOUND', `No account with this key exists at ${dir.url}.`, {
+          field,
+          acmeType: err.acmeType,
+          hint: 'Check that the key belongs to an account of this directory (production and staging are separate).',
+        });
+      }
+      if (err.acmeType === 'urn:ietf:params:acme:error:unauthorized' && /deactivated/i.test(err.message)) {
+        throw new AppError('CONFLICT', 'This account was deactivated at the CA, so it cannot be added back.', {
+          field,
+          acmeType: err.acmeType,
+          hint: 'Deactivation is permanent: register a new account instead.',
+        });
+      }
+      throw err;
+    });
+    const account = (await this.call('Reading the account', dir.url, op, () => client.updateAccount({}))) as AcmeAccountObject;
+    const id = randomUUID();
+    const keyFile = `accounts/${id}.key`;
+    await this.store.writeSecret(keyFile, Buffer.from(pem));
+    const stamp = this.now().toISOString();
+    const email = account.contact?.find((c) => c.startsWith('mailto:'))?.slice(7) ?? null;
+    const rec: AccountRecord = {
+      id,
+      name: input.name?.trim() || `Imported account (${new URL(dir.url).host})`,
+      email,
+      directoryUrl: dir.url,
+      directoryKind: dir.kind,
+      caFile: null,
+      caName: dir.caName,
+      url: client.getAccountUrl(),
+      status: normaliseStatus(account.status),
+      keyAlgorithm: keyAlgorithm(key),
+      keyThumbprint: jwkThumbprint(key),
+      keyFile,
+      termsOfServiceUrl: body.meta?.termsOfService ?? null,
+      eabKid: null,
+      createdAt: stamp,
+      updatedAt: stamp,
+    };
+    await this.saveNew(rec, dir);
+    this.log.info('account imported', { id, url: rec.url });
+    return toView(rec);
+  }
+
+  async update(id: string, changes: { email?: string | undefined; name?: string | undefined }, op: Operation): Promise<Account> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      const email = changes.email?.trim();
+      if (email !== undefined && email !== rec.email) {
+        this.assertUsable(rec, 'update the e-mail');
+        op.step('update', 'Updating the contact at the CA');
+        const client = await this.clientFor(rec);
+        await this.call('Updating the e-mail', rec.directoryUrl, op, () => client.updateAccount({ contact: [`mailto:${email}`] }));
+      }
+      await this.patch(id, {
+        ...(email !== undefined ? { email } : {}),
+        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+      });
+      return this.get(id);
+    });
+  }
+
+  async refresh(id: string, op: Operation): Promise<Account> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      if (rec.status !== 'valid') return toView(rec);
+      op.step('refresh', 'Reading the account status from the CA');
+      const client = await this.clientFor(rec);
+      try {
+        const acct = (await this.call('Reading the account', rec.directoryUrl, op, () => client.updateAccount({}))) as AcmeAccountObject;
+        await this.patch(id, { status: normaliseStatus(acct.status) });
+      } catch (err) {
+        const e = err as AppError;
+        // A deactivated account can no longer sign requests; the CA says so with `unauthorized`.
+        if (e.acmeType === 'urn:ietf:params:acme:error:unauthorized' && /deactivated|not valid/i.test(e.message)) {
+          await this.patch(id, { status: 'deactivated' });
+        } else throw err;
+      }
+      return this.get(id);
+    });
+  }
+
+  async rollover(id: string, op: Operation): Promise<Account> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      this.assertUsable(rec, 'roll the key over');
+      const client = await this.clientFor(rec);
+      op.step('key', 'Generating the new account key');
+      const newPem = generateAccountKey();
+      this.log.redact(newPem);
+      const newFile = `accounts/${rec.id}.${Date.now()}.key`;
+      await this.store.writeSecret(newFile, Buffer.from(newPem));
+      // Remember the pending key before the CA switches, so an interruption cannot strand the account.
+      await this.patch(id, { pendingKeyFile: newFile });
+      op.step('keyChange', 'Asking the CA to switch to the new key (RFC 8555 key change)');
+      try {
+        await this.call('Rolling the account key over', rec.directoryUrl, op, () => client.updateAccountKey(newPem));
+      } catch (err) {
+        await this.patch(id, { pendingKeyFile: undefined });
+        await this.store.removeFile(newFile).catch(() => undefined);
+        throw err;
+      }
+      const key = parsePrivateKey(newPem, 'key');
+      await this.patch(id, { keyFile: newFile, pendingKeyFile: undefined, keyAlgorithm: keyAlgorithm(key), keyThumbprint: jwkThumbprint(key) });
+      await this.store.removeFile(rec.keyFile).catch(() => undefined);
+      this.log.info('account key rolled over', { id, url: rec.url });
+      return this.get(id);
+    });
+  }
+
+  async deactivate(id: string, op: Operation): Promise<Account> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      if (rec.status !== 'valid') {
+        throw new AppError('CONFLICT', `Account "${rec.name}" is already ${rec.status}.`);
+      }
+      op.step('deactivate', 'Deactivating the account at the CA');
+      const client = await this.clientFor(rec);
+      const acct = (await this.call('Deactivating the account', rec.directoryUrl, op, () =>
+        client.updateAccount({ status: 'deactivated' } as never),
+      )) as AcmeAccountObject;
+      await this.patch(id, { status: normaliseStatus(acct.status ?? 'deactivated') });
+      this.log.info('account deactivated', { id, url: rec.url });
+      return this.get(id);
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      const rec = this.record(id);
+      await this.store.update((d) => {
+        d.accounts = d.accounts.filter((a) => a.id !== id);
+      });
+      for (const f of [rec.keyFile, rec.pendingKeyFile, rec.caFile]) if (f) await this.store.removeFile(f).catch(() => undefined);
+      this.log.info('account deleted locally', { id, url: rec.url });
+      this.hub.emit('accounts:changed', { id });
+    });
+  }
+
+  /** Writes the account key as PEM (mode 0600) to `out`, or where the user chooses. */
+  async exportKey(id: string, out: string | undefined): Promise<string | null> {
+    const rec = this.record(id);
+    let target = out ?? null;
+    if (!target) {
+      if (!this.deps.chooseSavePath) throw new AppError('INVALID_INPUT', 'Choose where to save the key (--out FILE).', { field: 'out' });
+      target = await this.deps.chooseSavePath({ title: 'Export account key', defaultName: `${slug(rec.name)}-account-key.pem` });
+      if (!target) return null;
+    }
+    const pem = await this.store.readSecret(rec.keyFile);
+    try {
+      await writeFile(target, pem, { mode: 0o600 });
+      await chmod(target, 0o600);
+    } catch (err) {
+      throw AppError.invalid('out', `Cannot write ${target}: ${(err as Error).message}`, 'Choose a folder you can write to.');
+    }
+    this.log.info('account key exported', { id, path: target });
+    return target;
+  }
+
+  /** An acme-client Client for a stored account (resolving an interrupted rollover first). */
+  async clientFor(rec: AccountRecord): Promise<acme.Client> {
+    await this.trustRecordCa(rec);
+    const current = rec.pendingKeyFile ? await this.settlePendingKey(rec) : rec;
+    const pem = (await this.store.readSecret(current.keyFile)).toString();
+    this.log.redact(pem);
+    return this.client(current.directoryUrl, pem, current.url);
+  }
+
+  private async settlePendingKey(rec: AccountRecord): Promise<AccountRecord> {
+    const pendingFile = rec.pendingKeyFile as string;
+    const pem = (await this.store.readSecret(pendingFile)).toString();
+    const probe = this.client(rec.directoryUrl, pem, null);
+    let adopted = false;
+    try {
+      await withTransport(undefined, async () => {
+        adopted = (await lookupExistingAccount(probe)) === rec.url;
+      });
+    } catch {
+      adopted = false;
+    }
+    if (adopted) {
+      const key = parsePrivateKey(pem, 'key');
+      await this.patch(rec.id, { keyFile: pendingFile, pendingKeyFile: undefined, keyAlgorithm: keyAlgorithm(key), keyThumbprint: jwkThumbprint(key) });
+      await this.store.removeFile(rec.keyFile).catch(() => undefined);
+    } else {
+      await this.patch(rec.id, { pendingKeyFile: undefined });
+      await this.store.removeFile(pendingFile).catch(() => undefined);
+    }
+    return this.record(rec.id);
+  }
+
+  private client(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): acme.Client {
+    return new acme.Client({
+      directoryUrl,
+      accountKey: keyPem,
+      ...(accountUrl ? { accountUrl } : {}),
+      ...(eab ? { externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmacKey } } : {}),
+      ...CLIENT_BACKOFF,
+    });
+  }
+
+  /** One ACME step with transport context, bounded retries and mapped errors. */
+  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>): Promise<T> {
+    return withTransport(op.signal, async (state) => {
+      try {
+        return await retryAcme(fn, state, {
+          signal: op.signal,
+          onRetry: (n, reason, ms) => {
+            op.step('retry', `${action}: the CA asked to retry (${reason}); attempt ${n + 1} in ${Math.round(ms)} ms`);
+            this.log.warn('acme retry', { action, reason, attempt: n });
+          },
+        });
+      } catch (err) {
+        throw mapAcmeError(state().lastNetworkError ?? err, { action, url, problem: state().lastProblem });
+      }
+    });
+  }
+
+  private async saveNew(rec: AccountRecord, dir: ResolvedDirectory): Promise<void> {
+    if (dir.caPem) {
+      rec.caFile = `accounts/${rec.id}.ca.pem`;
+      await this.store.writeFile(rec.caFile, dir.caPem, 0o644);
+    }
+    await this.store.update((d) => {
+      if (d.accounts.some((a) => a.directoryUrl === rec.directoryUrl)) {
+        throw conflictFor(rec.directoryUrl);
+      }
+      d.accounts.push(rec);
+    });
+    this.hub.emit('accounts:changed', { id: rec.id });
+  }
+
+  private async readKeyInput(input: ImportInput): Promise<string> {
+    if (input.keyPem && input.keyFile) throw AppError.invalid('keyFile', 'Give the account key either as a file or as text, not both.');
+    if (input.keyPem) return input.keyPem;
+    if (input.keyFile) {
+      try {
+        const { readFile } = await import('node:fs/promises');
+        return await readFile(input.keyFile, 'utf8');
+      } catch (err) {
+        throw AppError.invalid('keyFile', `Key file ${input.keyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Choose the PEM file of the account key.');
+      }
+    }
+    throw AppError.invalid('keyPem', 'Account key is required: choose the PEM file of the existing account key.');
+  }
+
+  private async trustRecordCa(rec: AccountRecord): Promise<void> {
+    if (!rec.caFile) return;
+    const pem = (await this.store.readFile(rec.caFile)).toString();
+    trustForOrigin(rec.directoryUrl, pem);
+  }
+
+  private assertNoAccountFor(url: string): void {
+    if (this.store.data.accounts.some((a) => a.directoryUrl === url)) throw conflictFor(url);
+  }
+
+  private assertUsable(rec: AccountRecord, what: string): void {
+    if (rec.status !== 'valid') throw new AppError('CONFLICT', `Cannot ${what}: account "${rec.name}" is ${rec.status}.`);
+  }
+
+  private record(id: string): AccountRecord {
+    const rec = this.store.data.accounts.find((a) => a.id === id);
+    if (!rec) throw new AppError('NOT_FOUND', `No account with id ${id}.`, { field: 'id', hint: 'List the accounts to see their ids.' });
+    return rec;
+  }
+
+  private async patch(id: string, changes: Partial<AccountRecord>): Promise<void> {
+    await this.store.update((d) => {
+      const rec = d.accounts.find((a) => a.id === id);
+      if (!rec) return;
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === undefined) delete (rec as unknown as Record<string, unknown>)[k];
+        else (rec as unknown as Record<string, unknown>)[k] = v;
+      }
+      rec.updatedAt = this.now().toISOString();
+    });
+    this.hub.emit('accounts:changed', { id });
+  }
+
+  private exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.locks.set(id, next);
+    return next.finally(() => {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    });
+  }
+}
+
+function conflictFor(url: string): AppError {
+  return new AppError('CONFLICT', `Certdesk already has an account for ${url}: only one account per directory.`, {
+    field: 'directory',
+    hint: 'Use that account, or delete it from Certdesk first.',
+  });
+}
+
+function validateEab(eab: { kid: string; hmacKey: string }): void {
+  const key = eab.hmacKey.trim();
+  if (!/^[A-Za-z0-9_\-+/]+=*$/.test(key) || Buffer.from(key, 'base64url').length < 16) {
+    throw AppError.invalid(
+      'eab.hmacKey',
+      'EAB HMAC key is not a base64url key of at least 16 bytes.',
+      'Paste the HMAC key exactly as your CA shows it.',
+    );
+  }
+}
+
+function normaliseStatus(status: string | undefined): AccountRecord['status'] {
+  return status === 'deactivated' || status === 'revoked' ? status : 'valid';
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'account';
+}
+
+export function toView(rec: AccountRecord): Account {
+  return {
+    id: rec.id,
+    name: rec.name,
+    email: rec.email,
+    directoryUrl: rec.directoryUrl,
+    directoryKind: rec.directoryKind,
+    caName: rec.caName,
+    url: rec.url,
+    status: rec.status,
+    keyAlgorithm: rec.keyAlgorithm,
+    keyThumbprint: rec.keyThumbprint,
+    termsOfServiceUrl: rec.termsOfServiceUrl,
+    eabKid: rec.eabKid,
+    createdAt: rec.createdAt,
+    updatedAt: rec.updatedAt,
+  };
+}

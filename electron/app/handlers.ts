@@ -1,0 +1,38 @@
+// Maps every contract channel to the services. Thin on purpose: validation happened in dispatch(), the
+// logic lives in the services, so the same behaviour serves the Electron IPC, the bridge and the CLI.
+import type { Handlers } from '../../shared/ipc/dispatch.ts';
+import type { AccountService } from '../acme/accounts.ts';
+import type { Operations } from '../core/operations.ts';
+import type { AppInfo } from '../../shared/ipc/contract.ts';
+
+export interface HandlerDeps {
+  accounts: AccountService;
+  ops: Operations;
+  info: () => Promise<Omit<AppInfo, 'face'>>;
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { accounts, ops } = deps;
+  return {
+    'app:info': async (_req, ctx) => ({ ...(await deps.info()), face: ctx.face }),
+    'ops:cancel': async (req) => ({ cancelled: ops.cancel(req.opId) }),
+
+    'accounts:list': async () => accounts.list(),
+    'accounts:get': async (req) => accounts.get(req.id),
+    'accounts:directory-info': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.directoryInfo(req, op.signal)),
+    'accounts:register': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.register(req, op)),
+    'accounts:import': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.importExisting(req, op)),
+    'accounts:update': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.update(req.id, req, op)),
+    'accounts:refresh': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.refresh(req.id, op)),
+    'accounts:rollover': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.rollover(req.id, op)),
+    'accounts:deactivate': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.deactivate(req.id, op)),
+    'accounts:delete': async (req) => {
+      await accounts.remove(req.id);
+      return { deleted: true as const };
+    },
+    // Only the CLI may name the output file; a renderer always goes through the native save dialog.
+    'accounts:export-key': async (req, ctx) => ({
+      path: await accounts.exportKey(req.id, ctx.face === 'cli' ? req.out : undefined),
+    }),
+  };
+}

@@ -1,0 +1,347 @@
+// `certdesk` — the headless face: the same dispatch() and contract as the app, for scripts and cron.
+// Output: human text on stdout, progress on stderr, `--json` prints the result object; on failure a
+// one-line error on stderr and a non-zero exit code (with --json also {"error": {...}} on stdout).
+import { readFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
+import { dispatch } from '../../shared/ipc/dispatch.ts';
+import { AppError, fromInfo, type ErrorInfo } from '../../shared/ipc/errors.ts';
+import type { Account } from '../../shared/model/account.ts';
+import { bootstrap, type App } from '../app/bootstrap.ts';
+import { headlessPlatform } from '../app/platform-services.ts';
+import { VERSION } from '../app/version.ts';
+import { resolveDataDir } from '../store/paths.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(ctx: CliContext, v: Values): Promise<unknown>;
+  print?(result: never): string;
+}
+
+interface CliContext {
+  app: App;
+  call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
+  signal: AbortSignal;
+}
+
+const GLOBAL: Options = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const DIRECTORY_OPTS: Options = { directory: { type: 'string' }, 'ca-file': { type: 'string' } };
+const SELECT_OPTS: Options = { id: { type: 'string' }, directory: { type: 'string' } };
+
+function required(v: Values, name: string, what: string): string {
+  const value = v[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw AppError.invalid(name, `--${name} is required: ${what}.`);
+  }
+  return value;
+}
+
+async function readSecretFile(path: string, flag: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    throw AppError.invalid(flag, `--${flag} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}
+
+/** Picks the account a command acts on: --id, else --directory, else the only one. */
+async function selectAccount(ctx: CliContext, v: Values): Promise<Account> {
+  const list = await ctx.call('accounts:list', {});
+  if (typeof v.id === 'string') {
+    const hit = list.find((a) => a.id === v.id || a.id.startsWith(v.id as string));
+    if (!hit) throw new AppError('NOT_FOUND', `No account with id ${v.id}.`, { field: 'id', hint: 'Run `certdesk account show` to list accounts.' });
+    return hit;
+  }
+  if (typeof v.directory === 'string') {
+    const d = v.directory;
+    const hit = list.find((a) => a.directoryKind === d || a.directoryUrl === d);
+    if (!hit) throw new AppError('NOT_FOUND', `No account for directory ${d}.`, { field: 'directory' });
+    return hit;
+  }
+  if (list.length === 0) {
+    throw new AppError('NOT_FOUND', 'There is no ACME account yet.', { hint: 'Create one with `certdesk account register --email E --directory production --agree-tos`.' });
+  }
+  if (list.length > 1) {
+    throw AppError.invalid('id', `There are ${list.length} accounts: choose one with --id or --directory.`, list.map((a) => `${a.id.slice(0, 8)} ${a.directoryUrl}`).join('; '));
+  }
+  return list[0] as Account;
+}
+
+function describeAccount(a: Account): string {
+  const rows: [string, string][] = [
+    ['Name', a.name],
+    ['Status', a.status],
+    ['E-mail', a.email ?? '—'],
+    ['Directory', `${a.directoryUrl} (${a.directoryKind})`],
+    ['Account URL', a.url],
+    ['Key', `${a.keyAlgorithm}, thumbprint ${a.keyThumbprint}`],
+    ['Created', a.createdAt],
+    ['ID', a.id],
+  ];
+  if (a.caName) rows.splice(4, 0, ['Extra CA', a.caName]);
+  if (a.eabKid) rows.push(['EAB key ID', a.eabKid]);
+  if (a.termsOfServiceUrl) rows.push(['Terms', a.termsOfServiceUrl]);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([k, val]) => `${k.padEnd(w)}  ${val}`).join('\n');
+}
+
+const accountCommands: Record<string, Command> = {
+  register: {
+    summary: 'Create an ACME account at a CA',
+    usage: 'account register --email E --directory production|staging|URL [--ca-file PEM] --agree-tos [--eab-kid K --eab-hmac-key-file F] [--name N]',
+    options: { ...DIRECTORY_OPTS, email: { type: 'string' }, 'agree-tos': { type: 'boolean' }, 'eab-kid': { type: 'string' }, 'eab-hmac-key-file': { type: 'string' }, name: { type: 'string' } },
+    async run(ctx, v) {
+      const directory = required(v, 'directory', 'production, staging or a directory URL');
+      const email = required(v, 'email', 'the contact e-mail of the account');
+      let eab: { kid: string; hmacKey: string } | undefined;
+      if (v['eab-kid'] || v['eab-hmac-key-file']) {
+        const kid = required(v, 'eab-kid', 'the External Account Binding key ID');
+        const file = required(v, 'eab-hmac-key-file', 'a file holding the EAB HMAC key');
+        eab = { kid, hmacKey: await readSecretFile(file, 'eab-hmac-key-file') };
+      }
+      const name = typeof v.name === 'string' ? v.name : directory === 'production' || directory === 'staging' ? `Let's Encrypt ${directory}` : `ACME account (${hostOf(directory)})`;
+      return ctx.call('accounts:register', {
+        name,
+        email,
+        directory,
+        ...(typeof v['ca-file'] === 'string' ? { caFile: v['ca-file'] } : {}),
+        agreeTos: v['agree-tos'] === true,
+        ...(eab ? { eab } : {}),
+      });
+    },
+    print: (a: Account) => `Account registered.\n${describeAccount(a)}`,
+  },
+  show: {
+    summary: 'Show the account(s)',
+    usage: 'account show [--id ID | --directory D] [--refresh]',
+    options: { ...SELECT_OPTS, refresh: { type: 'boolean' } },
+    async run(ctx, v) {
+      if (!v.id && !v.directory) {
+        const list = await ctx.call('accounts:list', {});
+        if (list.length !== 1) return list;
+      }
+      const a = await selectAccount(ctx, v);
+      return v.refresh ? ctx.call('accounts:refresh', { id: a.id }) : a;
+    },
+    print: (r: Account | Account[]) =>
+      Array.isArray(r) ? (r.length === 0 ? 'No accounts yet. Create one with `certdesk account register`.' : r.map(describeAccount).join('\n\n')) : describeAccount(r),
+  },
+  update: {
+    summary: "Change the account's e-mail (at the CA) or name",
+    usage: 'account update --email E [--name N] [--id ID | --directory D]',
+    options: { ...SELECT_OPTS, email: { type: 'string' }, name: { type: 'string' } },
+    async run(ctx, v) {
+      if (typeof v.email !== 'string' && typeof v.name !== 'string') throw AppError.invalid('email', 'Nothing to update: give --email and/or --name.');
+      const a = await selectAccount(ctx, v);
+      return ctx.call('accounts:update', { id: a.id, ...(typeof v.email === 'string' ? { email: v.email } : {}), ...(typeof v.name === 'string' ? { name: v.name } : {}) });
+    },
+    print: (a: Account) => `Account updated.\n${describeAccount(a)}`,
+  },
+  rollover: {
+    summary: 'Replace the account key (RFC 8555 key change); the account URL stays',
+    usage: 'account rollover [--id ID | --directory D]',
+    options: SELECT_OPTS,
+    async run(ctx, v) {
+      const a = await selectAccount(ctx, v);
+      return ctx.call('accounts:rollover', { id: a.id });
+    },
+    print: (a: Account) => `Account key rolled over.\n${describeAccount(a)}`,
+  },
+  deactivate: {
+    summary: 'Deactivate the account at the CA (irreversible)',
+    usage: 'account deactivate --yes [--id ID | --directory D]',
+    options: { ...SELECT_OPTS, yes: { type: 'boolean' } },
+    async run(ctx, v) {
+      const a = await selectAccount(ctx, v);
+      if (v.yes !== true) {
+        throw new AppError('CONFIRMATION_REQUIRED', `Deactivating "${a.name}" at the CA cannot be undone: no certificate can be ordered with it again.`, { field: 'yes', hint: 'Add --yes to confirm.' });
+      }
+      return ctx.call('accounts:deactivate', { id: a.id, confirm: true });
+    },
+    print: (a: Account) => `Account deactivated at the CA.\n${describeAccount(a)}`,
+  },
+  delete: {
+    summary: 'Remove the account from Certdesk (it stays active at the CA)',
+    usage: 'account delete --yes [--id ID | --directory D]',
+    options: { ...SELECT_OPTS, yes: { type: 'boolean' } },
+    async run(ctx, v) {
+      const a = await selectAccount(ctx, v);
+      if (v.yes !== true) {
+        throw new AppError('CONFIRMATION_REQUIRED', `Deleting "${a.name}" removes it from Certdesk only; it stays active at the CA. Export its key first (account export-key) to add it back later.`, { field: 'yes', hint: 'Add --yes to confirm.' });
+      }
+      await ctx.call('accounts:delete', { id: a.id, confirm: true });
+      return { deleted: true, id: a.id };
+    },
+    print: (r: { id: string }) => `Account ${r.id} removed from Certdesk. It is still active at the CA.`,
+  },
+  import: {
+    summary: 'Add an account that exists at the CA, by its key',
+    usage: 'account import --key-file F --directory production|staging|URL [--ca-file PEM] [--name N]',
+    options: { ...DIRECTORY_OPTS, 'key-file': { type: 'string' }, name: { type: 'string' } },
+    async run(ctx, v) {
+      return ctx.call('accounts:import', {
+        directory: required(v, 'directory', 'production, staging or a directory URL'),
+        keyFile: required(v, 'key-file', 'the PEM file of the account key'),
+        ...(typeof v['ca-file'] === 'string' ? { caFile: v['ca-file'] } : {}),
+        ...(typeof v.name === 'string' ? { name: v.name } : {}),
+      });
+    },
+    print: (a: Account) => `Account added.\n${describeAccount(a)}`,
+  },
+  'export-key': {
+    summary: 'Write the account key (PEM, mode 0600) to a file',
+    usage: 'account export-key --out F [--id ID | --directory D]',
+    options: { ...SELECT_OPTS, out: { type: 'string' } },
+    async run(ctx, v) {
+      const out = required(v, 'out', 'the file to write the key to');
+      const a = await selectAccount(ctx, v);
+      return ctx.call('accounts:export-key', { id: a.id, out });
+    },
+    print: (r: { path: string | null }) => `Account key written to ${r.path}. Keep it secret.`,
+  },
+};
+
+const topCommands: Record<string, Command> = {
+  info: {
+    summary: 'Show version, data directory and keychain status',
+    usage: 'info',
+    options: {},
+    run: (ctx) => ctx.call('app:info', {}),
+    print: (i: Res<'app:info'>) =>
+      `Certdesk ${i.version}\nData directory  ${i.dataDir}\nKeychain        ${i.keychain.backend}: ${i.keychain.available ? 'available' : `unavailable (${i.keychain.detail})`}`,
+  },
+};
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function helpText(): string {
+  const lines = [`certdesk ${VERSION} — Let's Encrypt (ACME) certificates from your workstation`, '', 'Usage: certdesk [--data-dir DIR] [--json] [--quiet] <command> ...', '', 'Commands:'];
+  for (const c of Object.values(topCommands)) lines.push(`  ${c.usage.padEnd(60)} ${c.summary}`);
+  for (const c of Object.values(accountCommands)) lines.push(`  ${c.usage}\n      ${c.summary}`);
+  lines.push('', 'Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
+  return lines.join('\n');
+}
+
+/** Leading command words (`account register`), skipping global flags; the rest is the command's options. */
+function splitCommand(argv: string[]): { words: string[]; rest: string[] } {
+  const words: string[] = [];
+  const rest: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--data-dir') {
+      rest.push(a, argv[i + 1] ?? '');
+      i++;
+    } else if (a.startsWith('-')) {
+      if (a.startsWith('--data-dir=') || ['--json', '--quiet', '-q', '--verbose', '--help', '-h', '--version'].includes(a)) rest.push(a);
+      else break;
+    } else if (words.length < (words[0] === 'account' ? 2 : 1)) words.push(a);
+    else break;
+  }
+  return { words, rest: [...rest, ...argv.slice(i)] };
+}
+
+function errorLine(info: ErrorInfo): string {
+  const parts = [`certdesk: ${info.message}`];
+  if (info.hint) parts.push(`Hint: ${info.hint}`);
+  return parts.join(' ');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // Command words come first (global flags may stand anywhere); everything else is parsed per command.
+  const { words, rest } = splitCommand(argv);
+  const json = argv.includes('--json');
+  const fail = (info: ErrorInfo, code = 1): number => {
+    process.stderr.write(errorLine(info) + '\n');
+    if (json) process.stdout.write(JSON.stringify({ error: info }, null, 2) + '\n');
+    return code;
+  };
+  if (words.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText() + '\n');
+    return words.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
+  }
+  if (words[0] === 'version' || argv.includes('--version')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  let cmd: Command | undefined;
+  if (words[0] === 'account') {
+    cmd = accountCommands[words[1] ?? ''];
+    if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown account command "${words[1] ?? ''}".`, hint: `Use one of: ${Object.keys(accountCommands).join(', ')}.` }, 2);
+  } else {
+    cmd = topCommands[words[0] ?? ''];
+    if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown command "${words[0]}".`, hint: 'Run certdesk --help.' }, 2);
+  }
+  let values: Values;
+  try {
+    values = parseArgs({ args: rest, options: { ...GLOBAL, ...cmd.options }, allowPositionals: false, strict: true }).values as Values;
+  } catch (err) {
+    return fail({ code: 'INVALID_INPUT', message: (err as Error).message, hint: `Usage: certdesk ${cmd.usage}` }, 2);
+  }
+
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    process.stderr.write('certdesk: cancelling…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  let app: App | undefined;
+  try {
+    const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
+    app = await bootstrap({ dataDir, face: 'cli', platform: headlessPlatform({}), verbose: values.verbose === true });
+    const quiet = values.quiet === true;
+    app.events.on((event, payload) => {
+      if (quiet || event !== 'ops:progress') return;
+      const p = payload as Res<'ops:cancel'> & { status: string; message: string };
+      if (p.status === 'running') process.stderr.write(`… ${p.message}\n`);
+    });
+    const theApp = app;
+    const ctx: CliContext = {
+      app,
+      signal: controller.signal,
+      async call(channel, req) {
+        const env = await dispatch(theApp.handlers, channel, req, { face: 'cli', signal: controller.signal });
+        if (!env.ok) throw fromInfo(env.error);
+        return env.value as never;
+      },
+    };
+    const result = await cmd.run(ctx, values);
+    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else process.stdout.write((cmd.print ? cmd.print(result as never) : JSON.stringify(result, null, 2)) + '\n');
+    return 0;
+  } catch (err) {
+    const info: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+    return fail(info, info.code === 'INVALID_INPUT' || info.code === 'CONFIRMATION_REQUIRED' ? 2 : 1);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await app?.close().catch(() => undefined);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`certdesk: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

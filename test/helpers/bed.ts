@@ -1,0 +1,73 @@
+// Facts about the running test bed (started by test/run.mjs), read from the environment.
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function bedEnv(name: string): string {
+  const v = process.env[name];
+  if (!process.env.CERTDESK_BED || !v) {
+    throw new Error(`${name} is not set: run the tests through \`npm test\` (test/run.mjs starts Pebble, BIND, sshd and the keyring).`);
+  }
+  return v;
+}
+
+export function pebble() {
+  return {
+    directory: bedEnv('PEBBLE_DIRECTORY'),
+    caFile: bedEnv('PEBBLE_CA_FILE'),
+    caPem: readFileSync(bedEnv('PEBBLE_CA_FILE'), 'utf8'),
+    mgmt: bedEnv('PEBBLE_MGMT'),
+  };
+}
+
+export function pebbleEab() {
+  return {
+    directory: bedEnv('PEBBLE_EAB_DIRECTORY'),
+    caFile: bedEnv('PEBBLE_CA_FILE'),
+    kid: bedEnv('PEBBLE_EAB_KID'),
+    hmacKey: bedEnv('PEBBLE_EAB_HMAC'),
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `certdesk-${prefix}-`));
+}
+
+export function artifactsDir(): string {
+  return process.env.CERTDESK_ARTIFACTS ?? 'test/artifacts';
+}
+
+/** Every regular file below `dir`, recursively. */
+export function filesBelow(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...filesBelow(p));
+    else if (st.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Looks for a secret in every file below `dirs`, in the forms it could leak in: as given, and for PEM keys
+ * also the base64 body, the DER bytes, and the JWK private member `d`.
+ */
+export function findSecret(dirs: string[], secret: string, extraForms: (string | Buffer)[] = []): string[] {
+  const forms: Buffer[] = [Buffer.from(secret)];
+  const body = secret.match(/-----BEGIN [^-]+-----([\s\S]+?)-----END/);
+  if (body?.[1]) {
+    const b64 = body[1].replace(/\s+/g, '');
+    forms.push(Buffer.from(b64.slice(0, 64)));
+    forms.push(Buffer.from(b64, 'base64').subarray(0, 48));
+  }
+  for (const f of extraForms) forms.push(Buffer.isBuffer(f) ? f : Buffer.from(f));
+  const hits: string[] = [];
+  for (const dir of dirs) {
+    for (const file of filesBelow(dir)) {
+      const data = readFileSync(file);
+      if (forms.some((f) => f.length >= 16 && data.includes(f))) hits.push(file);
+    }
+  }
+  return hits;
+}
