@@ -1,8 +1,8 @@
 // Shared helpers for the test bed: free ports, service processes, PID bookkeeping, polling.
 // Node builtins only; runs on Node 20 and 22.
 import { spawn, execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, readFile, readlink } from 'node:fs/promises';
+import { constants as fsConstants, createWriteStream } from 'node:fs';
+import { access, appendFile, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import path from 'node:path';
@@ -63,9 +63,16 @@ export function run(cmd, args, { input, env, cwd, timeout = 30_000 } = {}) {
   });
 }
 
-export async function recordPid(workDir, pid, name, exe) {
+/**
+ * Append a started process to <workDir>/pids so stopAll() can kill it later (e.g. after the runner
+ * itself was killed). Lines: pid, name, executable basename, start time (guards against PID reuse),
+ * and "group" when the whole process group led by pid is to be killed.
+ */
+export async function recordPid(workDir, pid, name, exe, { group = false } = {}) {
   await mkdir(workDir, { recursive: true });
-  await appendFile(path.join(workDir, 'pids'), `${pid}\t${name}\t${path.basename(exe)}\n`);
+  const st = await procStat(pid);
+  const line = [pid, name, path.basename(exe), st?.start ?? '', group ? 'group' : ''].join('\t');
+  await appendFile(path.join(workDir, 'pids'), `${line}\n`);
 }
 
 /**
@@ -217,10 +224,15 @@ export function tcpProbe(port, { wantData = false, timeoutMs = 1000 } = {}) {
   });
 }
 
-function procState(pid) {
-  return readFile(`/proc/${pid}/stat`, 'utf8')
-    .then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3))
-    .catch(() => null);
+/** {state, pgid, start} from /proc/<pid>/stat, or null if there is no such process. */
+export async function procStat(pid) {
+  try {
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // f[0] = field 3 (state)
+    return { state: f[0], pgid: Number(f[2]), start: f[19] };
+  } catch {
+    return null;
+  }
 }
 
 /** Basename of the executable a process runs (from /proc/<pid>/exe; argv[0] can be rewritten, e.g. by sshd). */
@@ -233,15 +245,31 @@ async function procExe(pid) {
   }
 }
 
-/** Alive and not a zombie (a zombie cannot be killed further and holds no ports). */
-async function alive(pid) {
-  const st = await procState(pid);
-  return st !== null && st !== 'Z' && st !== 'X';
+const isLive = (st) => st !== null && st.state !== 'Z' && st.state !== 'X'; // zombies hold no ports
+
+/** Live PIDs whose process group is pgid. */
+async function groupMembers(pgid) {
+  const out = [];
+  for (const name of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = await procStat(Number(name));
+    if (isLive(st) && st.pgid === pgid) out.push(Number(name));
+  }
+  return out;
+}
+
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
 }
 
 /**
- * Kill every process listed in <workDir>/pids that is still alive and still runs the recorded
- * executable (guards against PID reuse). SIGTERM, then SIGKILL after graceMs.
+ * Kill every process listed in <workDir>/pids that is still alive and provably the one recorded
+ * (same executable and start time; PIDs get reused). "group" entries kill the whole process group
+ * (test processes and whatever they spawned). SIGTERM, then SIGKILL after graceMs.
  * Returns the list of {pid, name} that were signalled.
  */
 export async function stopAll(workDir, { graceMs = 3000 } = {}) {
@@ -251,40 +279,34 @@ export async function stopAll(workDir, { graceMs = 3000 } = {}) {
   } catch {
     return [];
   }
-  const targets = [];
+  const targets = []; // {pid, name, kill: pid or -pgid}
   for (const line of text.split('\n')) {
-    const [pidStr, name, exe] = line.split('\t');
+    const [pidStr, name, exe, start, group] = line.split('\t');
     const pid = Number(pidStr);
     if (!pid || pid === process.pid) continue;
-    if (!(await alive(pid))) continue;
-    const running = await procExe(pid);
-    if (running !== exe) continue; // PID reused by something else
-
-    targets.push({ pid, name });
-  }
-  for (const t of targets) {
-    try {
-      process.kill(t.pid, 'SIGTERM');
-    } catch {
-      /* gone */
+    const st = await procStat(pid);
+    const same = isLive(st) && (await procExe(pid)) === exe && (!start || st.start === start);
+    if (group === 'group') {
+      // While any process is still in group <pid>, the kernel cannot hand out <pid> again,
+      // so members of that group are ours even when the leader is gone.
+      if (isLive(st) && !same) continue; // <pid> was reused, so the group is long gone
+      if (same || (await groupMembers(pid)).length) targets.push({ pid, name, kill: -pid });
+    } else if (same) {
+      targets.push({ pid, name, kill: pid });
     }
   }
+  for (const t of targets) signal(t.kill, 'SIGTERM');
+  const stillThere = async (t) => (t.kill < 0 ? (await groupMembers(t.pid)).length > 0 : isLive(await procStat(t.pid)));
   const deadline = Date.now() + graceMs;
   let left = targets;
   while (left.length && Date.now() < deadline) {
     await sleep(50);
-    const still = [];
-    for (const t of left) if (await alive(t.pid)) still.push(t);
-    left = still;
+    const next = [];
+    for (const t of left) if (await stillThere(t)) next.push(t);
+    left = next;
   }
-  for (const t of left) {
-    try {
-      process.kill(t.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  return targets;
+  for (const t of left) signal(t.kill, 'SIGKILL');
+  return targets.map(({ pid, name }) => ({ pid, name }));
 }
 
 const exeCache = new Map();
@@ -292,14 +314,12 @@ const exeCache = new Map();
 /** Absolute path of an executable, searching PATH plus the sbin dirs (not always on PATH). */
 export async function findExe(name) {
   if (exeCache.has(name)) return exeCache.get(name);
-  const { access } = await import('node:fs/promises');
-  const { constants } = await import('node:fs');
   const dirs = [...(process.env.PATH || '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
   for (const d of dirs) {
     if (!d) continue;
     const p = path.join(d, name);
     try {
-      await access(p, constants.X_OK);
+      await access(p, fsConstants.X_OK);
       exeCache.set(name, p);
       return p;
     } catch {

@@ -10,7 +10,11 @@ const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
 const P = pebble();
 
 function certdesk(dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return certdeskEnv(process.env, dataDir, ...args);
+}
+
+function certdeskEnv(env: NodeJS.ProcessEnv, dataDir: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 60_000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -88,5 +92,15 @@ describe('certdesk CLI: account commands', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Unknown option '--bogus'.*Usage: certdesk account register/);
     assert.deepEqual(json(certdesk(d, '--json', 'account', 'show')), [], 'nothing stored');
+  });
+
+  it('refuses to start without a keychain, saying what is missing, and creates nothing', () => {
+    const d = join(tempDir('cli-nokeychain'), 'data');
+    const r = certdeskEnv({ ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }, d, 'account', 'show');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /keychain/i);
+    assert.match(r.stderr, /D-Bus|Secret Service/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(existsSync(join(d, 'db.json')), false, 'no plaintext fallback store was created');
   });
 });

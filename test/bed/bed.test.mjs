@@ -1,0 +1,190 @@
+// Smoke tests of the test bed itself: every service answers the way later tests rely on.
+// Run via `node test/run.mjs bed` (the runner starts the bed and passes its env).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Resolver } from 'node:dns/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fetchText } from './pebble.mjs';
+
+// The app's keychain library, when installed: proves what later code relies on works with the bed env.
+let napiKeyring = null;
+try {
+  napiKeyring = createRequire(import.meta.url)('@napi-rs/keyring');
+} catch {
+  /* not installed yet */
+}
+
+const env = process.env;
+const noBed = !env.CERTDESK_BED && 'no test bed (run via node test/run.mjs)';
+
+/** Run a command; resolves {code, stdout, stderr} (never rejects on non-zero exit). */
+function sh(cmd, args, { input, timeout = 15_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout, env }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? err.code : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+let tmp;
+before(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'certdesk-bedtest-'));
+});
+after(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('pebble', { skip: noBed }, () => {
+  test('directory answers over HTTPS with PEBBLE_CA_FILE', async () => {
+    const ca = await readFile(env.PEBBLE_CA_FILE, 'utf8');
+    const res = await fetchText(env.PEBBLE_DIRECTORY, { ca });
+    assert.equal(res.status, 200);
+    const dir = JSON.parse(res.body);
+    assert.match(dir.newAccount, /^https:\/\/127\.0\.0\.1:\d+\//);
+    assert.ok(dir.newOrder && dir.newNonce);
+    assert.notEqual(dir.meta?.externalAccountRequired, true);
+  });
+
+  test('directory is not trusted without the bed CA', async () => {
+    await assert.rejects(fetchText(env.PEBBLE_DIRECTORY), /self[- ]signed|unable to (verify|get)/i);
+  });
+
+  test('issuing root is served on the management port', async () => {
+    const ca = await readFile(env.PEBBLE_CA_FILE, 'utf8');
+    const res = await fetchText(env.PEBBLE_ROOTS_URL, { ca });
+    assert.equal(res.status, 200);
+    assert.match(res.body, /-----BEGIN CERTIFICATE-----/);
+  });
+
+  test('EAB Pebble requires external account binding', async () => {
+    const ca = await readFile(env.PEBBLE_CA_FILE, 'utf8');
+    const res = await fetchText(env.PEBBLE_EAB_DIRECTORY, { ca });
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).meta.externalAccountRequired, true);
+    assert.ok(env.PEBBLE_EAB_KID);
+    assert.ok(Buffer.from(env.PEBBLE_EAB_HMAC, 'base64url').length >= 32);
+  });
+});
+
+describe('challtestsrv', { skip: noBed }, () => {
+  test('set-txt is visible over DNS, clear-txt removes it', async () => {
+    const host = `_acme-challenge.bed-${randomBytes(4).toString('hex')}.test`;
+    const value = randomBytes(16).toString('base64url');
+    const r = new Resolver({ timeout: 1000, tries: 2 });
+    r.setServers([`127.0.0.1:${env.CHALLTESTSRV_DNS_PORT}`]);
+    const set = await fetchText(`${env.CHALLTESTSRV_MGMT}/set-txt`, {
+      method: 'POST',
+      body: JSON.stringify({ host: `${host}.`, value }),
+    });
+    assert.equal(set.status, 200);
+    assert.deepEqual(await r.resolveTxt(host), [[value]]);
+    const clear = await fetchText(`${env.CHALLTESTSRV_MGMT}/clear-txt`, { method: 'POST', body: JSON.stringify({ host: `${host}.` }) });
+    assert.equal(clear.status, 200);
+    await assert.rejects(r.resolveTxt(host), (e) => ['ENODATA', 'ENOTFOUND'].includes(e.code));
+    assert.deepEqual(await r.resolve4(`www.${host.slice('_acme-challenge.'.length)}`), ['127.0.0.1']);
+  });
+});
+
+describe('bind (RFC 2136)', { skip: noBed }, () => {
+  const name = () => `_acme-challenge.www.${env.BIND_ZONE}`;
+  const dig = async (type, n) =>
+    (await sh('dig', ['@127.0.0.1', '-p', env.BIND_PORT, '+short', '+time=2', '+tries=1', type, n])).stdout.trim();
+  const nsupdate = (lines, withKey = true) =>
+    sh('nsupdate', [...(withKey ? ['-k', env.BIND_TSIG_FILE] : []), '-t', '5'], {
+      input: [`server 127.0.0.1 ${env.BIND_PORT}`, `zone ${env.BIND_ZONE}`, ...lines, 'send', ''].join('\n'),
+    });
+
+  test('zone answers SOA and wildcard A', async () => {
+    assert.match(await dig('SOA', env.BIND_ZONE), /^ns1\.example\.test\. /);
+    assert.equal(await dig('A', `anything.${env.BIND_ZONE}`), '127.0.0.1');
+  });
+
+  test('TSIG-signed nsupdate adds and deletes a TXT record', async () => {
+    const token = randomBytes(16).toString('base64url');
+    const add = await nsupdate([`update add ${name()}. 60 TXT "${token}"`]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.equal(await dig('TXT', name()), `"${token}"`);
+    const del = await nsupdate([`update delete ${name()}. TXT "${token}"`]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(await dig('TXT', name()), '');
+  });
+
+  test('nsupdate without the key is REFUSED', async () => {
+    const res = await nsupdate([`update add ${name()}. 60 TXT "nokey"`], false);
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr + res.stdout, /REFUSED/);
+    assert.equal(await dig('TXT', name()), '');
+  });
+});
+
+describe('sshd', { skip: noBed }, () => {
+  const sshArgs = (knownHosts, ...cmd) => [
+    '-F', '/dev/null',
+    '-i', env.SSHD_CLIENT_KEY,
+    '-p', env.SSHD_PORT,
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'ConnectTimeout=5',
+    `${env.SSHD_USER}@127.0.0.1`,
+    ...cmd,
+  ];
+
+  test('host key fingerprint matches ssh-keygen', async () => {
+    const pub = path.join(tmp, 'host.pub');
+    await writeFile(pub, `${env.SSHD_HOST_KEY_PUB}\n`);
+    const { stdout } = await sh('ssh-keygen', ['-lf', pub]);
+    assert.equal(stdout.split(' ')[1], env.SSHD_HOST_KEY_SHA256);
+  });
+
+  test('key login with the pinned host key runs a command', async () => {
+    const kh = path.join(tmp, 'known_hosts');
+    await writeFile(kh, `[127.0.0.1]:${env.SSHD_PORT} ${env.SSHD_HOST_KEY_PUB}\n`);
+    const res = await sh('ssh', sshArgs(kh, 'echo ok'));
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.trim(), 'ok');
+  });
+
+  test('a different pinned host key is rejected', async () => {
+    const kh = path.join(tmp, 'known_hosts_wrong');
+    const clientPub = await readFile(`${env.SSHD_CLIENT_KEY}.pub`, 'utf8'); // an ed25519 key that is not the host's
+    await writeFile(kh, `[127.0.0.1]:${env.SSHD_PORT} ${clientPub.trim()}\n`);
+    const res = await sh('ssh', sshArgs(kh, 'echo ok'));
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /host key|verification failed/i);
+  });
+});
+
+describe('keyring', { skip: noBed }, () => {
+  test('secret-tool store/lookup/clear round trip on the private bus', async () => {
+    assert.ok(env.DBUS_SESSION_BUS_ADDRESS.includes(env.BED_WORK_DIR) || env.DBUS_SESSION_BUS_ADDRESS.includes('certdesk-kr-'));
+    const attr = `bedtest-${randomBytes(4).toString('hex')}`;
+    const secret = `s3cr3t-${randomBytes(8).toString('hex')}`;
+    const store = await sh('secret-tool', ['store', '--label=certdesk bed test', 'certdesk-test', attr], { input: secret });
+    assert.equal(store.code, 0, store.stderr);
+    const look = await sh('secret-tool', ['lookup', 'certdesk-test', attr]);
+    assert.equal(look.code, 0, look.stderr);
+    assert.equal(look.stdout, secret);
+    const clear = await sh('secret-tool', ['clear', 'certdesk-test', attr]);
+    assert.equal(clear.code, 0, clear.stderr);
+    const gone = await sh('secret-tool', ['lookup', 'certdesk-test', attr]);
+    assert.equal(gone.stdout, '');
+  });
+
+  test('@napi-rs/keyring set/get/delete through the bed env', { skip: !napiKeyring && '@napi-rs/keyring not installed' }, () => {
+    const entry = new napiKeyring.Entry('certdesk-bed-test', `acct-${randomBytes(4).toString('hex')}`);
+    const secret = `pw-${randomBytes(8).toString('hex')}`;
+    entry.setPassword(secret);
+    assert.equal(entry.getPassword(), secret);
+    assert.equal(entry.deletePassword(), true);
+    assert.equal(entry.getPassword(), null);
+  });
+});

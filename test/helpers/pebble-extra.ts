@@ -1,0 +1,25 @@
+// Starts an extra Pebble (e.g. one that rejects nonces) beside the bed's, for tests that need its own CA.
+import { bedEnv } from './bed.ts';
+
+export interface ExtraPebble {
+  directoryUrl: string;
+  mgmtUrl: string;
+  caFile: string;
+  httpPort: number;
+  stop(): Promise<void>;
+}
+
+interface PebbleModule {
+  startPebble(opts: { workDir: string; dnsPort: number; nonceReject?: number; validityPeriod?: number; name?: string; eab?: boolean }): Promise<ExtraPebble>;
+}
+
+export async function startExtraPebble(opts: { name: string; nonceReject?: number; validityPeriod?: number }): Promise<ExtraPebble> {
+  const mod = (await import('../bed/pebble.mjs' as string)) as PebbleModule;
+  return mod.startPebble({
+    workDir: bedEnv('BED_WORK_DIR'),
+    dnsPort: Number(bedEnv('CHALLTESTSRV_DNS_PORT')),
+    name: opts.name,
+    ...(opts.nonceReject !== undefined ? { nonceReject: opts.nonceReject } : {}),
+    ...(opts.validityPeriod !== undefined ? { validityPeriod: opts.validityPeriod } : {}),
+  });
+}
