@@ -1,0 +1,86 @@
+// What services need from the desktop around them: ask the user for a file to write or read, and show a
+// notification. The Electron face implements it with native dialogs (electron/platform/dialogs.ts); the CLI and
+// the loopback bridge use headlessPlatform(), which never blocks on a person.
+import { existsSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import type { Logger } from '../core/logger.ts';
+
+export interface FileFilter {
+  /** Shown to the user, e.g. "PEM files". */
+  name: string;
+  /** Without dots, e.g. ["pem", "key"]; "*" for any. */
+  extensions: string[];
+}
+
+export interface SavePathRequest {
+  title: string;
+  /** Suggested file name (no folders). */
+  defaultName: string;
+  filters?: FileFilter[];
+}
+
+export interface OpenPathRequest {
+  title: string;
+  filters?: FileFilter[];
+}
+
+export interface PlatformServices {
+  /** Asks where to write a file; null when the user cancels (or nobody can be asked). */
+  chooseSavePath(opts: SavePathRequest): Promise<string | null>;
+  /** Asks which file to read; null when the user cancels (or nobody can be asked). */
+  chooseOpenPath(opts: OpenPathRequest): Promise<string | null>;
+  /** Best effort: a notification that cannot be shown is logged, never thrown. */
+  notify(opts: { title: string; body: string }): void;
+}
+
+export interface HeadlessPlatformOptions {
+  /**
+   * Folder that receives exports when no person can pick a path (bridge tests, preview). Without it
+   * chooseSavePath answers null, i.e. "cancelled".
+   */
+  exportDir?: string | null;
+  logger?: Logger;
+}
+
+/**
+ * Reduces a suggested name to one safe file name: no folders, no traversal, no characters Windows refuses.
+ * Exported for tests.
+ */
+export function safeFileName(name: string): string {
+  const last = basename(name.replace(/\\/g, '/'));
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+  const cleaned = last.replace(/[<>:"|?*\u0000-\u001f]/g, '_').replace(/^\.+/, '').trim();
+  return cleaned === '' ? 'export' : cleaned;
+}
+
+/** A path in `dir` for `name` that does not exist yet: `name`, then `name-2`, `name-3`, ... */
+function freshPath(dir: string, name: string): string {
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  let candidate = join(dir, name);
+  for (let n = 2; existsSync(candidate); n++) candidate = join(dir, `${stem}-${n}${ext}`);
+  return candidate;
+}
+
+export function headlessPlatform(opts: HeadlessPlatformOptions = {}): PlatformServices {
+  const log = opts.logger?.child('platform');
+  return {
+    async chooseSavePath(req) {
+      if (!opts.exportDir) {
+        log?.info('No export folder configured: save request treated as cancelled.', { title: req.title });
+        return null;
+      }
+      // Never overwrite: a person would have been asked; here nobody can be.
+      const path = freshPath(opts.exportDir, safeFileName(req.defaultName));
+      log?.info('Save path chosen without a dialog.', { title: req.title, path });
+      return path;
+    },
+    async chooseOpenPath(req) {
+      log?.info('Open request cannot be answered without a person: treated as cancelled.', { title: req.title });
+      return null;
+    },
+    notify(note) {
+      log?.info('Notification.', { title: note.title, body: note.body });
+    },
+  };
+}
