@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'out');
-const watch = process.argv.includes('--watch');
 const production = process.env.NODE_ENV === 'production';
 
 // Native addons and Electron itself are never bundled.

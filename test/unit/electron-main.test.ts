@@ -1,0 +1,430 @@
+// The Electron entry (electron/platform/main.ts) cannot run here (no Electron binary), so it is bundled the way
+// build/build.mjs bundles it and run against a fake `electron` module and an in-memory keychain. This checks
+// the wiring: what happens before `ready`, the window's web preferences, the app:// protocol, the permission
+// and navigation fences, IPC, the tray, close-to-tray, quitting through bootstrap's close(), and the error box
+// when the data folder is locked. It does not prove Electron behaves as the fake does.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { CHANNELS } from '../../shared/ipc/contract.ts';
+import type { Envelope } from '../../shared/ipc/errors.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const rootRequire = createRequire(join(root, 'package.json'));
+const tmp = mkdtempSync(join(tmpdir(), 'certdesk-main-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function bundleMain(): Promise<string> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['electron/platform/main.ts'],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['electron', '@napi-rs/keyring', 'cpu-features', 'ssh2'],
+    inject: [join(root, 'build/import-meta-url.js')],
+    define: { 'import.meta.url': 'import_meta_url' },
+    logLevel: 'silent',
+  });
+  const [file] = result.outputFiles;
+  assert.ok(file);
+  return file.text;
+}
+
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// ---- the fake Electron ----------------------------------------------------------------------------------------
+
+type AnyFn = (...args: never[]) => unknown;
+interface PreventableEvent {
+  defaultPrevented: boolean;
+  preventDefault(): void;
+  url?: string;
+}
+const preventable = (extra: object = {}): PreventableEvent => ({
+  defaultPrevented: false,
+  preventDefault() {
+    this.defaultPrevented = true;
+  },
+  ...extra,
+});
+
+/** Every fake Electron object of one load of main.ts, and what main.ts did with it. */
+function fakeElectron(userData: string) {
+  const log: string[] = [];
+  let ready!: () => void;
+  const readyPromise = new Promise<void>((r) => (ready = r));
+  const windows: FakeWindow[] = [];
+  const trays: { menu: { template: { label?: string; type?: string; click?: () => void }[] } | null }[] = [];
+  const ipcHandlers = new Map<string, AnyFn>();
+  const errorBoxes: { title: string; content: string }[] = [];
+  const notifications: { title: string; body: string }[] = [];
+  const opened: string[] = [];
+  const protocolHandlers = new Map<string, (req: Request) => Promise<Response>>();
+  const privileged: unknown[] = [];
+  const permission: { request?: AnyFn; check?: AnyFn; device?: AnyFn } = {};
+
+  class FakeContents extends EventEmitter {
+    mainFrame = { url: '', parent: null };
+    sent: unknown[] = [];
+    openHandler: ((d: { url: string }) => { action: string }) | null = null;
+    setWindowOpenHandler(fn: (d: { url: string }) => { action: string }) {
+      this.openHandler = fn;
+    }
+    isDestroyed() {
+      return false;
+    }
+    isCrashed() {
+      return false;
+    }
+    send(channel: string, message: unknown) {
+      this.sent.push([channel, message]);
+    }
+  }
+
+  class FakeWindow extends EventEmitter {
+    webContents = new FakeContents();
+    visible = false;
+    destroyed = false;
+    loaded: string | null = null;
+    constructor(public options: { webPreferences: Record<string, unknown> } & Record<string, unknown>) {
+      super();
+      windows.push(this);
+      app.emit('web-contents-created', preventable(), this.webContents);
+    }
+    async loadURL(url: string) {
+      this.loaded = url;
+      this.webContents.mainFrame.url = url;
+      this.emit('ready-to-show');
+    }
+    isDestroyed() {
+      return this.destroyed;
+    }
+    isMinimized() {
+      return false;
+    }
+    restore() {}
+    show() {
+      this.visible = true;
+    }
+    focus() {}
+    hide() {
+      this.visible = false;
+    }
+    static getFocusedWindow() {
+      return null;
+    }
+  }
+
+  const app = Object.assign(new EventEmitter(), {
+    isPackaged: false,
+    requestSingleInstanceLock: () => {
+      log.push('requestSingleInstanceLock');
+      return true;
+    },
+    getPath: (name: string) => join(userData, name === 'userData' ? '' : name),
+    getAppPath: () => root,
+    whenReady: () => readyPromise,
+    setAppUserModelId: () => {},
+    quit: () => {
+      log.push('quit');
+      const event = preventable();
+      app.emit('before-quit', event);
+      if (!event.defaultPrevented) {
+        log.push('quit:done');
+        app.emit('will-quit', preventable());
+      }
+    },
+    exit: (code: number) => log.push(`exit:${code}`),
+  });
+
+  const image = {
+    isEmpty: () => false,
+    resize: () => image,
+    toPNG: () => Buffer.alloc(0),
+    addRepresentation: () => {},
+  };
+
+  const electron = {
+    app,
+    BrowserWindow: FakeWindow,
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => {
+        log.push('registerSchemesAsPrivileged');
+        privileged.push(...schemes);
+      },
+      handle: (scheme: string, fn: (req: Request) => Promise<Response>) => protocolHandlers.set(scheme, fn),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: AnyFn) => (permission.request = fn),
+        setPermissionCheckHandler: (fn: AnyFn) => (permission.check = fn),
+        setDevicePermissionHandler: (fn: AnyFn) => (permission.device = fn),
+      },
+    },
+    ipcMain: {
+      handle: (channel: string, fn: AnyFn) => ipcHandlers.set(channel, fn),
+      removeHandler: (channel: string) => ipcHandlers.delete(channel),
+    },
+    Menu: {
+      buildFromTemplate: (template: unknown[]) => ({ template }),
+      setApplicationMenu: () => {},
+    },
+    Tray: class {
+      menu: { template: [] } | null = null;
+      constructor() {
+        trays.push(this as never);
+      }
+      setToolTip() {}
+      setContextMenu(menu: { template: [] }) {
+        this.menu = menu;
+      }
+      on() {}
+    },
+    nativeImage: { createFromPath: () => image, createEmpty: () => image },
+    dialog: {
+      showErrorBox: (title: string, content: string) => errorBoxes.push({ title, content }),
+    },
+    Notification: class extends EventEmitter {
+      static isSupported() {
+        return true;
+      }
+      constructor(private opts: { title: string; body: string }) {
+        super();
+      }
+      show() {
+        notifications.push({ title: this.opts.title, body: this.opts.body });
+      }
+    },
+    shell: {
+      openExternal: async (url: string) => {
+        opened.push(url);
+      },
+    },
+    powerMonitor: { on: () => {} },
+  };
+
+  return {
+    electron,
+    log,
+    ready: () => {
+      log.push('ready');
+      ready();
+    },
+    windows,
+    trays,
+    ipcHandlers,
+    errorBoxes,
+    notifications,
+    opened,
+    protocolHandlers,
+    privileged,
+    permission,
+  };
+}
+
+/** @napi-rs/keyring with one in-memory keychain per test file. */
+const keychain = new Map<string, string>();
+const fakeKeyring = {
+  AsyncEntry: class {
+    private readonly key: string;
+    constructor(service: string, name: string) {
+      this.key = `${service}/${name}`;
+    }
+    async setPassword(value: string) {
+      keychain.set(this.key, value);
+    }
+    async getPassword() {
+      return keychain.get(this.key) ?? null;
+    }
+    async deletePassword() {
+      return keychain.delete(this.key);
+    }
+  },
+};
+
+function runMain(code: string, dataDir: string) {
+  const fake = fakeElectron(join(tmp, 'userData'));
+  const requireFake = (id: string): unknown => {
+    if (id === 'electron') return fake.electron;
+    if (id === '@napi-rs/keyring') return fakeKeyring;
+    return rootRequire(id);
+  };
+  const previous = process.env.CERTDESK_DATA_DIR;
+  process.env.CERTDESK_DATA_DIR = dataDir;
+  try {
+    const module = { exports: {} };
+    const filename = join(root, 'out/main/index.cjs');
+    new Function('require', 'module', 'exports', '__filename', '__dirname', code)(
+      requireFake,
+      module,
+      module.exports,
+      filename,
+      join(root, 'out/main'),
+    );
+  } finally {
+    if (previous === undefined) delete process.env.CERTDESK_DATA_DIR;
+    else process.env.CERTDESK_DATA_DIR = previous;
+  }
+  return fake;
+}
+
+// ---- the checks -----------------------------------------------------------------------------------------------
+
+describe('electron/platform/main.ts against a fake Electron', () => {
+  let code = '';
+  const dataDir = join(tmp, 'data');
+  let first: ReturnType<typeof runMain>;
+
+  before(async () => {
+    code = await bundleMain();
+    first = runMain(code, dataDir);
+  });
+
+  it('registers the app:// scheme and takes the single-instance lock before ready', () => {
+    assert.deepEqual(first.log, ['registerSchemesAsPrivileged', 'requestSingleInstanceLock']);
+    assert.equal(first.privileged.length, 1);
+    const [scheme] = first.privileged as { scheme: string; privileges: Record<string, boolean> }[];
+    assert.equal(scheme?.scheme, 'app');
+    assert.equal(scheme?.privileges.standard, true);
+    assert.equal(scheme?.privileges.secure, true);
+    assert.ok(!scheme?.privileges.bypassCSP, 'the scheme must not bypass CSP');
+    assert.ok(!scheme?.privileges.corsEnabled, 'other origins must not read app://');
+  });
+
+  it('after ready: opens one hardened window on app://certdesk/', async () => {
+    first.ready();
+    await until('the window', () => first.windows.length === 1 && first.windows[0]?.loaded !== null);
+    const win = first.windows[0]!;
+    assert.equal(win.loaded, 'app://certdesk/index.html');
+    assert.equal(win.visible, true);
+    const o = win.options;
+    assert.deepEqual([o.width, o.height, o.minWidth, o.minHeight], [1280, 800, 1024, 640]);
+    const wp = o.webPreferences;
+    assert.equal(wp.contextIsolation, true);
+    assert.equal(wp.sandbox, true);
+    assert.equal(wp.nodeIntegration, false);
+    assert.equal(wp.webSecurity, true);
+    assert.equal(wp.spellcheck, false);
+    assert.equal(wp.webviewTag, false);
+    assert.equal(wp.preload, join(root, 'out/preload/index.cjs'));
+  });
+
+  it('registers exactly the contract channels on ipcMain, guarded by the sender check', async () => {
+    assert.deepEqual([...first.ipcHandlers.keys()].sort(), [...CHANNELS].sort());
+    const win = first.windows[0]!;
+    const call = first.ipcHandlers.get('app:info') as unknown as (e: unknown, r: unknown) => Promise<Envelope<unknown>>;
+    const ok = await call({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, {});
+    assert.equal(ok.ok, true);
+    assert.equal(ok.ok && (ok.value as { face: string }).face, 'electron');
+    assert.equal(ok.ok && (ok.value as { dataDir: string }).dataDir, dataDir);
+    const foreign = await call({ sender: new EventEmitter(), senderFrame: { url: 'app://certdesk/index.html', parent: null } }, {});
+    assert.equal(!foreign.ok && foreign.error.code, 'FORBIDDEN');
+  });
+
+  it('serves the renderer with the CSP and refuses everything else', async (t) => {
+    const handler = first.protocolHandlers.get('app');
+    assert.ok(handler, 'protocol.handle("app") was not called');
+    const bad = await handler(new Request('app://certdesk/..%2f..%2fpackage.json'));
+    assert.equal(bad.status, 403);
+    const post = await handler(new Request('app://certdesk/index.html', { method: 'POST', body: 'x' }));
+    assert.equal(post.status, 405);
+    const missing = await handler(new Request('app://certdesk/nope.js'));
+    assert.equal(missing.status, 404);
+    if (!existsSync(join(root, 'out/renderer/index.html'))) return t.skip('renderer not built');
+    const res = await handler(new Request('app://certdesk/index.html'));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(await res.text(), readFileSync(join(root, 'out/renderer/index.html'), 'utf8'));
+  });
+
+  it('denies every permission', () => {
+    let granted: boolean | undefined;
+    (first.permission.request as unknown as (w: unknown, p: string, cb: (g: boolean) => void) => void)(
+      {},
+      'media',
+      (g) => (granted = g),
+    );
+    assert.equal(granted, false);
+    assert.equal((first.permission.check as unknown as () => boolean)(), false);
+    assert.equal((first.permission.device as unknown as () => boolean)(), false);
+  });
+
+  it('blocks navigation and new windows; only http(s) links go to the browser', () => {
+    const contents = first.windows[0]!.webContents;
+    for (const url of ['https://letsencrypt.org/repository/', 'file:///etc/passwd', 'app://certdesk/other.html']) {
+      const event = preventable({ url });
+      contents.emit('will-navigate', event);
+      assert.equal(event.defaultPrevented, true, url);
+    }
+    assert.deepEqual(contents.openHandler?.({ url: 'javascript:alert(1)' }), { action: 'deny' });
+    assert.deepEqual(contents.openHandler?.({ url: 'https://example.com/' }), { action: 'deny' });
+    assert.deepEqual(first.opened, ['https://letsencrypt.org/repository/', 'https://example.com/']);
+    const attach = preventable();
+    contents.emit('will-attach-webview', attach);
+    assert.equal(attach.defaultPrevented, true);
+  });
+
+  it('has a tray with Open Certdesk / Quit, and closing the window hides it (notice once)', () => {
+    const labels = first.trays[0]?.menu?.template.map((i) => i.label ?? i.type);
+    assert.deepEqual(labels, ['Open Certdesk', 'separator', 'Quit']);
+    const win = first.windows[0]!;
+    for (let i = 0; i < 2; i++) {
+      const close = preventable();
+      win.emit('close', close);
+      assert.equal(close.defaultPrevented, true);
+      assert.equal(win.visible, false);
+      first.trays[0]?.menu?.template[0]?.click?.();
+      assert.equal(win.visible, true);
+    }
+    assert.deepEqual(
+      first.notifications.map((n) => n.title),
+      ['Certdesk keeps running in the tray'],
+    );
+  });
+
+  it('a second instance on the same data folder explains the lock and quits', async (t) => {
+    const second = runMain(code, dataDir);
+    second.ready();
+    await until('the error box', () => second.errorBoxes.length > 0);
+    assert.equal(second.errorBoxes[0]?.title, 'Certdesk cannot start');
+    assert.match(second.errorBoxes[0]?.content ?? '', new RegExp(`Data folder: ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await until('exit', () => second.log.includes('exit:1'));
+    assert.equal(second.windows.length, 0);
+    assert.equal(second.ipcHandlers.size, 0);
+    t.diagnostic(`error box: ${second.errorBoxes[0]?.content.split('\n')[0]}`);
+  });
+
+  it('Quit (tray) closes the services first, then quits; the data folder is free again', async () => {
+    const quit = first.trays[0]?.menu?.template.find((i) => i.label === 'Quit');
+    quit?.click?.();
+    await until('the real quit', () => first.log.includes('quit:done'));
+    assert.equal(first.ipcHandlers.size, 0, 'IPC handlers are removed on quit');
+    const win = first.windows[0]!;
+    const close = preventable();
+    win.emit('close', close);
+    assert.equal(close.defaultPrevented, false, 'while quitting, closing the window really closes it');
+    // The lock was released by close(): a new instance starts on the same folder.
+    const third = runMain(code, dataDir);
+    third.ready();
+    await until('the third window', () => third.windows.length === 1 || third.errorBoxes.length > 0);
+    assert.deepEqual(third.errorBoxes, []);
+    third.trays[0]?.menu?.template.find((i) => i.label === 'Quit')?.click?.();
+    await until('the third quit', () => third.log.includes('quit:done'));
+  });
+});
