@@ -1,0 +1,178 @@
+// The frame: top bar (name, alerts), left navigation (SSL → Certificates, ACME → Let's Encrypt, Settings),
+// and the current page. The page is kept in the URL hash so a reload stays where the user was.
+import LockIcon from '@mui/icons-material/Lock';
+import NotificationsNoneIcon from '@mui/icons-material/NotificationsNone';
+import SettingsIcon from '@mui/icons-material/Settings';
+import ShieldOutlinedIcon from '@mui/icons-material/ShieldOutlined';
+import VerifiedUserOutlinedIcon from '@mui/icons-material/VerifiedUserOutlined';
+import AppBar from '@mui/material/AppBar';
+import Badge from '@mui/material/Badge';
+import Box from '@mui/material/Box';
+import Divider from '@mui/material/Divider';
+import Drawer from '@mui/material/Drawer';
+import List from '@mui/material/List';
+import ListItemButton from '@mui/material/ListItemButton';
+import ListItemIcon from '@mui/material/ListItemIcon';
+import ListItemText from '@mui/material/ListItemText';
+import ListSubheader from '@mui/material/ListSubheader';
+import Popover from '@mui/material/Popover';
+import Toolbar from '@mui/material/Toolbar';
+import Typography from '@mui/material/Typography';
+import { useEffect, useState, type ReactNode } from 'react';
+import { IconAction } from './components/IconAction.tsx';
+import { ManageDialog, type ManageTab } from './manage/ManageDialog.tsx';
+import { CertificatesPage } from './pages/CertificatesPage.tsx';
+import { LetsEncryptPage } from './pages/LetsEncryptPage.tsx';
+import { SettingsPage } from './pages/SettingsPage.tsx';
+
+type PageId = 'certificates' | 'letsencrypt' | 'settings';
+const PAGES: readonly PageId[] = ['certificates', 'letsencrypt', 'settings'];
+const NAV_WIDTH = 224;
+
+function pageFromHash(): PageId {
+  const id = window.location.hash.replace(/^#\/?/, '');
+  return (PAGES as readonly string[]).includes(id) ? (id as PageId) : 'letsencrypt';
+}
+
+function NavItem({ id, current, icon, label, onSelect }: { id: PageId; current: PageId; icon: ReactNode; label: string; onSelect: (id: PageId) => void }) {
+  const selected = id === current;
+  return (
+    <ListItemButton selected={selected} aria-current={selected ? 'page' : undefined} onClick={() => onSelect(id)} sx={{ mx: 1, my: 0.25, py: 0.75 }}>
+      <ListItemIcon sx={{ minWidth: 34 }}>{icon}</ListItemIcon>
+      <ListItemText primary={label} />
+    </ListItemButton>
+  );
+}
+
+function AlertsBell() {
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  return (
+    <>
+      <IconAction label="Alerts" color="inherit" onClick={(e) => setAnchor(e.currentTarget)} aria-haspopup="dialog">
+        <Badge color="error" badgeContent={0}>
+          <NotificationsNoneIcon />
+        </Badge>
+      </IconAction>
+      <Popover
+        open={anchor !== null}
+        anchorEl={anchor}
+        onClose={() => setAnchor(null)}
+        anchorOrigin={{ vertical: 'bottom', horizontal: 'right' }}
+        transformOrigin={{ vertical: 'top', horizontal: 'right' }}
+        slotProps={{ paper: { role: 'dialog', 'aria-label': 'Alerts', sx: { width: 340, p: 2, mt: 1 } } }}
+      >
+        <Typography variant="subtitle2" gutterBottom>
+          Alerts
+        </Typography>
+        <Typography variant="body2" color="text.secondary">
+          No alerts. Expiring certificates, failed renewals and challenges that need you will show up here.
+        </Typography>
+      </Popover>
+    </>
+  );
+}
+
+export function App() {
+  const [page, setPage] = useState<PageId>(pageFromHash);
+  const [manageTab, setManageTab] = useState<ManageTab | null>(null);
+
+  useEffect(() => {
+    const onHash = () => setPage(pageFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const select = (id: PageId) => {
+    setPage(id);
+    window.history.replaceState(window.history.state, '', `#/${id}`);
+    document.getElementById('main')?.focus();
+  };
+
+  return (
+    <Box sx={{ display: 'flex', height: '100%' }}>
+      <Box
+        component="a"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+        sx={{
+          position: 'absolute',
+          left: 8,
+          top: -48,
+          zIndex: 2000,
+          bgcolor: 'primary.main',
+          color: 'primary.contrastText',
+          px: 2,
+          py: 1,
+          borderRadius: 1,
+          '&:focus': { top: 8 },
+        }}
+      >
+        Skip to content
+      </Box>
+      <AppBar
+        position="fixed"
+        elevation={0}
+        color="inherit"
+        sx={{ zIndex: (t) => t.zIndex.drawer + 1, borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}
+      >
+        <Toolbar variant="dense" sx={{ gap: 1.25, minHeight: 52 }}>
+          <Box
+            aria-hidden
+            sx={{
+              width: 28,
+              height: 28,
+              borderRadius: 1.5,
+              display: 'grid',
+              placeItems: 'center',
+              bgcolor: 'primary.main',
+              color: 'primary.contrastText',
+            }}
+          >
+            <LockIcon sx={{ fontSize: 17 }} />
+          </Box>
+          <Typography component="h1" variant="h6" sx={{ fontWeight: 700, letterSpacing: '-0.01em' }}>
+            Certdesk
+          </Typography>
+          <Box sx={{ flex: 1 }} />
+          <AlertsBell />
+        </Toolbar>
+      </AppBar>
+      <Drawer
+        variant="permanent"
+        sx={{ width: NAV_WIDTH, flexShrink: 0, '& .MuiDrawer-paper': { width: NAV_WIDTH, boxSizing: 'border-box', bgcolor: 'background.default' } }}
+      >
+        <Toolbar variant="dense" sx={{ minHeight: 52 }} />
+        <Box component="nav" aria-label="Main" sx={{ py: 1, display: 'flex', flexDirection: 'column', height: '100%' }}>
+          <List dense subheader={<ListSubheader sx={{ bgcolor: 'transparent', lineHeight: '32px' }}>SSL</ListSubheader>}>
+            <NavItem id="certificates" current={page} onSelect={select} icon={<VerifiedUserOutlinedIcon fontSize="small" />} label="Certificates" />
+          </List>
+          <List dense subheader={<ListSubheader sx={{ bgcolor: 'transparent', lineHeight: '32px' }}>ACME</ListSubheader>}>
+            <NavItem id="letsencrypt" current={page} onSelect={select} icon={<ShieldOutlinedIcon fontSize="small" />} label="Let's Encrypt" />
+          </List>
+          <Box sx={{ flex: 1 }} />
+          <Divider sx={{ mx: 2 }} />
+          <List dense>
+            <NavItem id="settings" current={page} onSelect={select} icon={<SettingsIcon fontSize="small" />} label="Settings" />
+          </List>
+        </Box>
+      </Drawer>
+      <Box
+        component="main"
+        id="main"
+        tabIndex={-1}
+        sx={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column', outline: 'none', overflow: 'auto' }}
+      >
+        <Toolbar variant="dense" sx={{ minHeight: 52 }} />
+        <Box sx={{ p: 3, flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
+          {page === 'certificates' ? <CertificatesPage /> : null}
+          {page === 'letsencrypt' ? <LetsEncryptPage onManage={(tab) => setManageTab(tab)} /> : null}
+          {page === 'settings' ? <SettingsPage /> : null}
+        </Box>
+      </Box>
+      <ManageDialog tab={manageTab} onTabChange={setManageTab} onClose={() => setManageTab(null)} />
+    </Box>
+  );
+}

@@ -1,0 +1,36 @@
+import CssBaseline from '@mui/material/CssBaseline';
+import { ThemeProvider } from '@mui/material/styles';
+import useMediaQuery from '@mui/material/useMediaQuery';
+import { StrictMode, useMemo } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
+import { NoticeProvider } from './components/Notice.tsx';
+import { AccountsProvider } from './state/accounts.tsx';
+import { createAppTheme } from './theme.ts';
+
+function Root() {
+  // The theme follows the OS setting, live.
+  const dark = useMediaQuery('(prefers-color-scheme: dark)', { noSsr: true });
+  const theme = useMemo(() => createAppTheme(dark ? 'dark' : 'light'), [dark]);
+  return (
+    <ThemeProvider theme={theme}>
+      <CssBaseline enableColorScheme />
+      <NoticeProvider>
+        <AccountsProvider>
+          <App />
+        </AccountsProvider>
+      </NoticeProvider>
+    </ThemeProvider>
+  );
+}
+
+const container = document.getElementById('root');
+if (!container) throw new Error('Certdesk: #root is missing from index.html.');
+createRoot(container).render(
+  <StrictMode>
+    <ErrorBoundary>
+      <Root />
+    </ErrorBoundary>
+  </StrictMode>,
+);

@@ -1,0 +1,106 @@
+// Settings: what this Certdesk is and where it keeps its data (app:info).
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Paper from '@mui/material/Paper';
+import Skeleton from '@mui/material/Skeleton';
+import Typography from '@mui/material/Typography';
+import { useTheme } from '@mui/material/styles';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import type { AppInfo } from '../../../shared/ipc/contract.ts';
+import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
+import { call, errorInfo } from '../api.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { MONO_FONTS } from '../theme.ts';
+import { PageHeader } from './PageHeader.tsx';
+
+const FACE_TEXT: Record<AppInfo['face'], string> = {
+  electron: 'Desktop app',
+  bridge: 'Browser preview (loopback bridge)',
+  cli: 'Command line',
+};
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box sx={{ display: 'grid', gridTemplateColumns: '180px 1fr', gap: 2, py: 1.25, alignItems: 'center', borderTop: 1, borderColor: 'divider', '&:first-of-type': { borderTop: 0 } }}>
+      <Typography variant="body2" color="text.secondary" component="dt">
+        {label}
+      </Typography>
+      <Box component="dd" sx={{ m: 0, minWidth: 0 }}>
+        {children}
+      </Box>
+    </Box>
+  );
+}
+
+export function SettingsPage() {
+  const theme = useTheme();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+
+  const load = useCallback(async () => {
+    setError(null);
+    try {
+      setInfo(await call('app:info', {}));
+    } catch (err) {
+      setError(errorInfo(err));
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <>
+      <PageHeader title="Settings" subtitle="About this Certdesk and where it keeps its data." />
+      {error ? (
+        <Box sx={{ mb: 2 }}>
+          <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void load()}>Retry</Button>} />
+        </Box>
+      ) : null}
+      <Paper variant="outlined" sx={{ px: 2.5, py: 1, maxWidth: 860 }}>
+        <Box component="dl" sx={{ m: 0 }} aria-label="Application information">
+          <Row label="Version">{info ? <Typography variant="body2">{info.version}</Typography> : <Skeleton width={80} />}</Row>
+          <Row label="Running as">{info ? <Typography variant="body2">{FACE_TEXT[info.face]}</Typography> : <Skeleton width={160} />}</Row>
+          <Row label="Data directory">
+            {info ? (
+              <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, minWidth: 0 }}>
+                <Typography variant="body2" sx={{ fontFamily: MONO_FONTS, overflowWrap: 'anywhere' }}>
+                  {info.dataDir}
+                </Typography>
+                <CopyButton text={info.dataDir} label="Copy data directory path" />
+              </Box>
+            ) : (
+              <Skeleton width={280} />
+            )}
+          </Row>
+          <Row label="Keychain">
+            {info ? (
+              <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                <Typography variant="body2">{info.keychain.backend}</Typography>
+                <Chip
+                  size="small"
+                  color={info.keychain.available ? 'success' : 'error'}
+                  variant="outlined"
+                  label={info.keychain.available ? 'Available' : 'Unavailable'}
+                />
+              </Box>
+            ) : (
+              <Skeleton width={220} />
+            )}
+          </Row>
+          {info?.keychain.detail ? (
+            <Row label="">
+              <Alert severity={info.keychain.available ? 'info' : 'warning'} sx={{ py: 0 }}>
+                {info.keychain.detail}
+              </Alert>
+            </Row>
+          ) : null}
+          <Row label="Theme">
+            <Typography variant="body2">Follows your system setting (now {theme.palette.mode}).</Typography>
+          </Row>
+        </Box>
+      </Paper>
+    </>
+  );
+}
