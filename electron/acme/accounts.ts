@@ -22,7 +22,7 @@ import { mapAcmeError } from './errors.ts';
 import { lookupExistingAccount } from './existing.ts';
 import { generateAccountKey, jwkThumbprint, keyAlgorithm, parsePrivateKey, toPkcs8Pem } from './keys.ts';
 import { retryAcme } from './retry.ts';
-import { trustForOrigin, withTransport } from './transport.ts';
+import { poolNonces, trustForOrigin, withTransport } from './transport.ts';
 
 /** What the account service needs from the store. */
 export type AccountStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
@@ -60,6 +60,7 @@ export class AccountService {
   private readonly now: () => Date;
   /** Serialises changes per account so a rollover and a deactivate never race. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly clients = new Map<string, { keyFile: string; client: acme.Client }>();
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.store = deps.store;
@@ -308,6 +309,7 @@ export class AccountService {
   async remove(id: string): Promise<void> {
     await this.exclusive(id, async () => {
       const rec = this.record(id);
+      this.clients.delete(id);
       await this.store.update((d) => {
         d.accounts = d.accounts.filter((a) => a.id !== id);
       });
@@ -337,13 +339,42 @@ export class AccountService {
     return target;
   }
 
+  /** The account a request orders with: the given one, or the only valid one. Must be valid. */
+  usableAccount(id: string | undefined, field = 'accountId'): AccountRecord {
+    const accounts = this.store.data.accounts;
+    let rec: AccountRecord | undefined;
+    if (id) {
+      rec = accounts.find((a) => a.id === id);
+      if (!rec) throw new AppError('NOT_FOUND', `No account with id ${id}.`, { field });
+    } else {
+      const valid = accounts.filter((a) => a.status === 'valid');
+      if (valid.length === 0) {
+        throw new AppError('NOT_FOUND', 'There is no active ACME account to order with.', {
+          field,
+          hint: 'Create one first: Manage → Account → New Registration (CLI: certdesk account register).',
+        });
+      }
+      if (valid.length > 1) throw AppError.invalid(field, 'Choose the account to order with: there are several.');
+      rec = valid[0] as AccountRecord;
+    }
+    if (rec.status !== 'valid') {
+      throw new AppError('CONFLICT', `Account "${rec.name}" is ${rec.status}: it cannot order certificates.`, { field });
+    }
+    return rec;
+  }
+
   /** An acme-client Client for a stored account (resolving an interrupted rollover first). */
   async clientFor(rec: AccountRecord): Promise<acme.Client> {
+    const cached = this.clients.get(rec.id);
+    if (cached && cached.keyFile === rec.keyFile && !rec.pendingKeyFile) return cached.client;
     await this.trustRecordCa(rec);
     const current = rec.pendingKeyFile ? await this.settlePendingKey(rec) : rec;
     const pem = (await this.store.readSecret(current.keyFile)).toString();
     this.log.redact(pem);
-    return this.client(current.directoryUrl, pem, current.url);
+    // One client per account and key: it keeps the directory, so later calls skip that round trip.
+    const client = this.client(current.directoryUrl, pem, current.url);
+    this.clients.set(rec.id, { keyFile: current.keyFile, client });
+    return client;
   }
 
   private async settlePendingKey(rec: AccountRecord): Promise<AccountRecord> {
@@ -370,6 +401,10 @@ export class AccountService {
   }
 
   private client(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): acme.Client {
+    return poolNonces(this.newClient(directoryUrl, keyPem, accountUrl, eab), directoryUrl);
+  }
+
+  private newClient(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): acme.Client {
     return new acme.Client({
       directoryUrl,
       accountKey: keyPem,

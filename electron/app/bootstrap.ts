@@ -10,6 +10,8 @@ import { Operations } from '../core/operations.ts';
 import { createKeyringStore } from '../secrets/keyring-store.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { openStore } from '../store/store.ts';
+import { RequestService } from '../orders/requests.ts';
+import { Repository } from '../repository/certificates.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -27,7 +29,7 @@ export interface BootstrapOptions {
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; ops: Operations };
+  services: { accounts: AccountService; requests: RequestService; repository: Repository; ops: Operations };
   logger: Logger;
   dataDir: string;
   close(): Promise<void>;
@@ -48,8 +50,18 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     logger,
     ...(opts.platform ? { chooseSavePath: (o) => opts.platform!.chooseSavePath(o) } : {}),
   });
+  const requests = new RequestService({ store, accounts, secrets, hub, logger });
+  const repository = new Repository({
+    store,
+    requests,
+    hub,
+    logger,
+    ...(opts.platform ? { chooseSavePath: (o) => opts.platform!.chooseSavePath(o) } : {}),
+  });
   const handlers = createHandlers({
     accounts,
+    requests,
+    repository,
     ops,
     info: async () => {
       let available = true;
@@ -64,10 +76,14 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     },
   });
   logger.info('certdesk started', { face: opts.face, dataDir: opts.dataDir, version: VERSION });
+  // Long-running faces finish what a killed process left mid-validation; the CLI resumes on `request verify`.
+  if (opts.face !== 'cli') {
+    void requests.resumeInterrupted((id, fn) => ops.run(`resume-${id}`, undefined, fn));
+  }
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, ops },
+    services: { accounts, requests, repository, ops },
     logger,
     dataDir: opts.dataDir,
     close: async () => {

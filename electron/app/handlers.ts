@@ -2,17 +2,21 @@
 // logic lives in the services, so the same behaviour serves the Electron IPC, the bridge and the CLI.
 import type { Handlers } from '../../shared/ipc/dispatch.ts';
 import type { AccountService } from '../acme/accounts.ts';
+import type { RequestService } from '../orders/requests.ts';
+import type { Repository } from '../repository/certificates.ts';
 import type { Operations } from '../core/operations.ts';
 import type { AppInfo } from '../../shared/ipc/contract.ts';
 
 export interface HandlerDeps {
   accounts: AccountService;
+  requests: RequestService;
+  repository: Repository;
   ops: Operations;
   info: () => Promise<Omit<AppInfo, 'face'>>;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
-  const { accounts, ops } = deps;
+  const { accounts, requests, repository, ops } = deps;
   return {
     'app:info': async (_req, ctx) => ({ ...(await deps.info()), face: ctx.face }),
     'ops:cancel': async (req) => ({ cancelled: ops.cancel(req.opId) }),
@@ -34,5 +38,29 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'accounts:export-key': async (req, ctx) => ({
       path: await accounts.exportKey(req.id, ctx.face === 'cli' ? req.out : undefined),
     }),
+
+    'requests:create': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.create(req, op)),
+    'requests:list': async () => requests.list(),
+    'requests:get': async (req) => requests.get(req.id),
+    'requests:verify': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.verify(req.id, op)),
+    'requests:new-challenge': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.newChallenge(req.id, op)),
+    'requests:renew': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.renew(req.id, op)),
+    'requests:revoke': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.revoke(req.id, req.reason, op)),
+    'requests:delete': async (req) => {
+      await requests.remove(req.id);
+      return { deleted: true as const };
+    },
+
+    'certs:save': async (req) => repository.save(req.requestId),
+    'certs:list': async () => repository.list(),
+    'certs:get': async (req) => repository.get(req.id),
+    // As with keys: only the CLI names the output path; windows use the native save dialog.
+    'certs:export': async (req, ctx) => ({
+      paths: await repository.export({ ...req, out: ctx.face === 'cli' ? req.out : undefined }),
+    }),
+    'certs:delete': async (req) => {
+      await repository.remove(req.id);
+      return { deleted: true as const };
+    },
   };
 }

@@ -2,8 +2,8 @@
 // Output: human text on stdout, progress on stderr, `--json` prints the result object; on failure a
 // one-line error on stderr and a non-zero exit code (with --json also {"error": {...}} on stdout).
 import { readFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
+import { parseArgs } from 'node:util';
+import type { Res } from '../../shared/ipc/contract.ts';
 import { dispatch } from '../../shared/ipc/dispatch.ts';
 import { AppError, fromInfo, type ErrorInfo } from '../../shared/ipc/errors.ts';
 import type { Account } from '../../shared/model/account.ts';
@@ -11,23 +11,8 @@ import { bootstrap, type App } from '../app/bootstrap.ts';
 import { headlessPlatform } from '../app/platform-services.ts';
 import { VERSION } from '../app/version.ts';
 import { resolveDataDir } from '../store/paths.ts';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
-
-interface Command {
-  summary: string;
-  usage: string;
-  options: Options;
-  run(ctx: CliContext, v: Values): Promise<unknown>;
-  print?(result: never): string;
-}
-
-interface CliContext {
-  app: App;
-  call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
-  signal: AbortSignal;
-}
+import { certCommands, requestCommands } from './certificates.ts';
+import type { CliContext, Command, Options, Values } from './commands-types.ts';
 
 const GLOBAL: Options = {
   'data-dir': { type: 'string' },
@@ -224,6 +209,12 @@ const topCommands: Record<string, Command> = {
   },
 };
 
+const GROUPS: Record<string, Record<string, Command>> = {
+  account: accountCommands,
+  request: requestCommands,
+  cert: certCommands,
+};
+
 function hostOf(url: string): string {
   try {
     return new URL(url).host;
@@ -235,7 +226,7 @@ function hostOf(url: string): string {
 function helpText(): string {
   const lines = [`certdesk ${VERSION} — Let's Encrypt (ACME) certificates from your workstation`, '', 'Usage: certdesk [--data-dir DIR] [--json] [--quiet] <command> ...', '', 'Commands:'];
   for (const c of Object.values(topCommands)) lines.push(`  ${c.usage.padEnd(60)} ${c.summary}`);
-  for (const c of Object.values(accountCommands)) lines.push(`  ${c.usage}\n      ${c.summary}`);
+  for (const group of Object.values(GROUPS)) for (const c of Object.values(group)) lines.push(`  ${c.usage}\n      ${c.summary}`);
   lines.push('', 'Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
   return lines.join('\n');
 }
@@ -253,7 +244,7 @@ function splitCommand(argv: string[]): { words: string[]; rest: string[] } {
     } else if (a.startsWith('-')) {
       if (a.startsWith('--data-dir=') || ['--json', '--quiet', '-q', '--verbose', '--help', '-h', '--version'].includes(a)) rest.push(a);
       else break;
-    } else if (words.length < (words[0] === 'account' ? 2 : 1)) words.push(a);
+    } else if (words.length < (words[0] !== undefined && words[0] in GROUPS ? 2 : 1)) words.push(a);
     else break;
   }
   return { words, rest: [...rest, ...argv.slice(i)] };
@@ -283,16 +274,22 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let cmd: Command | undefined;
-  if (words[0] === 'account') {
-    cmd = accountCommands[words[1] ?? ''];
-    if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown account command "${words[1] ?? ''}".`, hint: `Use one of: ${Object.keys(accountCommands).join(', ')}.` }, 2);
+  const group = GROUPS[words[0] ?? ''];
+  if (group) {
+    cmd = group[words[1] ?? ''];
+    if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown ${words[0]} command "${words[1] ?? ''}".`, hint: `Use one of: ${Object.keys(group).join(', ')}.` }, 2);
   } else {
     cmd = topCommands[words[0] ?? ''];
     if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown command "${words[0]}".`, hint: 'Run certdesk --help.' }, 2);
   }
   let values: Values;
+  let args: string[];
   try {
-    values = parseArgs({ args: rest, options: { ...GLOBAL, ...cmd.options }, allowPositionals: false, strict: true }).values as Values;
+    const parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...cmd.options }, allowPositionals: true, strict: true });
+    values = parsed.values as Values;
+    args = parsed.positionals;
+    const allowed = cmd.positionals?.length ?? 0;
+    if (args.length > allowed) throw new Error(`Unexpected argument '${args[allowed]}'.`);
   } catch (err) {
     return fail({ code: 'INVALID_INPUT', message: (err as Error).message, hint: `Usage: certdesk ${cmd.usage}` }, 2);
   }
@@ -323,10 +320,10 @@ export async function main(argv: string[]): Promise<number> {
         return env.value as never;
       },
     };
-    const result = await cmd.run(ctx, values);
+    const result = await cmd.run(ctx, values, args);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write((cmd.print ? cmd.print(result as never) : JSON.stringify(result, null, 2)) + '\n');
-    return 0;
+    return cmd.exitCode ? cmd.exitCode(result as never) : 0;
   } catch (err) {
     const info: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
     return fail(info, info.code === 'INVALID_INPUT' || info.code === 'CONFIRMATION_REQUIRED' ? 2 : 1);

@@ -1,6 +1,7 @@
 // Long operations: each has an id chosen by the caller, an AbortController that `ops:cancel` trips, and
 // progress steps pushed as `ops:progress` events so every face can show live status.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { EventHub } from './events.ts';
 
@@ -20,6 +21,8 @@ export class Operations {
     const id = opId ?? randomUUID();
     if (this.running.has(id)) throw new AppError('CONFLICT', `Operation ${id} is already running.`);
     const controller = new AbortController();
+    // Every HTTP request of the operation listens on this signal; a 100-name order has many at once.
+    setMaxListeners(0, controller.signal);
     const onOuter = (): void => controller.abort(outer?.reason);
     outer?.addEventListener('abort', onOuter, { once: true });
     if (outer?.aborted) controller.abort(outer.reason);

@@ -64,6 +64,17 @@ export const MIGRATIONS: readonly Migration[] = [
       return { ...d, accounts };
     },
   },
+  {
+    version: 3,
+    name: 'certificate requests and the repository of saved certificates',
+    up(d) {
+      return {
+        ...d,
+        requests: Array.isArray(d.requests) ? d.requests : [],
+        certificates: Array.isArray(d.certificates) ? d.certificates : [],
+      };
+    },
+  },
 ];
 
 export interface MigrationResult {

@@ -3,6 +3,18 @@
 // fields declared here ever cross (a stray secret on a service object is stripped, never sent).
 import { z } from 'zod';
 import { Account, DirectoryInfo } from '../model/account.ts';
+import {
+  Certificate,
+  CertificateDetail,
+  ChallengeType,
+  ExportFormat,
+  KeyPolicy,
+  KeySpec,
+  KeystoreType,
+  Request,
+  RevocationReason,
+  SignatureAlgorithm,
+} from '../model/request.ts';
 
 const id = z.string().min(1, { error: 'Choose an item: the id is empty.' });
 /** Client-chosen id of a long operation, used for progress events and `ops:cancel`. */
@@ -102,6 +114,73 @@ export const contract = {
     req: z.object({ id, out: z.string().min(1).optional() }),
     res: z.object({ path: z.string().nullable() }),
   },
+
+  /**
+   * Raises a certificate request (seed Step 2): validates everything, creates the key and the ACME order, and
+   * returns the request with its challenges (status Pending).
+   */
+  'requests:create': {
+    req: z.object({
+      /** The account to order with; optional when there is exactly one valid account. */
+      accountId: z.string().min(1).optional(),
+      domains: z.array(z.string(), { error: 'Domain names: give a list of names.' }),
+      challengeType: ChallengeType,
+      key: KeySpec,
+      signatureAlgorithm: SignatureAlgorithm.optional(),
+      keystoreType: KeystoreType.default('pkcs12'),
+      /** Kept in the keychain; used as the default password of exports. */
+      keystorePassword: z.string().optional(),
+      keyPolicy: KeyPolicy.default('new'),
+      /** Key policy "import": the key as PEM (UI) or a file path (CLI). */
+      importKeyPem: z.string().min(1).optional(),
+      importKeyFile: z.string().min(1).optional(),
+      /** An ACME profile the CA's directory offers (meta.profiles). */
+      profile: z.string().min(1).optional(),
+      /** Issuer common name of the chain to prefer when the CA offers alternates. */
+      preferredChain: z.string().min(1).optional(),
+      opId,
+    }),
+    res: Request,
+  },
+  'requests:list': { req: z.object({}), res: z.array(Request) },
+  'requests:get': { req: z.object({ id }), res: Request },
+  /** Submits the challenges and follows the order until Available or Failed (progress events per name). */
+  'requests:verify': { req: z.object({ id, opId }), res: Request },
+  /** A fresh order (and challenges) for a Failed or Pending request. */
+  'requests:new-challenge': { req: z.object({ id, opId }), res: Request },
+  /** Seed Step 5: a new order for the same names, key per the request's key policy. */
+  'requests:renew': { req: z.object({ id, opId }), res: Request },
+  /** Seed Step 6: revokes the issued certificate at the CA. HTTPS breaks for sites that use it. */
+  'requests:revoke': {
+    req: z.object({ id, reason: RevocationReason.default('unspecified'), confirm, opId }),
+    res: Request,
+  },
+  /** Seed Step 7: removes the request and its saved certificate from Certdesk; the certificate stays valid. */
+  'requests:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+
+  /** Seed Step 4: saves (or, after a renewal, replaces) the request's certificate in the repository. */
+  'certs:save': { req: z.object({ requestId: id }), res: Certificate },
+  'certs:list': { req: z.object({}), res: z.array(Certificate) },
+  'certs:get': { req: z.object({ id }), res: CertificateDetail },
+  /**
+   * Exports a saved certificate (or an Available request's) with its key. `out` only from the CLI; the
+   * Electron face asks with a native save dialog. The password defaults to the request's keystore password.
+   */
+  'certs:export': {
+    req: z.object({
+      id,
+      format: ExportFormat,
+      password: z.string().optional(),
+      alias: z.string().optional(),
+      keyPassword: z.string().optional(),
+      /** PEM: encrypt the private key (PKCS#8, AES-256) with the password. */
+      encryptKey: z.boolean().optional(),
+      out: z.string().min(1).optional(),
+    }),
+    res: z.object({ paths: z.array(z.string()).nullable() }),
+  },
+  /** Removes a saved certificate (and its request) from Certdesk; it stays valid at the CA. */
+  'certs:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
 } as const satisfies Record<string, { req: z.ZodType; res: z.ZodType }>;
 
 export type Contract = typeof contract;

@@ -15,6 +15,10 @@ export const events = {
   }),
   /** Something in the account list changed: faces reload it. */
   'accounts:changed': z.object({ id: z.string().optional() }),
+  /** A request changed (status, phase or a challenge): faces reload it. */
+  'requests:changed': z.object({ id: z.string() }),
+  /** The repository changed. */
+  'certs:changed': z.object({ id: z.string().optional() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type Events = typeof events;

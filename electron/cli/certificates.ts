@@ -1,0 +1,277 @@
+// `certdesk request ...` and `certdesk cert ...`: certificate requests, the repository, exports.
+import { readFile } from 'node:fs/promises';
+import { AppError } from '../../shared/ipc/errors.ts';
+import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
+import type { Command, Values } from './commands-types.ts';
+
+function required(v: Values, name: string, what: string): string {
+  const value = v[name];
+  if (typeof value !== 'string' || value.trim() === '') throw AppError.invalid(name, `--${name} is required: ${what}.`);
+  return value;
+}
+
+function idArg(args: string[], what = 'request'): string {
+  const id = args[0];
+  if (!id) throw AppError.invalid('id', `The ${what} ID is required.`, `List them with certdesk ${what === 'request' ? 'request' : 'cert'} list.`);
+  return id;
+}
+
+async function secretFile(path: string, flag: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+  } catch (err) {
+    throw AppError.invalid(flag, `--${flag} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}
+
+const STATUS: Record<Request['status'], string> = {
+  pending: 'Pending',
+  processing: 'Processing',
+  available: 'Available',
+  failed: 'Failed',
+  renewed: 'Renewed',
+  revoked: 'Revoked',
+};
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function describeRequest(r: Request): string {
+  const lines = [
+    `Request      ${r.id}`,
+    `Status       ${STATUS[r.status]}${r.unsaved && r.status !== 'revoked' ? ' (not saved to the repository)' : ''}`,
+    `Names        ${r.namesUnicode.map((u, i) => (u === r.names[i] ? u : `${u} (${r.names[i]})`)).join(', ')}`,
+    `Challenge    ${r.challengeType} (manual)`,
+    `Key          ${r.key}, ${r.signatureAlgorithm}, key policy ${r.keyPolicy}, keystore ${r.keystoreType}`,
+  ];
+  if (r.profile) lines.push(`Profile      ${r.profile}`);
+  if (r.certificate) {
+    lines.push(`Certificate  serial ${r.certificate.serial}, issuer ${r.certificate.issuer}`);
+    lines.push(`Expires      ${r.certificate.notAfter} (${r.daysLeft} days left)`);
+  }
+  if (r.error) lines.push(`Error        ${r.error.message}${r.error.hint ? `\n             ${r.error.hint}` : ''}`);
+  const open = r.challenges;
+  if (open.length) {
+    lines.push('', 'Challenges:');
+    for (const c of open) {
+      lines.push(`  ${c.nameUnicode}  [${c.status}]`);
+      if (c.type === 'http-01') {
+        lines.push(`    URL path  ${c.httpPath}`, `    Content   ${c.httpContent}`);
+      } else {
+        lines.push(`    TXT name  ${c.dnsName}`, `    TXT value ${c.dnsValue}`);
+      }
+      if (c.error) lines.push(`    Error     ${c.error.detail}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function describeCert(c: Certificate | CertificateDetail): string {
+  const lines = [
+    `Certificate  ${c.id}`,
+    `Common name  ${c.commonName}`,
+    `Names        ${c.namesUnicode.join(', ')}`,
+    `Issuer       ${c.issuer}`,
+    `Serial       ${c.serial}${c.revoked ? ' (revoked)' : ''}`,
+    `Valid        ${c.notBefore} → ${c.notAfter} (${c.daysLeft} days left)`,
+    `Key          ${c.keyType}`,
+    `SHA-256      ${c.sha256}`,
+    `SHA-1        ${c.sha1}`,
+    `Saved        ${c.savedAt}${c.requestId ? ` from request ${c.requestId}` : ''}`,
+  ];
+  if (c.history.length) lines.push(`History      ${c.history.map((h) => `${h.serial} (until ${h.notAfter.slice(0, 10)})`).join(', ')}`);
+  if ('certificatePem' in c) lines.push('', c.certificatePem.trimEnd(), c.chainPem.trimEnd());
+  return lines.join('\n');
+}
+
+const SUCCESS = new Set(['available', 'renewed']);
+
+export const requestCommands: Record<string, Command> = {
+  create: {
+    summary: 'Raise a certificate request; prints the challenges to fulfil',
+    usage:
+      'request create --domains a,b --challenge http-01|dns-01 --key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384 [--signature ALG] [--keystore pkcs12|jks|pem] [--keystore-password-file F] [--key-policy new|same|import --key-file F] [--account ID] [--profile P] [--preferred-chain ISSUER]',
+    options: {
+      domains: { type: 'string' },
+      challenge: { type: 'string' },
+      key: { type: 'string' },
+      signature: { type: 'string' },
+      keystore: { type: 'string' },
+      'keystore-password-file': { type: 'string' },
+      'key-policy': { type: 'string' },
+      'key-file': { type: 'string' },
+      account: { type: 'string' },
+      profile: { type: 'string' },
+      'preferred-chain': { type: 'string' },
+    },
+    async run(ctx, v) {
+      const domains = required(v, 'domains', 'the names to certify, comma-separated (the first is the common name)')
+        .split(',')
+        .map((s) => s.trim());
+      const keyPolicy = (v['key-policy'] as string | undefined) ?? (v['key-file'] ? 'import' : 'new');
+      return ctx.call('requests:create', {
+        domains,
+        challengeType: required(v, 'challenge', 'http-01 or dns-01') as never,
+        key: required(v, 'key', 'rsa-2048, rsa-3072, rsa-4096, ec-p256 or ec-p384') as never,
+        ...(v.signature ? { signatureAlgorithm: v.signature as never } : {}),
+        ...(v.keystore ? { keystoreType: v.keystore as never } : {}),
+        ...(v['keystore-password-file'] ? { keystorePassword: await secretFile(v['keystore-password-file'] as string, 'keystore-password-file') } : {}),
+        keyPolicy: keyPolicy as never,
+        ...(v['key-file'] ? { importKeyFile: v['key-file'] as string } : {}),
+        ...(v.account ? { accountId: v.account as string } : {}),
+        ...(v.profile ? { profile: v.profile as string } : {}),
+        ...(v['preferred-chain'] ? { preferredChain: v['preferred-chain'] as string } : {}),
+      });
+    },
+    print: (r: Request) => `Request created. Fulfil the challenges, then run: certdesk request verify ${r.id}\n\n${describeRequest(r)}`,
+  },
+  list: {
+    summary: 'List certificate requests',
+    usage: 'request list',
+    options: {},
+    run: (ctx) => ctx.call('requests:list', {}),
+    print: (list: Request[]) =>
+      list.length === 0
+        ? 'No certificate requests yet.'
+        : table([
+            ['ID', 'STATUS', 'COMMON NAME', 'NAMES', 'CHALLENGE', 'KEY', 'EXPIRES'],
+            ...list.map((r) => [
+              r.id.slice(0, 8),
+              STATUS[r.status],
+              r.namesUnicode[0] ?? '',
+              String(r.names.length),
+              r.challengeType,
+              r.key,
+              r.certificate ? `${r.certificate.notAfter.slice(0, 10)} (${r.daysLeft}d)` : '—',
+            ]),
+          ]),
+  },
+  show: {
+    summary: 'Show a request with every challenge (URL path and content, or TXT name and value)',
+    usage: 'request show ID',
+    options: {},
+    positionals: ['ID'],
+    run: (ctx, _v, args) => ctx.call('requests:get', { id: idArg(args) }),
+    print: describeRequest,
+  },
+  verify: {
+    summary: 'Submit the challenges and wait until Available or Failed (exit 0 only when issued)',
+    usage: 'request verify ID',
+    options: {},
+    positionals: ['ID'],
+    run: (ctx, _v, args) => ctx.call('requests:verify', { id: idArg(args) }),
+    print: describeRequest,
+    exitCode: (r: Request) => (SUCCESS.has(r.status) ? 0 : 1),
+  },
+  'new-challenge': {
+    summary: 'Get a fresh order and challenges for a Failed or Pending request',
+    usage: 'request new-challenge ID',
+    options: {},
+    positionals: ['ID'],
+    run: (ctx, _v, args) => ctx.call('requests:new-challenge', { id: idArg(args) }),
+    print: describeRequest,
+  },
+};
+
+export const certCommands: Record<string, Command> = {
+  save: {
+    summary: "Save a request's certificate to the repository (a renewal replaces the saved version)",
+    usage: 'cert save ID',
+    options: {},
+    positionals: ['ID'],
+    run: (ctx, _v, args) => ctx.call('certs:save', { requestId: idArg(args) }),
+    print: (c: Certificate) => `Saved to the repository.\n${describeCert(c)}`,
+  },
+  list: {
+    summary: 'List the repository',
+    usage: 'cert list',
+    options: {},
+    run: (ctx) => ctx.call('certs:list', {}),
+    print: (list: Certificate[]) =>
+      list.length === 0
+        ? 'The repository is empty. Save an Available request with certdesk cert save ID.'
+        : table([
+            ['ID', 'COMMON NAME', 'NAMES', 'ISSUER', 'EXPIRES', 'DAYS', 'KEY'],
+            ...list.map((c) => [c.id.slice(0, 8), c.commonName, String(c.names.length), c.issuer, c.notAfter.slice(0, 10), String(c.daysLeft), c.keyType]),
+          ]),
+  },
+  show: {
+    summary: 'Show a saved certificate with its PEM and chain',
+    usage: 'cert show ID',
+    options: {},
+    positionals: ['ID'],
+    run: (ctx, _v, args) => ctx.call('certs:get', { id: idArg(args, 'certificate') }),
+    print: describeCert,
+  },
+  export: {
+    summary: 'Export with the key: pfx (AES-256), pfx-legacy (3DES, Windows Server 2016 and older), jks, pem (a folder)',
+    usage: 'cert export ID --format pfx|pfx-legacy|jks|pem --out F --password-file F [--alias A] [--key-password-file F] [--encrypt-key]',
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'password-file': { type: 'string' },
+      alias: { type: 'string' },
+      'key-password-file': { type: 'string' },
+      'encrypt-key': { type: 'boolean' },
+    },
+    positionals: ['ID'],
+    async run(ctx, v, args) {
+      const id = idArg(args, 'certificate');
+      return ctx.call('certs:export', {
+        id,
+        format: required(v, 'format', 'pfx, pfx-legacy, jks or pem') as never,
+        out: required(v, 'out', 'the file (pfx/jks) or folder (pem) to write'),
+        ...(v['password-file'] ? { password: await secretFile(v['password-file'] as string, 'password-file') } : {}),
+        ...(v['key-password-file'] ? { keyPassword: await secretFile(v['key-password-file'] as string, 'key-password-file') } : {}),
+        ...(v.alias ? { alias: v.alias as string } : {}),
+        ...(v['encrypt-key'] ? { encryptKey: true } : {}),
+      });
+    },
+    print: (r: { paths: string[] | null }) => `Written:\n${(r.paths ?? []).map((p) => `  ${p}`).join('\n')}`,
+  },
+  renew: {
+    summary: 'Renew: a new order for the same names (key per the request key policy); prints the challenges',
+    usage: 'cert renew ID',
+    options: {},
+    positionals: ['ID'],
+    run: (ctx, _v, args) => ctx.call('requests:renew', { id: idArg(args) }),
+    print: (r: Request) => `Renewal ordered. Fulfil the challenges, then run: certdesk request verify ${r.id}\n\n${describeRequest(r)}`,
+  },
+  revoke: {
+    summary: 'Revoke at the CA (HTTPS breaks for every site that uses it)',
+    usage: 'cert revoke ID [--reason unspecified|keyCompromise|superseded|cessationOfOperation|affiliationChanged] --yes',
+    options: { reason: { type: 'string' }, yes: { type: 'boolean' } },
+    positionals: ['ID'],
+    async run(ctx, v, args) {
+      const id = idArg(args);
+      if (v.yes !== true) {
+        throw new AppError('CONFIRMATION_REQUIRED', 'Revoking makes the certificate invalid at once: HTTPS breaks for every site that uses it.', {
+          field: 'yes',
+          hint: 'Add --yes to confirm.',
+        });
+      }
+      return ctx.call('requests:revoke', { id, confirm: true, ...(v.reason ? { reason: v.reason as never } : {}) });
+    },
+    print: (r: Request) => `Revoked.\n${describeRequest(r)}`,
+  },
+  delete: {
+    summary: 'Delete from Certdesk (repository and request); the certificate stays valid',
+    usage: 'cert delete ID --yes',
+    options: { yes: { type: 'boolean' } },
+    positionals: ['ID'],
+    async run(ctx, v, args) {
+      const id = idArg(args, 'certificate');
+      if (v.yes !== true) {
+        throw new AppError('CONFIRMATION_REQUIRED', 'Deleting removes the certificate and its request from Certdesk only; the certificate stays valid until it expires.', {
+          field: 'yes',
+          hint: 'Add --yes to confirm (revoke it first if it must stop working).',
+        });
+      }
+      await ctx.call('certs:delete', { id, confirm: true });
+      return { deleted: true, id };
+    },
+    print: (r: { id: string }) => `Deleted ${r.id} from Certdesk. The certificate itself stays valid until it expires.`,
+  },
+};

@@ -1,0 +1,45 @@
+// Certificate keys: node:crypto only (native, and async so a 4096-bit RSA key never blocks the main process).
+import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { AppError } from '../../shared/ipc/errors.ts';
+import type { KeySpec } from '../../shared/model/request.ts';
+
+const generate = promisify(generateKeyPair);
+
+export async function generateCertificateKey(spec: KeySpec): Promise<string> {
+  const pair =
+    spec === 'ec-p256' || spec === 'ec-p384'
+      ? await generate('ec', { namedCurve: spec === 'ec-p256' ? 'P-256' : 'P-384' })
+      : await generate('rsa', { modulusLength: Number(spec.slice(4)), publicExponent: 0x10001 });
+  return pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+export function keySpecOf(key: KeyObject): KeySpec | null {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa' && [2048, 3072, 4096].includes(d.modulusLength ?? 0)) return `rsa-${d.modulusLength}` as KeySpec;
+  if (key.asymmetricKeyType === 'ec' && d.namedCurve === 'prime256v1') return 'ec-p256';
+  if (key.asymmetricKeyType === 'ec' && d.namedCurve === 'secp384r1') return 'ec-p384';
+  return null;
+}
+
+/** Reads an imported key (key policy "import"): PKCS#8/PKCS#1/SEC1 PEM, unencrypted, of a supported type. */
+export function readImportedKey(pem: string, field: string): { pem: string; spec: KeySpec } {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw AppError.invalid(
+      field,
+      /passphrase|encrypted/i.test(msg)
+        ? 'Imported key is encrypted: Certdesk needs it unencrypted to sign the CSR (it seals it at rest itself).'
+        : `Imported key is not a readable private key (${msg}).`,
+      'Choose a PEM private key (BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN EC PRIVATE KEY).',
+    );
+  }
+  const spec = keySpecOf(key);
+  if (!spec) {
+    throw AppError.invalid(field, 'Imported key type is not supported.', 'Use RSA 2048/3072/4096 or EC P-256/P-384.');
+  }
+  return { pem: key.export({ format: 'pem', type: 'pkcs8' }).toString(), spec };
+}

@@ -1,0 +1,798 @@
+// Certificate requests (seed Steps 2–7): our own order flow over acme-client's protocol calls. acme-client's
+// auto() cannot persist or resume, so every transition is written to the store before the next request goes
+// out (order URL, authorization and challenge states, key, CSR, certificate). A killed process resumes where
+// it stopped, with the same key, and never orders twice for nothing.
+import { createHash, createPublicKey, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type acme from 'acme-client';
+import { AppError, type ErrorInfo } from '../../shared/ipc/errors.ts';
+import { parseDomains } from '../../shared/model/domains.ts';
+import {
+  REVOCATION_CODES,
+  signaturesFor,
+  type Challenge,
+  type ChallengeType,
+  type KeyPolicy,
+  type KeySpec,
+  type KeystoreType,
+  type Request,
+  type RevocationReason,
+  type SignatureAlgorithm,
+} from '../../shared/model/request.ts';
+import type { AccountService } from '../acme/accounts.ts';
+import { mapAcmeError } from '../acme/errors.ts';
+import { retryAcme } from '../acme/retry.ts';
+import { withTransport } from '../acme/transport.ts';
+import type { EventHub } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Operation } from '../core/operations.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import type { AccountRecord, AuthorizationRecord, OrderRecord, RequestRecord } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { validatePassword } from '../keystore/index.ts';
+import { daysLeft, publicKeyDer, splitPem, summarize } from './certinfo.ts';
+import { createCsr } from './csr.ts';
+import { checkpoint } from './checkpoints.ts';
+import { generateCertificateKey, readImportedKey } from './keys.ts';
+
+export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
+
+export interface RequestServiceDeps {
+  store: RequestStore;
+  accounts: AccountService;
+  secrets: SecretStore;
+  hub: EventHub;
+  logger: Logger;
+  clock?: () => Date;
+  /** Polling: first delay and cap, in ms (Retry-After from the CA wins when it is longer). */
+  poll?: { minMs: number; maxMs: number; timeoutMs: number };
+}
+
+export interface CreateInput {
+  accountId?: string | undefined;
+  domains: string[];
+  challengeType: ChallengeType;
+  key: KeySpec;
+  signatureAlgorithm?: SignatureAlgorithm | undefined;
+  keystoreType: KeystoreType;
+  keystorePassword?: string | undefined;
+  keyPolicy: KeyPolicy;
+  importKeyPem?: string | undefined;
+  importKeyFile?: string | undefined;
+  profile?: string | undefined;
+  preferredChain?: string | undefined;
+}
+
+/** How many challenges are submitted (or authorizations read) at once. */
+const SUBMIT_CONCURRENCY = 8;
+/** Up to this many open authorizations are polled one by one (live progress per name). */
+const PER_AUTHZ_POLL_LIMIT = 10;
+
+/** Runs `fn` over `items`, at most `limit` at a time, keeping the order of results. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Profiles whose policy caps the number of names (Let's Encrypt, 2025). */
+const PROFILE_MAX_NAMES: Record<string, number> = { tlsserver: 25, shortlived: 25 };
+
+type AcmeChallenge = { type: string; url: string; token: string; status: string; error?: { type?: string; detail?: string } };
+type AcmeAuthz = { url: string; identifier: { type: string; value: string }; status: string; wildcard?: boolean; challenges: AcmeChallenge[] };
+type AcmeOrder = acme.Order & { url: string };
+
+export class RequestService {
+  private readonly store: RequestStore;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly poll: { minMs: number; maxMs: number; timeoutMs: number };
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: RequestServiceDeps) {
+    this.store = deps.store;
+    this.log = deps.logger.child('requests');
+    this.now = deps.clock ?? (() => new Date());
+    // Short first polls (a CA often decides in milliseconds), growing by half each time, capped.
+    this.poll = deps.poll ?? { minMs: 25, maxMs: 2000, timeoutMs: 300_000 };
+  }
+
+  list(): Request[] {
+    return this.store.data.requests.map((r) => this.view(r));
+  }
+
+  get(id: string): Request {
+    return this.view(this.record(id));
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(input: CreateInput, op: Operation): Promise<Request> {
+    op.step('validate', 'Checking the request');
+    const account = this.deps.accounts.usableAccount(input.accountId);
+    const checked = await this.validate(input);
+    const id = randomUUID();
+    if (input.keystorePassword) {
+      this.log.redact(input.keystorePassword);
+      await this.deps.secrets.set(passwordRef(id), input.keystorePassword);
+    }
+
+    op.step('key', `Generating the ${checked.key} key`);
+    // The key is made while the order is placed (it is first needed for the CSR); it is sealed before the
+    // request leaves the "ordering" phase, and finish() makes a new one if a crash came in between.
+    const keyFile = `requests/${id}/key-1.key`;
+    const keyReady = (checked.importedKeyPem ? Promise.resolve(checked.importedKeyPem) : generateCertificateKey(checked.key)).then(
+      async (pem) => {
+        this.log.redact(pem);
+        await this.store.writeSecret(keyFile, Buffer.from(pem));
+      },
+    );
+    keyReady.catch(() => undefined);
+    let importKeyFile: string | null = null;
+    if (checked.importedKeyPem) {
+      importKeyFile = `requests/${id}/imported.key`;
+      await this.store.writeSecret(importKeyFile, Buffer.from(checked.importedKeyPem));
+    }
+    const stamp = this.now().toISOString();
+    const rec: RequestRecord = {
+      id,
+      accountId: account.id,
+      names: checked.names.map((n) => n.ascii),
+      namesUnicode: checked.names.map((n) => n.unicode),
+      challengeType: input.challengeType,
+      key: checked.key,
+      signatureAlgorithm: checked.signature,
+      keystoreType: input.keystoreType,
+      keystorePasswordRef: input.keystorePassword ? passwordRef(id) : null,
+      keyPolicy: input.keyPolicy,
+      profile: input.profile ?? null,
+      preferredChain: input.preferredChain ?? null,
+      status: 'pending',
+      phase: 'ordering',
+      keyFile,
+      issuedKeyFile: null,
+      importKeyFile,
+      csrFile: null,
+      order: null,
+      certFile: null,
+      certificate: null,
+      error: null,
+      savedCertificateId: null,
+      savedSha256: null,
+      renewal: false,
+      ordersCreated: 0,
+      createdAt: stamp,
+      updatedAt: stamp,
+    };
+    // Persisted before the CA is asked, so that whatever happens next, the key and the intent survive.
+    await this.store.update((d) => {
+      d.requests.push(rec);
+    });
+    this.changed(id);
+    try {
+      await Promise.all([keyReady, this.placeOrder(id, account, op, keyReady)]);
+    } catch (err) {
+      await keyReady.catch(() => undefined);
+      await this.fail(id, err);
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  private async validate(input: CreateInput): Promise<{
+    names: ReturnType<typeof parseDomains>['names'];
+    key: KeySpec;
+    signature: SignatureAlgorithm;
+    importedKeyPem: string | null;
+  }> {
+    const maxNames = input.profile ? PROFILE_MAX_NAMES[input.profile] : undefined;
+    const { names, issues } = parseDomains(input.domains, {
+      challengeType: input.challengeType,
+      ...(maxNames !== undefined ? { maxNames } : {}),
+    });
+    if (issues.length > 0) {
+      const first = issues[0]!;
+      throw new AppError('INVALID_INPUT', issues.length === 1 ? first.message : `${issues.length} domain names need attention. ${first.message}`, {
+        field: `domains.${first.index}`,
+        issues: issues.map((i) => ({ field: `domains.${i.index}`, message: i.message })),
+      });
+    }
+    let key = input.key;
+    let importedKeyPem: string | null = null;
+    if (input.keyPolicy === 'import') {
+      let pem = input.importKeyPem;
+      const field = input.importKeyFile ? 'importKeyFile' : 'importKeyPem';
+      if (!pem && input.importKeyFile) {
+        try {
+          pem = await readFile(input.importKeyFile, 'utf8');
+        } catch (err) {
+          throw AppError.invalid('importKeyFile', `Key file ${input.importKeyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+        }
+      }
+      if (!pem) throw AppError.invalid('importKeyPem', 'Key policy "Import key" needs the key: choose its PEM file.');
+      const imported = readImportedKey(pem, field);
+      if (imported.spec !== input.key) {
+        throw AppError.invalid('key', `The imported key is ${imported.spec}, but the request says ${input.key}.`, `Choose ${imported.spec} as the key algorithm and length.`);
+      }
+      importedKeyPem = imported.pem;
+      key = imported.spec;
+    } else if (input.importKeyPem || input.importKeyFile) {
+      throw AppError.invalid('keyPolicy', 'A key to import was given, but the key policy is not "import".', 'Choose the Import key policy, or remove the key.');
+    }
+    const allowed = signaturesFor(key);
+    const signature = input.signatureAlgorithm ?? allowed[0]!;
+    if (!allowed.includes(signature)) {
+      throw AppError.invalid('signatureAlgorithm', `Signature algorithm ${signature} does not fit a ${key} key.`, `Choose one of: ${allowed.join(', ')}.`);
+    }
+    if (input.keystorePassword !== undefined) validatePassword(input.keystorePassword, 'keystorePassword');
+    return { names, key, signature, importedKeyPem };
+  }
+
+  /** Creates the ACME order and reads its challenges. Counts the order before sending it. */
+  private async placeOrder(id: string, account: AccountRecord, op: Operation, keyReady?: Promise<void>): Promise<void> {
+    const rec = this.record(id);
+    const client = await this.deps.accounts.clientFor(account);
+    op.step('order', `Creating the order for ${rec.names.length} name${rec.names.length === 1 ? '' : 's'}`);
+    await this.patch(id, { phase: 'ordering', ordersCreated: rec.ordersCreated + 1, error: null });
+    const order = (await this.call('Creating the order', account.directoryUrl, op, () =>
+      client.createOrder({
+        identifiers: rec.names.map((n) => ({ type: 'dns', value: n })),
+        ...(rec.profile ? { profile: rec.profile } : {}),
+      } as never),
+    )) as AcmeOrder;
+    await this.patch(id, {
+      order: {
+        url: order.url,
+        status: order.status,
+        expires: order.expires ?? null,
+        finalizeUrl: order.finalize,
+        certificateUrl: order.certificate ?? null,
+        authorizations: [],
+      },
+    });
+    await checkpoint('order-created');
+    op.step('challenges', 'Reading the challenges');
+    const authzs = (await this.call('Reading the authorizations', account.directoryUrl, op, () => client.getAuthorizations(order))) as unknown as AcmeAuthz[];
+    const records: AuthorizationRecord[] = [];
+    for (const a of authzs) {
+      const ch = a.challenges.find((c) => c.type === rec.challengeType) ?? null;
+      if (!ch && a.status !== 'valid') {
+        throw new AppError('ACME_ERROR', `The CA offers no ${rec.challengeType} challenge for ${a.identifier.value}.`, {
+          hint: a.wildcard ? 'Wildcard names need dns-01.' : 'Choose another challenge type.',
+        });
+      }
+      records.push({
+        url: a.url,
+        identifier: a.identifier.value,
+        wildcard: a.wildcard === true,
+        status: a.status,
+        challenge: ch ? { type: rec.challengeType, url: ch.url, token: ch.token, status: ch.status, error: null } : null,
+      });
+    }
+    await keyReady;
+    await this.patch(id, {
+      phase: 'challenges',
+      status: 'pending',
+      order: { ...this.record(id).order!, authorizations: records },
+    });
+    this.log.info('order created', { id, order: order.url, names: rec.names.length });
+  }
+
+  // ---------------------------------------------------------------- verify
+
+  /** Submits the challenges and follows the order to the end (or resumes an interrupted one). */
+  async verify(id: string, op: Operation): Promise<Request> {
+    return this.exclusive(id, async () => {
+      let rec = this.record(id);
+      if (rec.status === 'available' || rec.status === 'renewed' || rec.status === 'revoked') return this.view(rec);
+      if (rec.status === 'failed') {
+        throw new AppError('CONFLICT', 'This request failed; its order cannot be verified again.', {
+          hint: 'Use New challenge to get a fresh order and try again.',
+        });
+      }
+      const account = this.deps.accounts.usableAccount(rec.accountId);
+      if (!rec.order) {
+        // Interrupted before the order existed (or its URL was saved): place it now (at most one extra order).
+        await this.placeOrder(id, account, op);
+        rec = this.record(id);
+      }
+      try {
+        const client = await this.deps.accounts.clientFor(account);
+        if (rec.phase === 'ordering' || rec.phase === 'challenges' || rec.phase === 'validating') {
+          const ok = await this.validateAuthorizations(id, client, account, op);
+          if (!ok) return this.get(id);
+        }
+        await this.finish(id, client, account, op);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'CANCELLED') {
+          throw err;
+        }
+        await this.fail(id, err);
+        throw err;
+      }
+      return this.get(id);
+    });
+  }
+
+  private async validateAuthorizations(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<boolean> {
+    const firstSubmit = this.record(id).phase === 'challenges';
+    await this.patch(id, { status: 'processing', phase: 'validating' });
+    await checkpoint('validating');
+    const rec = this.record(id);
+    const authzs = rec.order!.authorizations;
+    const label = (a: AuthorizationRecord) => (a.wildcard ? '*.' : '') + a.identifier;
+
+    // 1. Submit every challenge that still waits (a few at a time: a 100-name order must not flood the CA).
+    await mapLimit(authzs, SUBMIT_CONCURRENCY, async (a) => {
+      const name = label(a);
+      if (a.status === 'valid') {
+        op.step('valid', `${name}: already valid`, name);
+        return;
+      }
+      if (firstSubmit && a.challenge && a.status === 'pending') {
+        const ch = a.challenge;
+        op.step('submit', `${name}: asking the CA to validate`, name);
+        await this.call('Submitting the challenge', account.directoryUrl, op, () =>
+          client.completeChallenge({ type: ch.type, url: ch.url, token: ch.token, status: ch.status } as never),
+        );
+        return;
+      }
+      // Resuming: read the current state first, the challenge may already be submitted or decided.
+      const authz = await this.fetchAuthz(client, a.url, account, op);
+      const ch = authz.challenges.find((c) => c.type === rec.challengeType);
+      if (authz.status === 'pending' && ch && ch.status === 'pending') {
+        op.step('submit', `${name}: asking the CA to validate`, name);
+        await this.call('Submitting the challenge', account.directoryUrl, op, () => client.completeChallenge(ch as never));
+      }
+    });
+    await checkpoint('polling');
+
+    // 2. Wait for the CA. Small orders: each authorization, for live per-name progress. Large ones: the
+    //    order (one request per round instead of one per name), then every authorization once at the end.
+    const open = authzs.filter((a) => a.status !== 'valid');
+    for (const a of open) op.step('validating', `${label(a)}: the CA is validating`, label(a));
+    if (open.length <= PER_AUTHZ_POLL_LIMIT) {
+      await Promise.all(open.map((a) => this.pollAuthz(id, client, a.url, account, op)));
+    } else {
+      await this.pollOrderWhilePending(id, client, account, op);
+      const fetched = await mapLimit(open, SUBMIT_CONCURRENCY, (a) => this.fetchAuthz(client, a.url, account, op));
+      await this.recordAuthzs(id, fetched);
+    }
+    const after = this.record(id).order!.authorizations;
+    for (const a of after.filter((x) => open.some((o) => o.url === x.url))) {
+      if (a.status === 'valid') op.step('valid', `${label(a)}: valid`, label(a));
+      else if (a.status === 'invalid') op.step('invalid', `${label(a)}: invalid — ${a.challenge?.error?.detail ?? 'validation failed'}`, label(a));
+    }
+    if (after.every((a) => a.status === 'valid')) return true;
+
+    const invalid = after.filter((a) => a.status === 'invalid');
+    const undecided = after.filter((a) => a.status !== 'valid' && a.status !== 'invalid');
+    const details = invalid.map((a) => `${label(a)}: ${a.challenge?.error?.detail ?? 'invalid'}`);
+    const message =
+      invalid.length > 0
+        ? `Validation failed for ${invalid.length} name${invalid.length === 1 ? '' : 's'}. ${details.join('; ')}` +
+          (undecided.length ? ` (${undecided.length} other name${undecided.length === 1 ? ' was' : 's were'} not validated because the order failed.)` : '')
+        : `The order failed before ${undecided.length} name${undecided.length === 1 ? ' was' : 's were'} validated.`;
+    await this.patch(id, {
+      status: 'failed',
+      phase: 'failed',
+      error: {
+        code: 'ACME_ERROR',
+        message,
+        hint: 'Fix the challenge response (file content or TXT record), then use New challenge to try again.',
+        ...(invalid[0]?.challenge?.error?.type ? { acmeType: invalid[0].challenge.error.type } : {}),
+      },
+    });
+    return false;
+  }
+
+  /** Polls the order until the CA has decided every authorization (status no longer "pending"). */
+  private async pollOrderWhilePending(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<void> {
+    const start = Date.now();
+    let delay = this.poll.minMs;
+    for (;;) {
+      const order = await this.getOrder(client, this.record(id).order!, account, op);
+      if (order.status !== 'pending') return;
+      if (Date.now() - start > this.poll.timeoutMs) {
+        throw new AppError('ACME_ERROR', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
+          hint: 'Verify again later: Certdesk continues where it stopped.',
+        });
+      }
+      await sleep(delay, undefined, { signal: op.signal }).catch(() => op.check());
+      delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
+    }
+  }
+
+  private async fetchAuthz(client: acme.Client, url: string, account: AccountRecord, op: Operation): Promise<AcmeAuthz> {
+    const [authz] = (await this.call('Reading the authorization', account.directoryUrl, op, () =>
+      client.getAuthorizations({ authorizations: [url] } as never),
+    )) as unknown as AcmeAuthz[];
+    return authz!;
+  }
+
+  /** Polls one authorization until it is decided, with short backoff, honouring Retry-After. */
+  private async pollAuthz(id: string, client: acme.Client, url: string, account: AccountRecord, op: Operation): Promise<AcmeAuthz> {
+    const start = Date.now();
+    let delay = this.poll.minMs;
+    for (;;) {
+      const { value: authz, retryAfter } = await this.callWithRetryAfter('Reading the authorization', account.directoryUrl, op, async () => {
+        const [a] = (await client.getAuthorizations({ authorizations: [url] } as never)) as unknown as AcmeAuthz[];
+        return a!;
+      });
+      await this.recordAuthz(id, url, authz);
+      if (authz.status !== 'pending' && authz.status !== 'processing') return authz;
+      if (Date.now() - start > this.poll.timeoutMs) {
+        throw new AppError('ACME_ERROR', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
+          hint: 'Verify again later: Certdesk continues where it stopped.',
+        });
+      }
+      const wait = Math.max(delay, (retryAfter ?? 0) * 1000);
+      await sleep(Math.min(wait, 60_000), undefined, { signal: op.signal }).catch(() => op.check());
+      delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
+    }
+  }
+
+  private async recordAuthz(id: string, _url: string, authz: AcmeAuthz): Promise<void> {
+    await this.recordAuthzs(id, [authz]);
+  }
+
+  /** Writes the CA's view of some authorizations into the request, in one store update if anything changed. */
+  private async recordAuthzs(id: string, fetched: AcmeAuthz[]): Promise<void> {
+    const rec = this.record(id);
+    const byUrl = new Map(fetched.map((a) => [a.url, a]));
+    let changed = false;
+    const authorizations = rec.order!.authorizations.map((a) => {
+      const authz = byUrl.get(a.url);
+      if (!authz) return a;
+      const ch = authz.challenges.find((c) => c.type === rec.challengeType);
+      const next: AuthorizationRecord = {
+        ...a,
+        status: authz.status,
+        challenge: a.challenge
+          ? {
+              ...a.challenge,
+              status: ch?.status ?? a.challenge.status,
+              error: ch?.error ? { type: ch.error.type ?? 'urn:ietf:params:acme:error:unknown', detail: ch.error.detail ?? '' } : a.challenge.error,
+            }
+          : null,
+      };
+      if (JSON.stringify(next) !== JSON.stringify(a)) changed = true;
+      return next;
+    });
+    if (changed) await this.patch(id, { order: { ...rec.order!, authorizations } });
+  }
+
+  /** Finalizes with our CSR, waits for the certificate and downloads it. */
+  private async finish(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<void> {
+    let rec = this.record(id);
+    let order = await this.getOrder(client, rec.order!, account, op);
+    if (order.status === 'invalid') throw new AppError('ACME_ERROR', 'The CA marked the order invalid.', { hint: 'Use New challenge to start over.' });
+    if (order.status === 'ready' || order.status === 'pending') {
+      await this.patch(id, { status: 'processing', phase: 'finalizing' });
+      op.step('finalize', 'Sending the certificate signing request');
+      const keyPem = await this.ensureKey(rec);
+      let csr: string;
+      if (rec.csrFile) csr = (await this.store.readFile(rec.csrFile)).toString();
+      else {
+        csr = await createCsr(keyPem, rec.names, rec.signatureAlgorithm, { noCommonName: rec.profile === 'tlsserver' });
+        const csrFile = `requests/${id}/order-${rec.ordersCreated}.csr`;
+        await this.store.writeFile(csrFile, csr, 0o644);
+        await this.patch(id, { csrFile });
+      }
+      order = (await this.call('Finalizing the order', account.directoryUrl, op, () => client.finalizeOrder(order as never, csr))) as AcmeOrder;
+      order.url = rec.order!.url;
+      await checkpoint('finalized');
+    } else {
+      await this.patch(id, { status: 'processing', phase: 'finalizing' });
+    }
+    op.step('issuing', 'Waiting for the CA to issue the certificate');
+    const start = Date.now();
+    let delay = this.poll.minMs;
+    while (order.status === 'processing') {
+      if (Date.now() - start > this.poll.timeoutMs) throw new AppError('ACME_ERROR', 'The CA did not issue the certificate in time.', { hint: 'Verify again later.' });
+      await sleep(delay, undefined, { signal: op.signal }).catch(() => op.check());
+      delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
+      order = await this.getOrder(client, this.record(id).order!, account, op);
+    }
+    if (order.status !== 'valid') throw new AppError('ACME_ERROR', `The order ended ${order.status} instead of valid.`, { hint: 'Use New challenge.' });
+    rec = this.record(id);
+    await this.patch(id, { phase: 'downloading', order: { ...rec.order!, status: 'valid', certificateUrl: order.certificate ?? null } });
+    op.step('download', 'Downloading the certificate');
+    const chain = (await this.call('Downloading the certificate', account.directoryUrl, op, () =>
+      client.getCertificate(order as never, rec.preferredChain ?? undefined),
+    )) as string;
+    const blocks = splitPem(chain);
+    const leaf = blocks[0];
+    if (!leaf) throw new AppError('ACME_ERROR', 'The CA returned no certificate.');
+    const keyPem = (await this.store.readSecret(rec.keyFile)).toString();
+    // Never accept a certificate for another key or other names than we asked for.
+    if (!publicKeyDer(leaf).equals(createPublicKey(keyPem).export({ format: 'der', type: 'spki' }) as Buffer)) {
+      throw new AppError('ACME_ERROR', "The issued certificate's public key is not the request's key.");
+    }
+    const summary = summarize(leaf);
+    const missing = rec.names.filter((n) => !summary.names.includes(n));
+    if (missing.length) throw new AppError('ACME_ERROR', `The issued certificate lacks names: ${missing.join(', ')}.`);
+    const certFile = `requests/${id}/cert-${rec.ordersCreated}.pem`;
+    await this.store.writeFile(certFile, blocks.join(''), 0o644);
+    await this.patch(id, {
+      status: rec.renewal ? 'renewed' : 'available',
+      phase: 'done',
+      certFile,
+      certificate: summary,
+      issuedKeyFile: rec.keyFile,
+      error: null,
+    });
+    op.step('done', `Issued: serial ${summary.serial}, valid until ${summary.notAfter.slice(0, 10)}`);
+    this.log.info('certificate issued', { id, serial: summary.serial, notAfter: summary.notAfter });
+  }
+
+  /** The order's key; made anew if a crash came before it was sealed (nothing was signed with it yet). */
+  private async ensureKey(rec: RequestRecord): Promise<string> {
+    try {
+      return (await this.store.readSecret(rec.keyFile)).toString();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || rec.csrFile) throw err;
+      const pem = rec.importKeyFile ? (await this.store.readSecret(rec.importKeyFile)).toString() : await generateCertificateKey(rec.key);
+      await this.store.writeSecret(rec.keyFile, Buffer.from(pem));
+      return pem;
+    }
+  }
+
+  private async getOrder(client: acme.Client, order: OrderRecord, account: AccountRecord, op: Operation): Promise<AcmeOrder> {
+    const o = (await this.call('Reading the order', account.directoryUrl, op, () => client.getOrder({ url: order.url } as never))) as AcmeOrder;
+    o.url = order.url;
+    return o;
+  }
+
+  // ---------------------------------------------------------------- new challenge, renew, revoke, delete
+
+  /** A fresh order for the same names and key (after a failure, or to get new challenges). */
+  async newChallenge(id: string, op: Operation): Promise<Request> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      if (rec.status === 'processing') throw new AppError('CONFLICT', 'The CA is validating this request right now; wait for the result.');
+      if ((rec.status === 'available' || rec.status === 'renewed') && !rec.renewal) {
+        throw new AppError('CONFLICT', 'This request already has its certificate. Use Renew for a new one.');
+      }
+      const account = this.deps.accounts.usableAccount(rec.accountId);
+      await this.patch(id, { order: null, csrFile: null, phase: 'ordering', status: 'pending', error: null });
+      try {
+        await this.placeOrder(id, account, op);
+      } catch (err) {
+        await this.fail(id, err);
+        throw err;
+      }
+      return this.get(id);
+    });
+  }
+
+  /** Seed Step 5: a new order for the same names; the key follows the request's key policy. */
+  async renew(id: string, op: Operation): Promise<Request> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      if (!rec.certFile) throw new AppError('CONFLICT', 'Only an issued certificate can be renewed: verify the request first.');
+      if (rec.status === 'revoked') throw new AppError('CONFLICT', 'This certificate was revoked. Raise a new request instead.');
+      if (rec.renewal && rec.status !== 'renewed') throw new AppError('CONFLICT', 'A renewal is already under way for this request.');
+      const account = this.deps.accounts.usableAccount(rec.accountId);
+      op.step('key', rec.keyPolicy === 'new' ? 'Generating a new key' : rec.keyPolicy === 'same' ? 'Keeping the same key' : 'Using the imported key');
+      let keyFile = rec.issuedKeyFile ?? rec.keyFile;
+      if (rec.keyPolicy === 'new') {
+        const pem = await generateCertificateKey(rec.key);
+        this.log.redact(pem);
+        keyFile = `requests/${id}/key-${rec.ordersCreated + 1}.key`;
+        await this.store.writeSecret(keyFile, Buffer.from(pem));
+      } else if (rec.keyPolicy === 'import' && rec.importKeyFile) {
+        keyFile = rec.importKeyFile;
+      }
+      await this.patch(id, { keyFile, renewal: true, order: null, csrFile: null, phase: 'ordering', status: 'pending', error: null });
+      try {
+        await this.placeOrder(id, account, op);
+      } catch (err) {
+        await this.fail(id, err);
+        throw err;
+      }
+      return this.get(id);
+    });
+  }
+
+  async revoke(id: string, reason: RevocationReason, op: Operation): Promise<Request> {
+    return this.exclusive(id, async () => {
+      const rec = this.record(id);
+      if (!rec.certFile) throw new AppError('CONFLICT', 'There is no issued certificate to revoke.');
+      if (rec.status === 'revoked') throw new AppError('CONFLICT', 'This certificate is already revoked.');
+      const account = this.deps.accounts.usableAccount(rec.accountId);
+      const client = await this.deps.accounts.clientFor(account);
+      const pem = (await this.store.readFile(rec.certFile)).toString();
+      op.step('revoke', `Revoking serial ${rec.certificate?.serial} (${reason})`);
+      await this.call('Revoking the certificate', account.directoryUrl, op, () =>
+        client.revokeCertificate(splitPem(pem)[0]!, { reason: REVOCATION_CODES[reason] }),
+      );
+      await this.patch(id, { status: 'revoked', phase: 'done' });
+      await this.store.update((d) => {
+        for (const c of d.certificates) if (c.requestId === id && c.summary.serial === rec.certificate?.serial) c.revoked = true;
+      });
+      this.deps.hub.emit('certs:changed', {});
+      this.log.info('certificate revoked', { id, serial: rec.certificate?.serial, reason });
+      return this.get(id);
+    });
+  }
+
+  /** Removes the request, its files and its saved certificate from Certdesk. The certificate stays valid. */
+  async remove(id: string): Promise<void> {
+    await this.exclusive(id, async () => {
+      const rec = this.record(id);
+      const certs = this.store.data.certificates.filter((c) => c.requestId === id);
+      await this.store.update((d) => {
+        d.requests = d.requests.filter((r) => r.id !== id);
+        d.certificates = d.certificates.filter((c) => c.requestId !== id);
+      });
+      const files = new Set<string>();
+      for (const f of [rec.keyFile, rec.issuedKeyFile, rec.importKeyFile, rec.csrFile, rec.certFile]) if (f) files.add(f);
+      for (const c of certs) {
+        files.add(c.certFile);
+        files.add(c.keyFile);
+        for (const h of c.history) files.add(h.certFile);
+      }
+      // Every key and certificate file this request ever wrote lives under its own folder.
+      for (const f of files) await this.store.removeFile(f).catch(() => undefined);
+      if (rec.keystorePasswordRef) await this.deps.secrets.delete(rec.keystorePasswordRef).catch(() => false);
+      this.changed(id);
+      this.deps.hub.emit('certs:changed', {});
+      this.log.info('request deleted', { id });
+    });
+  }
+
+  /** Long-running faces resume requests a killed process left mid-validation. */
+  async resumeInterrupted(run: (id: string, fn: (op: Operation) => Promise<Request>) => Promise<Request>): Promise<void> {
+    for (const r of this.store.data.requests.filter((x) => x.status === 'processing')) {
+      await run(r.id, (op) => this.verify(r.id, op)).catch((err: unknown) =>
+        this.log.warn('resume failed', { id: r.id, error: (err as Error).message }),
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  async keystorePassword(rec: RequestRecord): Promise<string | null> {
+    return rec.keystorePasswordRef ? this.deps.secrets.get(rec.keystorePasswordRef) : null;
+  }
+
+  record(id: string): RequestRecord {
+    const rec = this.store.data.requests.find((r) => r.id === id || (id.length >= 8 && r.id.startsWith(id)));
+    if (!rec) throw new AppError('NOT_FOUND', `No certificate request with id ${id}.`, { field: 'id', hint: 'List the requests to see their ids.' });
+    return rec;
+  }
+
+  view(rec: RequestRecord): Request {
+    const challenges: Challenge[] = (rec.order?.authorizations ?? []).map((a) => this.challengeView(rec, a));
+    return {
+      id: rec.id,
+      accountId: rec.accountId,
+      names: rec.names,
+      namesUnicode: rec.namesUnicode,
+      commonName: rec.names[0] ?? '',
+      challengeType: rec.challengeType,
+      key: rec.key,
+      signatureAlgorithm: rec.signatureAlgorithm,
+      keystoreType: rec.keystoreType,
+      keystorePasswordStored: rec.keystorePasswordRef !== null,
+      keyPolicy: rec.keyPolicy,
+      profile: rec.profile,
+      preferredChain: rec.preferredChain,
+      status: rec.status,
+      phase: rec.phase,
+      orderUrl: rec.order?.url ?? null,
+      challenges,
+      error: rec.error,
+      certificate: rec.certificate,
+      daysLeft: rec.certificate ? daysLeft(rec.certificate.notAfter, this.now()) : null,
+      savedCertificateId: rec.savedCertificateId,
+      unsaved: rec.certificate !== null && rec.certificate.sha256 !== rec.savedSha256,
+      ordersCreated: rec.ordersCreated,
+      createdAt: rec.createdAt,
+      updatedAt: rec.updatedAt,
+    };
+  }
+
+  private challengeView(rec: RequestRecord, a: AuthorizationRecord): Challenge {
+    const name = (a.wildcard ? '*.' : '') + a.identifier;
+    const idx = rec.names.indexOf(name);
+    const unicode = idx >= 0 ? (rec.namesUnicode[idx] ?? name) : name;
+    const ch = a.challenge;
+    const thumb = this.store.data.accounts.find((x) => x.id === rec.accountId)?.keyThumbprint ?? '';
+    const keyAuth = ch ? `${ch.token}.${thumb}` : null;
+    const http = ch?.type === 'http-01';
+    return {
+      identifier: a.identifier,
+      name,
+      nameUnicode: unicode,
+      wildcard: a.wildcard,
+      type: rec.challengeType,
+      status: (a.status === 'valid' ? 'valid' : a.status === 'invalid' ? 'invalid' : ch?.status === 'processing' ? 'processing' : 'pending') as Challenge['status'],
+      token: ch?.token ?? '',
+      httpPath: http && ch ? `/.well-known/acme-challenge/${ch.token}` : null,
+      httpUrl: http && ch ? `http://${a.identifier}/.well-known/acme-challenge/${ch.token}` : null,
+      httpContent: http ? keyAuth : null,
+      dnsName: !http && ch ? `_acme-challenge.${a.identifier}` : null,
+      dnsValue: !http && keyAuth ? dnsValue(keyAuth) : null,
+      error: ch?.error ?? null,
+    };
+  }
+
+  private async fail(id: string, err: unknown): Promise<void> {
+    const info: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+    if (info.code === 'CANCELLED') return;
+    const rec = this.store.data.requests.find((r) => r.id === id);
+    if (!rec) return;
+    await this.patch(id, {
+      status: 'failed',
+      phase: 'failed',
+      error: {
+        code: info.code,
+        message: info.message,
+        ...(info.hint ? { hint: info.hint } : {}),
+        ...(info.acmeType ? { acmeType: info.acmeType } : {}),
+      },
+    });
+  }
+
+  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>): Promise<T> {
+    return this.callWithRetryAfter(action, url, op, fn).then((r) => r.value);
+  }
+
+  private callWithRetryAfter<T>(action: string, url: string, op: Operation, fn: () => Promise<T>): Promise<{ value: T; retryAfter: number | null }> {
+    op.check();
+    return withTransport(op.signal, async (state) => {
+      try {
+        const value = await retryAcme(fn, state, {
+          signal: op.signal,
+          onRetry: (n, reason) => this.log.warn('acme retry', { action, reason, attempt: n }),
+        });
+        return { value, retryAfter: state().lastRetryAfterSeconds };
+      } catch (err) {
+        throw mapAcmeError(state().lastNetworkError ?? err, { action, url, problem: state().lastProblem });
+      }
+    });
+  }
+
+  private async patch(id: string, changes: Partial<RequestRecord>): Promise<void> {
+    await this.store.update((d) => {
+      const rec = d.requests.find((r) => r.id === id);
+      if (!rec) return;
+      Object.assign(rec, changes);
+      rec.updatedAt = this.now().toISOString();
+    });
+    this.changed(id);
+  }
+
+  private changed(id: string): void {
+    this.deps.hub.emit('requests:changed', { id });
+  }
+
+  private exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const key = this.record(id).id;
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.locks.set(key, next);
+    return next.finally(() => {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    });
+  }
+}
+
+function passwordRef(id: string): string {
+  return `keystore-password/${id}`;
+}
+
+function dnsValue(keyAuth: string): string {
+  // RFC 8555 §8.4: base64url(SHA-256(key authorization)).
+  return createHash('sha256').update(keyAuth).digest('base64url');
+}

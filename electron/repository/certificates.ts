@@ -1,0 +1,237 @@
+// The repository (SSL >> Certificates): certificates saved from requests (seed Step 4), each with its own
+// copy of the chain and the sealed key, and the versions a renewal replaced (seed Step 5 note). Exports in
+// the formats servers need.
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../../shared/ipc/errors.ts';
+import type { Certificate, CertificateDetail, ExportFormat } from '../../shared/model/request.ts';
+import type { EventHub } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { exportKeystore, keystoreFileName, validatePassword } from '../keystore/index.ts';
+import { daysLeft, splitPem } from '../orders/certinfo.ts';
+import type { RequestService } from '../orders/requests.ts';
+import type { CertificateRecord, RequestRecord } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+
+export type RepositoryStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
+
+export interface RepositoryDeps {
+  store: RepositoryStore;
+  requests: RequestService;
+  hub: EventHub;
+  logger: Logger;
+  clock?: () => Date;
+  chooseSavePath?: (opts: { title: string; defaultName: string }) => Promise<string | null>;
+}
+
+export interface ExportInput {
+  id: string;
+  format: ExportFormat;
+  password?: string | undefined;
+  alias?: string | undefined;
+  keyPassword?: string | undefined;
+  encryptKey?: boolean | undefined;
+  /** CLI only: a file (pfx/jks) or a folder (pem). */
+  out?: string | undefined;
+}
+
+export class Repository {
+  private readonly store: RepositoryStore;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RepositoryDeps) {
+    this.store = deps.store;
+    this.log = deps.logger.child('repository');
+    this.now = deps.clock ?? (() => new Date());
+  }
+
+  list(): Certificate[] {
+    return this.store.data.certificates.map((c) => this.view(c));
+  }
+
+  async get(id: string): Promise<CertificateDetail> {
+    const c = this.record(id);
+    const blocks = splitPem((await this.store.readFile(c.certFile)).toString());
+    return { ...this.view(c), certificatePem: blocks[0] ?? '', chainPem: blocks.slice(1).join('') };
+  }
+
+  /** Saves the request's issued certificate; after a renewal it replaces the saved one, keeping history. */
+  async save(requestId: string): Promise<Certificate> {
+    const req = this.deps.requests.record(requestId);
+    if (!req.certFile || !req.certificate || !req.issuedKeyFile) {
+      throw new AppError('CONFLICT', 'This request has no issued certificate to save yet.', {
+        field: 'requestId',
+        hint: 'Verify the request first; save it when its status is Available.',
+      });
+    }
+    const existing = req.savedCertificateId ? this.store.data.certificates.find((c) => c.id === req.savedCertificateId) : undefined;
+    if (existing && existing.summary.sha256 === req.certificate.sha256) return this.view(existing);
+    const id = existing?.id ?? randomUUID();
+    const version = (existing?.history.length ?? -1) + 2;
+    const certFile = `certificates/${id}/v${version}.pem`;
+    const keyFile = `certificates/${id}/v${version}.key`;
+    await this.store.writeFile(certFile, await this.store.readFile(req.certFile), 0o644);
+    await this.store.writeSecret(keyFile, await this.store.readSecret(req.issuedKeyFile));
+    const stamp = this.now().toISOString();
+    const summary = req.certificate;
+    await this.store.update((d) => {
+      const prev = d.certificates.find((c) => c.id === id);
+      const history = prev
+        ? [
+            ...prev.history,
+            { serial: prev.summary.serial, notBefore: prev.summary.notBefore, notAfter: prev.summary.notAfter, sha256: prev.summary.sha256, savedAt: prev.savedAt, certFile: prev.certFile },
+          ]
+        : [];
+      const rec: CertificateRecord = {
+        id,
+        requestId: req.id,
+        names: req.names,
+        namesUnicode: req.namesUnicode,
+        summary,
+        certFile,
+        keyFile,
+        savedAt: stamp,
+        revoked: req.status === 'revoked',
+        history,
+      };
+      if (prev) Object.assign(prev, rec);
+      else d.certificates.push(rec);
+      const r = d.requests.find((x) => x.id === req.id);
+      if (r) {
+        r.savedCertificateId = id;
+        r.savedSha256 = summary.sha256;
+      }
+    });
+    // The replaced version's key is no longer needed; its certificate stays for the history.
+    if (existing) await this.store.removeFile(existing.keyFile).catch(() => undefined);
+    this.deps.hub.emit('certs:changed', { id });
+    this.deps.hub.emit('requests:changed', { id: req.id });
+    this.log.info(existing ? 'certificate replaced by its renewal' : 'certificate saved', { id, serial: summary.serial });
+    return this.view(this.record(id));
+  }
+
+  /** Writes a keystore; the id may be a saved certificate's or a request's (its issued certificate). */
+  async export(input: ExportInput): Promise<string[] | null> {
+    const source = await this.exportSource(input.id);
+    let password = input.password;
+    if (password === undefined && source.request) password = (await this.deps.requests.keystorePassword(source.request)) ?? undefined;
+    const needsPassword = input.format !== 'pem' || input.encryptKey === true;
+    if (needsPassword) {
+      if (password === undefined) {
+        throw AppError.invalid('password', 'Keystore password is required: the request has none stored.', 'Enter the password that should protect the keystore (CLI: --password-file).');
+      }
+      validatePassword(password, 'password');
+      if (input.keyPassword !== undefined) validatePassword(input.keyPassword, 'keyPassword');
+      this.deps.logger.redact(password);
+    }
+    const files = exportKeystore(
+      {
+        keyPem: source.keyPem,
+        certPem: source.blocks[0]!,
+        chainPems: source.blocks.slice(1),
+        password: password ?? '',
+        ...(input.alias ? { alias: input.alias, friendlyName: input.alias } : {}),
+        ...(input.keyPassword ? { keyPassword: input.keyPassword } : {}),
+      },
+      input.format,
+      { encryptKey: input.encryptKey === true },
+    ).files;
+    const defaultName = keystoreFileName(source.commonName, input.format);
+    let target = input.out ?? null;
+    if (!target) {
+      if (!this.deps.chooseSavePath) throw AppError.invalid('out', 'Choose where to save the export (--out).');
+      target = await this.deps.chooseSavePath({ title: `Export ${source.commonName}`, defaultName });
+      if (!target) return null;
+    }
+    const written: string[] = [];
+    try {
+      if (input.format === 'pem') {
+        await mkdir(target, { recursive: true, mode: 0o700 });
+        for (const f of files) written.push(await writeOut(join(target, f.name), f.data, f.mode));
+      } else {
+        written.push(await writeOut(target, files[0]!.data, files[0]!.mode));
+      }
+    } catch (err) {
+      throw AppError.invalid('out', `Cannot write ${target}: ${(err as Error).message}`, 'Choose a folder you can write to.');
+    }
+    this.log.info('certificate exported', { id: input.id, format: input.format, files: written.length });
+    return written;
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.store.data.certificates.find((x) => x.id === id);
+    const requestId = c?.requestId ?? this.deps.requests.record(id).id;
+    if (requestId && this.store.data.requests.some((r) => r.id === requestId)) {
+      await this.deps.requests.remove(requestId);
+      return;
+    }
+    if (!c) throw this.notFound(id);
+    await this.store.update((d) => {
+      d.certificates = d.certificates.filter((x) => x.id !== c.id);
+    });
+    for (const f of [c.certFile, c.keyFile, ...c.history.map((h) => h.certFile)]) await this.store.removeFile(f).catch(() => undefined);
+    this.deps.hub.emit('certs:changed', { id: c.id });
+  }
+
+  private async exportSource(id: string): Promise<{ keyPem: string; blocks: string[]; commonName: string; request: RequestRecord | null }> {
+    const cert = this.store.data.certificates.find((c) => c.id === id || (id.length >= 8 && c.id.startsWith(id)));
+    if (cert) {
+      const request = cert.requestId ? this.store.data.requests.find((r) => r.id === cert.requestId) ?? null : null;
+      return {
+        keyPem: (await this.store.readSecret(cert.keyFile)).toString(),
+        blocks: splitPem((await this.store.readFile(cert.certFile)).toString()),
+        commonName: cert.names[0] ?? 'certificate',
+        request,
+      };
+    }
+    const req = this.deps.requests.record(id);
+    if (!req.certFile || !req.issuedKeyFile) {
+      throw new AppError('CONFLICT', 'This request has no issued certificate to export yet.', { field: 'id' });
+    }
+    return {
+      keyPem: (await this.store.readSecret(req.issuedKeyFile)).toString(),
+      blocks: splitPem((await this.store.readFile(req.certFile)).toString()),
+      commonName: req.names[0] ?? 'certificate',
+      request: req,
+    };
+  }
+
+  private record(id: string): CertificateRecord {
+    const c = this.store.data.certificates.find((x) => x.id === id || (id.length >= 8 && x.id.startsWith(id)));
+    if (!c) throw this.notFound(id);
+    return c;
+  }
+
+  private notFound(id: string): AppError {
+    return new AppError('NOT_FOUND', `No saved certificate with id ${id}.`, { field: 'id', hint: 'List the repository to see the ids.' });
+  }
+
+  private view(c: CertificateRecord): Certificate {
+    return {
+      id: c.id,
+      requestId: c.requestId,
+      commonName: c.names[0] ?? '',
+      names: c.names,
+      namesUnicode: c.namesUnicode,
+      issuer: c.summary.issuer,
+      serial: c.summary.serial,
+      notBefore: c.summary.notBefore,
+      notAfter: c.summary.notAfter,
+      daysLeft: daysLeft(c.summary.notAfter, this.now()),
+      keyType: c.summary.keyType,
+      sha256: c.summary.sha256,
+      sha1: c.summary.sha1,
+      savedAt: c.savedAt,
+      revoked: c.revoked,
+      history: c.history.map((h) => ({ serial: h.serial, notBefore: h.notBefore, notAfter: h.notAfter, savedAt: h.savedAt, sha256: h.sha256 })),
+    };
+  }
+}
+
+async function writeOut(path: string, data: Buffer, mode: number): Promise<string> {
+  await writeFile(path, data, { mode });
+  await chmod(path, mode);
+  return path;
+}
