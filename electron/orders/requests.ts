@@ -259,6 +259,13 @@ export class RequestService {
       },
     });
     await checkpoint('order-created');
+    await this.readChallenges(id, client, account, op, order, keyReady);
+    this.log.info('order created', { id, order: order.url, names: rec.names.length });
+  }
+
+  /** Reads the order's authorizations and the challenge of our type, then marks the request Pending. */
+  private async readChallenges(id: string, client: acme.Client, account: AccountRecord, op: Operation, order: AcmeOrder, keyReady?: Promise<void>): Promise<void> {
+    const rec = this.record(id);
     op.step('challenges', 'Reading the challenges');
     const authzs = (await this.call('Reading the authorizations', account.directoryUrl, op, () => client.getAuthorizations(order))) as unknown as AcmeAuthz[];
     const records: AuthorizationRecord[] = [];
@@ -283,7 +290,12 @@ export class RequestService {
       status: 'pending',
       order: { ...this.record(id).order!, authorizations: records },
     });
-    this.log.info('order created', { id, order: order.url, names: rec.names.length });
+  }
+
+  private async recoverChallenges(id: string, account: AccountRecord, op: Operation): Promise<void> {
+    const client = await this.deps.accounts.clientFor(account);
+    const order = await this.getOrder(client, this.record(id).order!, account, op);
+    await this.readChallenges(id, client, account, op, order);
   }
 
   // ---------------------------------------------------------------- verify
@@ -291,7 +303,7 @@ export class RequestService {
   /** Submits the challenges and follows the order to the end (or resumes an interrupted one). */
   async verify(id: string, op: Operation): Promise<Request> {
     return this.exclusive(id, async () => {
-      let rec = this.record(id);
+      const rec = this.record(id);
       if (rec.status === 'available' || rec.status === 'renewed' || rec.status === 'revoked') return this.view(rec);
       if (rec.status === 'failed') {
         throw new AppError('CONFLICT', 'This request failed; its order cannot be verified again.', {
@@ -302,11 +314,17 @@ export class RequestService {
       if (!rec.order) {
         // Interrupted before the order existed (or its URL was saved): place it now (at most one extra order).
         await this.placeOrder(id, account, op);
-        rec = this.record(id);
+        return this.get(id);
+      }
+      if (rec.phase === 'ordering') {
+        // Interrupted after the order was created but before its challenges were read: read them from the
+        // same order (no new one). Nobody has seen them yet, so they are shown before anything is submitted.
+        await this.recoverChallenges(id, account, op);
+        return this.get(id);
       }
       try {
         const client = await this.deps.accounts.clientFor(account);
-        if (rec.phase === 'ordering' || rec.phase === 'challenges' || rec.phase === 'validating') {
+        if (rec.phase === 'challenges' || rec.phase === 'validating') {
           const ok = await this.validateAuthorizations(id, client, account, op);
           if (!ok) return this.get(id);
         }
@@ -444,30 +462,37 @@ export class RequestService {
     await this.recordAuthzs(id, [authz]);
   }
 
-  /** Writes the CA's view of some authorizations into the request, in one store update if anything changed. */
+  /**
+   * Writes the CA's view of some authorizations into the request. The merge happens inside the store
+   * update, on the current data: several names are polled at once and must not overwrite each other.
+   */
   private async recordAuthzs(id: string, fetched: AcmeAuthz[]): Promise<void> {
-    const rec = this.record(id);
     const byUrl = new Map(fetched.map((a) => [a.url, a]));
     let changed = false;
-    const authorizations = rec.order!.authorizations.map((a) => {
-      const authz = byUrl.get(a.url);
-      if (!authz) return a;
-      const ch = authz.challenges.find((c) => c.type === rec.challengeType);
-      const next: AuthorizationRecord = {
-        ...a,
-        status: authz.status,
-        challenge: a.challenge
-          ? {
-              ...a.challenge,
-              status: ch?.status ?? a.challenge.status,
-              error: ch?.error ? { type: ch.error.type ?? 'urn:ietf:params:acme:error:unknown', detail: ch.error.detail ?? '' } : a.challenge.error,
-            }
-          : null,
-      };
-      if (JSON.stringify(next) !== JSON.stringify(a)) changed = true;
-      return next;
+    await this.store.update((d) => {
+      const rec = d.requests.find((r) => r.id === id);
+      if (!rec?.order) return;
+      rec.order.authorizations = rec.order.authorizations.map((a) => {
+        const authz = byUrl.get(a.url);
+        if (!authz) return a;
+        const ch = authz.challenges.find((c) => c.type === rec.challengeType);
+        const next: AuthorizationRecord = {
+          ...a,
+          status: authz.status,
+          challenge: a.challenge
+            ? {
+                ...a.challenge,
+                status: ch?.status ?? a.challenge.status,
+                error: ch?.error ? { type: ch.error.type ?? 'urn:ietf:params:acme:error:unknown', detail: ch.error.detail ?? '' } : a.challenge.error,
+              }
+            : null,
+        };
+        if (JSON.stringify(next) !== JSON.stringify(a)) changed = true;
+        return next;
+      });
+      if (changed) rec.updatedAt = this.now().toISOString();
     });
-    if (changed) await this.patch(id, { order: { ...rec.order!, authorizations } });
+    if (changed) this.changed(id);
   }
 
   /** Finalizes with our CSR, waits for the certificate and downloads it. */

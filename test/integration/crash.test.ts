@@ -1,0 +1,120 @@
+// Crash safety: the CLI is killed with SIGKILL at fixed points of the order flow (checkpoints held open by
+// CERTDESK_TEST_HOLD) and started again. The request must resume to Available with the same key, using at
+// most one extra order, and never lose an issued certificate.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { filesBelow, pebble, tempDir } from '../helpers/bed.ts';
+import { leafOf, spkiOf } from '../helpers/certs.ts';
+import { Http01Server } from '../helpers/challenges.ts';
+
+const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
+const P = pebble();
+
+/** Runs the CLI without blocking this process: the http-01 server the CA calls lives here. */
+function cli(dataDir: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--json', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+async function json(p: Promise<{ code: number | null; out: string; err: string }>) {
+  const r = await p;
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out);
+}
+
+/** Runs the CLI until it reports the held checkpoint, then kills it with SIGKILL. */
+function killAt(dataDir: string, args: string[], checkpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--json', ...args], {
+      env: { ...process.env, CERTDESK_TEST_HOLD: checkpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`checkpoint ${checkpoint} not reached: ${err}`));
+    }, 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes(`certdesk-checkpoint: ${checkpoint}`)) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL' && err.includes(`certdesk-checkpoint: ${checkpoint}`)) resolve();
+      else reject(new Error(`the CLI ended (${signal ?? _code}) before checkpoint ${checkpoint}: ${err}`));
+    });
+  });
+}
+
+function sealedKeys(dataDir: string, id: string): Record<string, string> {
+  return Object.fromEntries(
+    filesBelow(dataDir)
+      .filter((f) => f.includes(id) && f.endsWith('.key'))
+      .map((f) => [f, readFileSync(f).toString('base64')]),
+  );
+}
+
+describe('crash safety (kill -9 and restart)', () => {
+  let http: Http01Server;
+  let dataDir: string;
+  let n = 0;
+  before(async () => {
+    http = await new Http01Server().start();
+    dataDir = tempDir('crash');
+    await json(cli(dataDir, ['account', 'register', '--email', 'crash@example.test', '--directory', P.directory, '--ca-file', P.caFile, '--agree-tos']));
+  });
+  after(() => http.stop());
+
+  for (const checkpoint of ['polling', 'finalized'] as const) {
+    it(`killed at "${checkpoint}" during verify: resumes to Available with the same key, no extra order`, async () => {
+      const name = `crash-${checkpoint}-${Date.now()}-${n++}.example.test`;
+      const req = await json(cli(dataDir, ['request', 'create', '--domains', name, '--challenge', 'http-01', '--key', 'ec-p256']));
+      http.serve(req);
+      const keysBefore = sealedKeys(dataDir, req.id);
+      assert.equal(Object.keys(keysBefore).length, 1, 'one sealed key');
+
+      await killAt(dataDir, ['request', 'verify', req.id], checkpoint);
+      const mid = await json(cli(dataDir, ['request', 'show', req.id]));
+      assert.equal(mid.status, 'processing', 'the killed verify left the request mid-way');
+
+      const done = await json(cli(dataDir, ['request', 'verify', req.id]));
+      assert.equal(done.status, 'available', JSON.stringify(done.error));
+      assert.equal(done.ordersCreated, 1, 'the same order was resumed');
+      assert.deepEqual(sealedKeys(dataDir, req.id), keysBefore, 'the same key (sealed file unchanged)');
+      const pemDir = join(tempDir('crash-pem'), 'out');
+      await json(cli(dataDir, ['cert', 'export', req.id, '--format', 'pem', '--out', pemDir]));
+      const cert = leafOf(readFileSync(join(pemDir, 'cert.pem'), 'utf8'));
+      assert.ok(spkiOf(cert).equals(spkiOf(readFileSync(join(pemDir, 'privkey.pem'), 'utf8'))), 'certificate is for our key');
+    });
+  }
+
+  it('killed right after the order was created: the same order is recovered, challenges shown, then issued', async () => {
+    const name = `crash-order-${Date.now()}.example.test`;
+    await killAt(dataDir, ['request', 'create', '--domains', name, '--challenge', 'http-01', '--key', 'rsa-2048'], 'order-created');
+    const list = await json(cli(dataDir, ['request', 'list']));
+    const req = list.find((r: { names: string[] }) => r.names[0] === name);
+    assert.ok(req, 'the request survived the kill');
+    assert.equal(req.ordersCreated, 1);
+
+    const recovered = await cli(dataDir, ['request', 'verify', req.id]);
+    assert.equal(recovered.code, 1, 'not issued yet: the challenges must be fulfilled first');
+    const pending = JSON.parse(recovered.out);
+    assert.equal(pending.status, 'pending');
+    assert.equal(pending.challenges.length, 1);
+    assert.equal(pending.ordersCreated, 1, 'no second order');
+
+    http.serve(pending);
+    const done = await json(cli(dataDir, ['request', 'verify', req.id]));
+    assert.equal(done.status, 'available');
+    assert.equal(done.ordersCreated, 1);
+  });
+});
