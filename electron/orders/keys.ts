@@ -6,7 +6,28 @@ import type { KeySpec } from '../../shared/model/request.ts';
 
 const generate = promisify(generateKeyPair);
 
-export async function generateCertificateKey(spec: KeySpec): Promise<string> {
+// Key generation runs in libuv's small thread pool, which file writes share: with 20 requests at once,
+// unbounded RSA generations starved the store's writes for seconds. Two at a time keeps both moving.
+const MAX_PARALLEL_KEYGEN = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_PARALLEL_KEYGEN) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+export function generateCertificateKey(spec: KeySpec): Promise<string> {
+  return limited(() => generateKey(spec));
+}
+
+async function generateKey(spec: KeySpec): Promise<string> {
   const pair =
     spec === 'ec-p256' || spec === 'ec-p384'
       ? await generate('ec', { namedCurve: spec === 'ec-p256' ? 'P-256' : 'P-384' })

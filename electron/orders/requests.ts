@@ -36,7 +36,7 @@ import { createCsr } from './csr.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
 
-export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
+export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'exists'>;
 
 export interface RequestServiceDeps {
   store: RequestStore;
@@ -561,14 +561,11 @@ export class RequestService {
 
   /** The order's key; made anew if a crash came before it was sealed (nothing was signed with it yet). */
   private async ensureKey(rec: RequestRecord): Promise<string> {
-    try {
-      return (await this.store.readSecret(rec.keyFile)).toString();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || rec.csrFile) throw err;
-      const pem = rec.importKeyFile ? (await this.store.readSecret(rec.importKeyFile)).toString() : await generateCertificateKey(rec.key);
-      await this.store.writeSecret(rec.keyFile, Buffer.from(pem));
-      return pem;
-    }
+    if ((await this.store.exists(rec.keyFile)) || rec.csrFile) return (await this.store.readSecret(rec.keyFile)).toString();
+    const pem = rec.importKeyFile ? (await this.store.readSecret(rec.importKeyFile)).toString() : await generateCertificateKey(rec.key);
+    this.log.redact(pem);
+    await this.store.writeSecret(rec.keyFile, Buffer.from(pem));
+    return pem;
   }
 
   private async getOrder(client: acme.Client, order: OrderRecord, account: AccountRecord, op: Operation): Promise<AcmeOrder> {
