@@ -15,6 +15,7 @@ import {
   directoryInfo,
   fetchDirectory,
   resolveDirectory,
+  type AcmeDirectory,
   type DirectoryChoice,
   type ResolvedDirectory,
 } from './directory.ts';
@@ -22,7 +23,7 @@ import { mapAcmeError } from './errors.ts';
 import { lookupExistingAccount } from './existing.ts';
 import { generateAccountKey, jwkThumbprint, keyAlgorithm, parsePrivateKey, toPkcs8Pem } from './keys.ts';
 import { retryAcme } from './retry.ts';
-import { poolNonces, trustForOrigin, withTransport } from './transport.ts';
+import { poolNonces, trustForOrigins, withTransport } from './transport.ts';
 
 /** What the account service needs from the store. */
 export type AccountStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
@@ -61,13 +62,14 @@ export class AccountService {
   /** Serialises changes per account so a rollover and a deactivate never race. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly clients = new Map<string, { keyFile: string; client: acme.Client }>();
+  private readonly directories = new Map<string, { at: number; body: AcmeDirectory }>();
+  private readonly trusted = new Set<string>();
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.store = deps.store;
     this.hub = deps.hub;
     this.log = deps.logger.child('accounts');
     this.now = deps.clock ?? (() => new Date());
-    for (const rec of this.store.data.accounts) this.trustRecordCa(rec).catch(() => undefined);
   }
 
   list(): Account[] {
@@ -459,10 +461,23 @@ export class AccountService {
     throw AppError.invalid('keyPem', 'Account key is required: choose the PEM file of the existing account key.');
   }
 
+  /** The directory object of an account's CA (profiles, ARI, ToS), read at most once an hour. */
+  async directoryOf(rec: AccountRecord, signal?: AbortSignal): Promise<AcmeDirectory> {
+    const hit = this.directories.get(rec.directoryUrl);
+    if (hit && Date.now() - hit.at < 3_600_000) return hit.body;
+    const caPem = rec.caFile ? (await this.store.readFile(rec.caFile)).toString() : null;
+    const body = await fetchDirectory({ url: rec.directoryUrl, kind: rec.directoryKind, caPem, caName: rec.caName }, signal);
+    this.directories.set(rec.directoryUrl, { at: Date.now(), body });
+    return body;
+  }
+
+  /** Re-establishes trust in an account's extra CA for its directory and every origin the directory names. */
   private async trustRecordCa(rec: AccountRecord): Promise<void> {
-    if (!rec.caFile) return;
+    if (!rec.caFile || this.trusted.has(rec.id)) return;
     const pem = (await this.store.readFile(rec.caFile)).toString();
-    trustForOrigin(rec.directoryUrl, pem);
+    trustForOrigins([rec.directoryUrl], pem);
+    await this.directoryOf(rec).catch(() => undefined);
+    this.trusted.add(rec.id);
   }
 
   private assertNoAccountFor(url: string): void {

@@ -6,7 +6,7 @@ import acme from 'acme-client';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { DIRECTORY_PRESETS, type DirectoryInfo, type DirectoryKind } from '../../shared/model/account.ts';
 import { mapAcmeError } from './errors.ts';
-import { agentFor, installTransport, trustForOrigin, withTransport } from './transport.ts';
+import { agentWithCa, installTransport, trustForOrigins, withTransport } from './transport.ts';
 
 export interface DirectoryChoice {
   directory: string;
@@ -117,11 +117,12 @@ function caSubject(pem: string): string {
 /** Fetches the directory object; every failure names the `directory` (or CA) field. */
 export async function fetchDirectory(dir: ResolvedDirectory, signal?: AbortSignal): Promise<AcmeDirectory> {
   installTransport();
-  trustForOrigin(dir.url, dir.caPem);
+  // Checked with exactly what the user gave (system roots + their CA), not what other accounts trust.
+  const agent = agentWithCa(dir.caPem);
   return withTransport(signal, async (state) => {
     let resp;
     try {
-      resp = await acme.axios.get(dir.url, { httpsAgent: agentFor(dir.url), validateStatus: null, ...(signal ? { signal } : {}) });
+      resp = await acme.axios.get(dir.url, { httpsAgent: agent, validateStatus: null, ...(signal ? { signal } : {}) });
     } catch (err) {
       const mapped = mapAcmeError(state().lastNetworkError ?? err, { action: 'Reading the ACME directory', url: dir.url, field: 'directory' });
       if (mapped.code === 'TLS' && dir.caPem) {
@@ -140,7 +141,12 @@ export async function fetchDirectory(dir: ResolvedDirectory, signal?: AbortSigna
         'Check the URL: it usually ends in /directory or /dir.',
       );
     }
-    return body as AcmeDirectory;
+    const directory = body as AcmeDirectory;
+    if (dir.caPem) {
+      const urls = [dir.url, ...Object.values(directory).filter((v): v is string => typeof v === 'string')];
+      trustForOrigins(urls, dir.caPem);
+    }
+    return directory;
   });
 }
 

@@ -38,17 +38,29 @@ let installed = false;
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Trusts `caPem` (in addition to the system roots) for every HTTPS request to the origin of `url`. */
-export function trustForOrigin(url: string, caPem: string | null): void {
-  const origin = new URL(url).origin;
-  if (!caPem) {
-    agents.delete(origin);
-    return;
-  }
+/** An agent that trusts the system roots plus `caPem` (one secure context, built once per call). */
+export function agentWithCa(caPem: string | null): https.Agent {
+  if (!caPem) return defaultAgent;
   // One secure context, built once: passing `ca` to the agent would re-parse ~150 root certificates for
   // every new connection, which made parallel requests (a 100-name order) take seconds.
   const secureContext = createSecureContext({ ca: [...rootCertificates, caPem] });
-  agents.set(origin, new https.Agent({ keepAlive: true, secureContext }));
+  return new https.Agent({ keepAlive: true, secureContext });
+}
+
+/**
+ * Trusts `caPem` (in addition to the system roots) for every HTTPS request to the origins of `urls` (a
+ * directory and the resources it names, which may live on other hosts or ports). Trust is only ever added:
+ * other accounts of this process may rely on it.
+ */
+export function trustForOrigins(urls: string[], caPem: string): void {
+  const agent = agentWithCa(caPem);
+  for (const url of urls) {
+    try {
+      agents.set(new URL(url).origin, agent);
+    } catch {
+      // not a URL: nothing to trust
+    }
+  }
 }
 
 export function agentFor(url: string): https.Agent {
@@ -68,7 +80,7 @@ export function installTransport(): void {
   instance.defaults.timeout = REQUEST_TIMEOUT_MS;
   const baseAdapter = axios.getAdapter(instance.defaults.adapter ?? ['http']);
   instance.interceptors.request.use((config) => {
-    if (config.url) config.httpsAgent = agentFor(config.url);
+    if (config.url && !config.httpsAgent) config.httpsAgent = agentFor(config.url);
     // acme-client fetches nonces with HEAD, which axios answers only after a ~40 ms stall on a kept-alive
     // socket; RFC 8555 §7.2 lets clients use GET on newNonce (204 + Replay-Nonce), which costs ~3 ms.
     if (config.method?.toLowerCase() === 'head') config.method = 'get';

@@ -63,6 +63,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     requests,
     repository,
     ops,
+    ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     info: async () => {
       let available = true;
       let detail: string | null = null;

@@ -13,6 +13,8 @@ export interface HandlerDeps {
   repository: Repository;
   ops: Operations;
   info: () => Promise<Omit<AppInfo, 'face'>>;
+  /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
+  copyText?: (text: string) => boolean;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -20,6 +22,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     'app:info': async (_req, ctx) => ({ ...(await deps.info()), face: ctx.face }),
     'ops:cancel': async (req) => ({ cancelled: ops.cancel(req.opId) }),
+    'app:copy': async (req) => ({ copied: deps.copyText?.(req.text) ?? false }),
 
     'accounts:list': async () => accounts.list(),
     'accounts:get': async (req) => accounts.get(req.id),

@@ -31,6 +31,8 @@ export interface PlatformServices {
   chooseOpenPath(opts: OpenPathRequest): Promise<string | null>;
   /** Best effort: a notification that cannot be shown is logged, never thrown. */
   notify(opts: { title: string; body: string }): void;
+  /** Puts text on the system clipboard; false when there is none to write to (headless). */
+  copyText?(text: string): boolean;
 }
 
 export interface HeadlessPlatformOptions {
@@ -81,6 +83,10 @@ export function headlessPlatform(opts: HeadlessPlatformOptions = {}): PlatformSe
     },
     notify(note) {
       log?.info('Notification.', { title: note.title, body: note.body });
+    },
+    copyText() {
+      // No desktop clipboard here: the page falls back to its own (navigator.clipboard).
+      return false;
     },
   };
 }

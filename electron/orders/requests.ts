@@ -118,6 +118,7 @@ export class RequestService {
   async create(input: CreateInput, op: Operation): Promise<Request> {
     op.step('validate', 'Checking the request');
     const account = this.deps.accounts.usableAccount(input.accountId);
+    if (input.profile) await this.checkProfile(account, input.profile, op);
     const checked = await this.validate(input);
     const id = randomUUID();
     if (input.keystorePassword) {
@@ -185,6 +186,18 @@ export class RequestService {
       throw err;
     }
     return this.get(id);
+  }
+
+  /** A profile must be one the CA's directory lists (meta.profiles). */
+  private async checkProfile(account: AccountRecord, profile: string, op: Operation): Promise<void> {
+    const offered = (await this.deps.accounts.directoryOf(account, op.signal)).meta?.profiles ?? {};
+    const names = Object.keys(offered);
+    if (names.length === 0) {
+      throw AppError.invalid('profile', `Profile "${profile}": this CA offers no profiles.`, 'Leave the profile empty to get the CA\'s default certificate.');
+    }
+    if (!names.includes(profile)) {
+      throw AppError.invalid('profile', `Profile "${profile}" is not offered by this CA.`, `Choose one of: ${names.join(', ')}.`);
+    }
   }
 
   private async validate(input: CreateInput): Promise<{

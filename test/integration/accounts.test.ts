@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import acme from 'acme-client';
 import { lookupExistingAccount } from '../../electron/acme/existing.ts';
-import { installTransport, trustForOrigin } from '../../electron/acme/transport.ts';
+import { installTransport, trustForOrigins } from '../../electron/acme/transport.ts';
 import { findSecret, pebble, pebbleEab, tempDir } from '../helpers/bed.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
 
@@ -78,7 +78,7 @@ describe('ACME accounts against Pebble', () => {
     assert.notEqual(keyAfter, keyBefore);
     // The CA now knows the account by the new key only.
     installTransport();
-    trustForOrigin(P.directory, P.caPem);
+    trustForOrigins([P.directory], P.caPem);
     const byNew = new acme.Client({ directoryUrl: P.directory, accountKey: keyAfter });
     assert.equal(await lookupExistingAccount(byNew), acct.url);
     const byOld = new acme.Client({ directoryUrl: P.directory, accountKey: keyBefore });
@@ -127,7 +127,7 @@ describe('ACME accounts against Pebble', () => {
     const t3 = await startApp();
     try {
       installTransport();
-      trustForOrigin(P.directory, P.caPem);
+      trustForOrigins([P.directory], P.caPem);
       const foreignKey = (await acme.crypto.createPrivateRsaKey(2048)).toString();
       const other = new acme.Client({ directoryUrl: P.directory, accountKey: foreignKey });
       await other.createAccount({ termsOfServiceAgreed: true });
