@@ -131,7 +131,7 @@ async function makeTls(dir) {
  * nonceReject: percentage of valid nonces Pebble rejects with badNonce.
  * validityPeriod: certificate lifetime in seconds (Pebble default: 5 years).
  */
-export async function startPebble({ workDir, dnsPort, eab = false, nonceReject = 0, validityPeriod, name = eab ? 'pebble-eab' : 'pebble' }) {
+export async function startPebble({ workDir, dnsPort, eab = false, nonceReject = 0, validityPeriod, alternateRoots = 0, name = eab ? 'pebble-eab' : 'pebble' }) {
   if (!dnsPort) throw new Error('startPebble: dnsPort is required (start challtestsrv first)');
   const dir = path.join(workDir, name);
   await mkdir(dir, { recursive: true });
@@ -163,6 +163,8 @@ export async function startPebble({ workDir, dnsPort, eab = false, nonceReject =
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_WFE_NONCEREJECT: String(nonceReject),
     PEBBLE_AUTHZREUSE: '0',
+    // Extra root hierarchies: the certificate can then be downloaded with alternate chains (Link rel=alternate).
+    PEBBLE_ALTERNATE_ROOTS: String(alternateRoots),
   };
   const svc = await startAndWait(
     {

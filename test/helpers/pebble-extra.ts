@@ -4,16 +4,17 @@ import { bedEnv } from './bed.ts';
 export interface ExtraPebble {
   directoryUrl: string;
   mgmtUrl: string;
+  /** Pebble's management API: /roots/N and /intermediates/N give the issuing hierarchies. */
   caFile: string;
   httpPort: number;
   stop(): Promise<void>;
 }
 
 interface PebbleModule {
-  startPebble(opts: { workDir: string; dnsPort: number; nonceReject?: number; validityPeriod?: number; name?: string; eab?: boolean }): Promise<ExtraPebble>;
+  startPebble(opts: { workDir: string; dnsPort: number; nonceReject?: number; validityPeriod?: number; alternateRoots?: number; name?: string; eab?: boolean }): Promise<ExtraPebble>;
 }
 
-export async function startExtraPebble(opts: { name: string; nonceReject?: number; validityPeriod?: number }): Promise<ExtraPebble> {
+export async function startExtraPebble(opts: { name: string; nonceReject?: number; validityPeriod?: number; alternateRoots?: number }): Promise<ExtraPebble> {
   const mod = (await import('../bed/pebble.mjs' as string)) as PebbleModule;
   return mod.startPebble({
     workDir: bedEnv('BED_WORK_DIR'),
@@ -21,5 +22,6 @@ export async function startExtraPebble(opts: { name: string; nonceReject?: numbe
     name: opts.name,
     ...(opts.nonceReject !== undefined ? { nonceReject: opts.nonceReject } : {}),
     ...(opts.validityPeriod !== undefined ? { validityPeriod: opts.validityPeriod } : {}),
+    ...(opts.alternateRoots !== undefined ? { alternateRoots: opts.alternateRoots } : {}),
   });
 }
