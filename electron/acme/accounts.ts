@@ -137,26 +137,18 @@ export class AccountService {
       }
       throw err;
     }
-    const key = parsePrivateKey(keyPem, 'key');
-    const stamp = this.now().toISOString();
-    const rec: AccountRecord = {
+    const rec = this.newRecord({
       id,
       name: input.name.trim(),
       email: input.email.trim(),
-      directoryUrl: dir.url,
-      directoryKind: dir.kind,
-      caFile: null,
-      caName: dir.caName,
+      dir,
       url: client.getAccountUrl(),
-      status: normaliseStatus(account.status),
-      keyAlgorithm: keyAlgorithm(key),
-      keyThumbprint: jwkThumbprint(key),
+      status: account.status,
+      keyPem,
       keyFile,
       termsOfServiceUrl: tos,
       eabKid: input.eab?.kid ?? null,
-      createdAt: stamp,
-      updatedAt: stamp,
-    };
+    });
     await this.saveNew(rec, dir);
     this.log.info('account registered', { id, url: rec.url, directory: dir.url, eab: Boolean(input.eab) });
     return toView(rec);
@@ -200,26 +192,18 @@ export class AccountService {
     const id = randomUUID();
     const keyFile = `accounts/${id}.key`;
     await this.store.writeSecret(keyFile, Buffer.from(pem));
-    const stamp = this.now().toISOString();
-    const email = account.contact?.find((c) => c.startsWith('mailto:'))?.slice(7) ?? null;
-    const rec: AccountRecord = {
+    const rec = this.newRecord({
       id,
       name: input.name?.trim() || `Imported account (${new URL(dir.url).host})`,
-      email,
-      directoryUrl: dir.url,
-      directoryKind: dir.kind,
-      caFile: null,
-      caName: dir.caName,
+      email: account.contact?.find((c) => c.startsWith('mailto:'))?.slice(7) ?? null,
+      dir,
       url: client.getAccountUrl(),
-      status: normaliseStatus(account.status),
-      keyAlgorithm: keyAlgorithm(key),
-      keyThumbprint: jwkThumbprint(key),
+      status: account.status,
+      keyPem: pem,
       keyFile,
       termsOfServiceUrl: body.meta?.termsOfService ?? null,
       eabKid: null,
-      createdAt: stamp,
-      updatedAt: stamp,
-    };
+    });
     await this.saveNew(rec, dir);
     this.log.info('account imported', { id, url: rec.url });
     return toView(rec);
@@ -431,6 +415,40 @@ export class AccountService {
         throw mapAcmeError(state().lastNetworkError ?? err, { action, url, problem: state().lastProblem });
       }
     });
+  }
+
+  private newRecord(f: {
+    id: string;
+    name: string;
+    email: string | null;
+    dir: ResolvedDirectory;
+    url: string;
+    status: string | undefined;
+    keyPem: string;
+    keyFile: string;
+    termsOfServiceUrl: string | null;
+    eabKid: string | null;
+  }): AccountRecord {
+    const key = parsePrivateKey(f.keyPem, 'key');
+    const stamp = this.now().toISOString();
+    return {
+      id: f.id,
+      name: f.name,
+      email: f.email,
+      directoryUrl: f.dir.url,
+      directoryKind: f.dir.kind,
+      caFile: null,
+      caName: f.dir.caName,
+      url: f.url,
+      status: normaliseStatus(f.status),
+      keyAlgorithm: keyAlgorithm(key),
+      keyThumbprint: jwkThumbprint(key),
+      keyFile: f.keyFile,
+      termsOfServiceUrl: f.termsOfServiceUrl,
+      eabKid: f.eabKid,
+      createdAt: stamp,
+      updatedAt: stamp,
+    };
   }
 
   private async saveNew(rec: AccountRecord, dir: ResolvedDirectory): Promise<void> {

@@ -50,13 +50,28 @@ function scrubFields(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export function createLogger(opts: LoggerOptions = {}, redactor = new Redactor()): Logger {
-  const min = ORDER[opts.level ?? 'info'];
-  if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+/** Where finished (already redacted) lines go. */
+type Sink = (line: string) => void;
+
+function makeLogger(scope: string, min: number, sink: Sink, redactor: Redactor): Logger {
   const write = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < min) return;
-    const entry = { t: new Date().toISOString(), level, scope: opts.scope ?? 'main', msg, ...(fields ? scrubFields(fields) : {}) };
-    const line = redactor.apply(JSON.stringify(entry));
+    const entry = { t: new Date().toISOString(), level, scope, msg, ...(fields ? scrubFields(fields) : {}) };
+    sink(redactor.apply(JSON.stringify(entry)));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    redact: (s) => redactor.add(s),
+    child: (child) => makeLogger(child, min, sink, redactor),
+  };
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+  const sink: Sink = (line) => {
     if (opts.file) {
       try {
         appendFileSync(opts.file, line + '\n', { mode: 0o600 });
@@ -66,32 +81,11 @@ export function createLogger(opts: LoggerOptions = {}, redactor = new Redactor()
     }
     if (opts.stderr) process.stderr.write(line + '\n');
   };
-  return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    redact: (s) => redactor.add(s),
-    child: (scope) => createLogger({ ...opts, scope }, redactor),
-  };
+  return makeLogger(opts.scope ?? 'main', ORDER[opts.level ?? 'info'], sink, new Redactor());
 }
 
 /** A logger that keeps lines in memory (tests). */
 export function createMemoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const redactor = new Redactor();
-  const make = (scope: string): Logger => {
-    const write = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
-      lines.push(redactor.apply(JSON.stringify({ level, scope, msg, ...(fields ? scrubFields(fields) : {}) })));
-    };
-    return {
-      debug: (m, f) => write('debug', m, f),
-      info: (m, f) => write('info', m, f),
-      warn: (m, f) => write('warn', m, f),
-      error: (m, f) => write('error', m, f),
-      redact: (s) => redactor.add(s),
-      child: (s) => make(s),
-    };
-  };
-  return Object.assign(make('main'), { lines });
+  return Object.assign(makeLogger('main', ORDER.debug, (line) => lines.push(line), new Redactor()), { lines });
 }

@@ -594,18 +594,12 @@ export class RequestService {
     return this.exclusive(id, async () => {
       const rec = this.record(id);
       if (rec.status === 'processing') throw new AppError('CONFLICT', 'The CA is validating this request right now; wait for the result.');
-      if ((rec.status === 'available' || rec.status === 'renewed') && !rec.renewal) {
-        throw new AppError('CONFLICT', 'This request already has its certificate. Use Renew for a new one.');
+      if (rec.status !== 'pending' && rec.status !== 'failed') {
+        throw new AppError('CONFLICT', `This request is ${rec.status}: New challenge is for Pending or Failed requests.`, {
+          hint: rec.certFile ? 'Use Renew for a new certificate.' : undefined,
+        });
       }
-      const account = this.deps.accounts.usableAccount(rec.accountId);
-      await this.patch(id, { order: null, csrFile: null, phase: 'ordering', status: 'pending', error: null });
-      try {
-        await this.placeOrder(id, account, op);
-      } catch (err) {
-        await this.fail(id, err);
-        throw err;
-      }
-      return this.get(id);
+      return this.reorder(id, op, {});
     });
   }
 
@@ -616,7 +610,7 @@ export class RequestService {
       if (!rec.certFile) throw new AppError('CONFLICT', 'Only an issued certificate can be renewed: verify the request first.');
       if (rec.status === 'revoked') throw new AppError('CONFLICT', 'This certificate was revoked. Raise a new request instead.');
       if (rec.renewal && rec.status !== 'renewed') throw new AppError('CONFLICT', 'A renewal is already under way for this request.');
-      const account = this.deps.accounts.usableAccount(rec.accountId);
+      this.deps.accounts.usableAccount(rec.accountId);
       op.step('key', rec.keyPolicy === 'new' ? 'Generating a new key' : rec.keyPolicy === 'same' ? 'Keeping the same key' : 'Using the imported key');
       let keyFile = rec.issuedKeyFile ?? rec.keyFile;
       if (rec.keyPolicy === 'new') {
@@ -627,15 +621,21 @@ export class RequestService {
       } else if (rec.keyPolicy === 'import' && rec.importKeyFile) {
         keyFile = rec.importKeyFile;
       }
-      await this.patch(id, { keyFile, renewal: true, order: null, csrFile: null, phase: 'ordering', status: 'pending', error: null });
-      try {
-        await this.placeOrder(id, account, op);
-      } catch (err) {
-        await this.fail(id, err);
-        throw err;
-      }
-      return this.get(id);
+      return this.reorder(id, op, { keyFile, renewal: true });
     });
+  }
+
+  /** Drops the current order and places a fresh one for the same names (New challenge, Renew). */
+  private async reorder(id: string, op: Operation, changes: Partial<RequestRecord>): Promise<Request> {
+    const account = this.deps.accounts.usableAccount(this.record(id).accountId);
+    await this.patch(id, { ...changes, order: null, csrFile: null, phase: 'ordering', status: 'pending', error: null });
+    try {
+      await this.placeOrder(id, account, op);
+    } catch (err) {
+      await this.fail(id, err);
+      throw err;
+    }
+    return this.get(id);
   }
 
   async revoke(id: string, reason: RevocationReason, op: Operation): Promise<Request> {

@@ -6,7 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { pebble, tempDir } from '../helpers/bed.ts';
+import { findSecret, pebble, tempDir } from '../helpers/bed.ts';
 import { leafOf, sansOf, spkiOf } from '../helpers/certs.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 
@@ -119,6 +119,11 @@ describe('certdesk CLI: requests, repository and exports', () => {
       assert.match(enc, /BEGIN ENCRYPTED PRIVATE KEY/);
       assert.ok((await tool('openssl', ['pkey', '-in', join(encDir, 'privkey.pem'), '-passin', `pass:${password}`, '-noout'])).ok);
       assert.equal((await tool('openssl', ['pkey', '-in', join(encDir, 'privkey.pem'), '-passin', 'pass:wrong', '-noout'])).ok, false);
+
+      // Neither the keystore password (kept in the keychain) nor the certificate key is in clear in the data
+      // directory or its logs.
+      assert.deepEqual(findSecret([d], password), []);
+      assert.deepEqual(findSecret([d], keyPem), []);
     });
   }
 
