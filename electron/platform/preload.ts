@@ -2,15 +2,12 @@
 // channels and subscriptions to its event names; ipcRenderer itself, and the IPC event objects (which carry
 // `sender`), never reach the page. esbuild bundles this file: a sandboxed preload may only require 'electron'.
 //
-// The allow-lists are the contract's own (isChannel/isEventName), so a channel added to shared/ipc/ is callable
-// without touching this file. They sit beside the zod schemas, so the bundle carries zod (about 0.8 MB
-// unminified): pure JS, no Node builtin, fine in a sandbox. A zod-free names module in shared/ipc/ would shrink
-// it to a few kB without changing anything here but the import.
+// The allow-lists come from shared/ipc/names.ts: the contract's names without zod (a few kB instead of 0.8 MB),
+// kept equal to the contract by the type checker.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { GLOBAL_API_NAME, type RawApi } from '../../shared/ipc/api.ts';
-import { isChannel } from '../../shared/ipc/contract.ts';
 import type { Envelope } from '../../shared/ipc/errors.ts';
-import { isEventName } from '../../shared/ipc/events.ts';
+import { isChannelName as isChannel, isEventNameOnly as isEventName } from '../../shared/ipc/names.ts';
 
 // Must equal EVENT_CHANNEL in ipc-main.ts (not imported: that module is main-process code; the preload test
 // checks they match).

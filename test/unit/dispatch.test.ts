@@ -89,3 +89,12 @@ describe('dispatch', () => {
     for (const c of CHANNELS) assert.match(c, /^[a-z]+:[a-z-]+$/);
   });
 });
+
+describe('names (the preload allow-lists)', () => {
+  it('list exactly the contract channels and events', async () => {
+    const { CHANNEL_NAMES, EVENT_NAME_LIST } = await import('../../shared/ipc/names.ts');
+    const { EVENT_NAMES } = await import('../../shared/ipc/events.ts');
+    assert.deepEqual([...CHANNEL_NAMES].sort(), [...CHANNELS].sort());
+    assert.deepEqual([...EVENT_NAME_LIST].sort(), [...EVENT_NAMES].sort());
+  });
+});

@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * Size budget of the (unminified) preload: today it is mostly zod, pulled in by the contract's allow-lists
  * (~0.8 MB). The budget catches a heavy dependency sneaking in through shared/.
  */
-const MAX_PRELOAD_BYTES = 1536 * 1024;
+const MAX_PRELOAD_BYTES = 16 * 1024; // zod-free allow-lists (shared/ipc/names.ts) keep it a few kB
 
 async function bundlePreload(): Promise<string> {
   const result = await build({

@@ -1,0 +1,53 @@
+// The contract's channel and event names without their schemas, for code that must stay small and cannot
+// carry zod: the sandboxed preload's allow-lists. The type checks below fail the build when a channel or an
+// event is added to the contract but not here (or the other way round).
+import type { Channel } from './contract.ts';
+import type { EventName } from './events.ts';
+
+export const CHANNEL_NAMES = [
+  'app:info',
+  'app:copy',
+  'ops:cancel',
+  'accounts:list',
+  'accounts:get',
+  'accounts:directory-info',
+  'accounts:register',
+  'accounts:import',
+  'accounts:update',
+  'accounts:refresh',
+  'accounts:rollover',
+  'accounts:deactivate',
+  'accounts:delete',
+  'accounts:export-key',
+  'requests:create',
+  'requests:list',
+  'requests:get',
+  'requests:verify',
+  'requests:new-challenge',
+  'requests:renew',
+  'requests:revoke',
+  'requests:delete',
+  'certs:save',
+  'certs:list',
+  'certs:get',
+  'certs:export',
+  'certs:delete',
+] as const satisfies readonly Channel[];
+
+export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed'] as const satisfies readonly EventName[];
+
+type Unlisted<All, Listed extends readonly unknown[]> = Exclude<All, Listed[number]>;
+// Each is `true` only when nothing is missing; otherwise tsc names the missing entries.
+export const ALL_CHANNELS_LISTED: [Unlisted<Channel, typeof CHANNEL_NAMES>] extends [never] ? true : Unlisted<Channel, typeof CHANNEL_NAMES> = true;
+export const ALL_EVENTS_LISTED: [Unlisted<EventName, typeof EVENT_NAME_LIST>] extends [never] ? true : Unlisted<EventName, typeof EVENT_NAME_LIST> = true;
+
+const channelSet: ReadonlySet<string> = new Set(CHANNEL_NAMES);
+const eventSet: ReadonlySet<string> = new Set(EVENT_NAME_LIST);
+
+export function isChannelName(name: unknown): name is Channel {
+  return typeof name === 'string' && channelSet.has(name);
+}
+
+export function isEventNameOnly(name: unknown): name is EventName {
+  return typeof name === 'string' && eventSet.has(name);
+}
