@@ -479,6 +479,13 @@ export class AccountService {
     throw AppError.invalid('keyPem', 'Account key is required: choose the PEM file of the existing account key.');
   }
 
+  /** What the UI shows of a stored account's directory (profiles, ARI, Terms). */
+  async directoryInfoOf(id: string, signal?: AbortSignal): Promise<DirectoryInfo> {
+    const rec = this.record(id);
+    const body = await this.directoryOf(rec, signal);
+    return directoryInfo({ url: rec.directoryUrl, kind: rec.directoryKind, caPem: null, caName: rec.caName }, body);
+  }
+
   /** The directory object of an account's CA (profiles, ARI, ToS), read at most once an hour. */
   async directoryOf(rec: AccountRecord, signal?: AbortSignal): Promise<AcmeDirectory> {
     const hit = this.directories.get(rec.directoryUrl);

@@ -27,6 +27,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'accounts:list': async () => accounts.list(),
     'accounts:get': async (req) => accounts.get(req.id),
     'accounts:directory-info': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.directoryInfo(req, op.signal)),
+    'accounts:directory': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.directoryInfoOf(req.id, op.signal)),
     'accounts:register': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.register(req, op)),
     'accounts:import': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.importExisting(req, op)),
     'accounts:update': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.update(req.id, req, op)),

@@ -7,6 +7,7 @@ import { App } from './App.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { NoticeProvider } from './components/Notice.tsx';
 import { AccountsProvider } from './state/accounts.tsx';
+import { RequestsProvider } from './state/requests.tsx';
 import { createAppTheme } from './theme.ts';
 
 function Root() {
@@ -18,7 +19,9 @@ function Root() {
       <CssBaseline enableColorScheme />
       <NoticeProvider>
         <AccountsProvider>
-          <App />
+          <RequestsProvider>
+            <App />
+          </RequestsProvider>
         </AccountsProvider>
       </NoticeProvider>
     </ThemeProvider>

@@ -67,12 +67,19 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 export const contract = {
   'app:info': { req: z.object({}), res: AppInfo },
+  /** Puts text on the system clipboard (the window itself has no clipboard permission); false when it cannot. */
+  'app:copy': {
+    req: z.object({ text: z.string().max(100_000, { error: 'Text to copy is too long: at most 100 kB.' }) }),
+    res: z.object({ copied: z.boolean() }),
+  },
   'ops:cancel': { req: z.object({ opId: z.string().min(1) }), res: z.object({ cancelled: z.boolean() }) },
 
   'accounts:list': { req: z.object({}), res: z.array(Account) },
   'accounts:get': { req: z.object({ id }), res: Account },
   /** Reads a directory (preset or URL) so the UI can show its Terms of Service and EAB needs before registering. */
   'accounts:directory-info': { req: z.object({ directory, ...caSource, opId }), res: DirectoryInfo },
+  /** The directory of a stored account (its profiles, ARI, Terms), read with the account's extra CA. */
+  'accounts:directory': { req: z.object({ id, opId }), res: DirectoryInfo },
   'accounts:register': {
     req: z.object({
       name,

@@ -11,6 +11,7 @@ export const CHANNEL_NAMES = [
   'accounts:list',
   'accounts:get',
   'accounts:directory-info',
+  'accounts:directory',
   'accounts:register',
   'accounts:import',
   'accounts:update',

@@ -5,7 +5,8 @@
 // Screenshots go to $CERTDESK_ARTIFACTS (test/artifacts).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -279,6 +280,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       assert.equal(await dialog.getByRole('combobox', { name: 'Key algorithm' }).innerText(), 'RSA');
       assert.match(await dialog.getByRole('combobox', { name: 'Key length' }).innerText(), /2048/);
       assert.equal(await dialog.getByRole('combobox', { name: 'Signature algorithm' }).innerText(), 'SHA256withRSA');
+      await dialog.locator('.MuiDialogContent-root').evaluate((el) => el.scrollTo(0, 0));
       await shot(page, 'request-01-dialog-invalid-chip');
 
       // Create is refused while a chip is red: nothing is sent.
@@ -321,6 +323,12 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       }
       assert.equal((await win.getByTestId('name-state').allInnerTexts()).join('|'), 'Waiting for you|Waiting for you');
       await shot(page, 'request-02-challenge-before-verify');
+      // Copy: the bridge has no desktop clipboard (app:copy answers false), so the page's own clipboard is used.
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
+      await win.getByRole('button', { name: `Copy the file content for ${idn}` }).click();
+      await win.locator('[data-copied="true"]').waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), shown[0]!.content);
+      await win.locator('[data-copied="true"]').waitFor({ state: 'detached' });
 
       // Serve exactly what the page shows; hold the answers so the validation can be watched.
       for (const s of shown) http.serve(s.path, s.content);
@@ -329,10 +337,18 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       await win.locator('[data-testid="name-state"][data-state="validating"]').first().waitFor({ timeout: 15_000 });
       await win.getByRole('button', { name: 'Cancel verification' }).waitFor();
       await shot(page, 'request-03-challenge-validating');
+      // Closing the window does not stop the validation: the table shows it as Processing.
+      await win.getByRole('button', { name: 'Close', exact: true }).click();
+      await win.waitFor({ state: 'detached' });
+      const row = page.getByTestId('request-row').first();
+      await row.getByTestId('request-status').filter({ hasText: 'Processing' }).waitFor();
+      await shot(page, 'request-03b-table-processing');
       http.release();
 
-      // Available: the window turns into the result.
-      await page.locator('[data-testid="request-window"][data-mode="result"]').waitFor({ timeout: 30_000 });
+      // Available: its status opens the result.
+      await row.getByTestId('request-status').filter({ hasText: 'Available' }).waitFor({ timeout: 30_000 });
+      await row.getByTestId('request-status').click();
+      await page.locator('[data-testid="request-window"][data-mode="result"]').waitFor();
       const items = new Set(progress.filter((p) => p.step === 'valid' && p.item).map((p) => p.item));
       for (const s of shown) assert.ok(items.has(s.name), `live progress for ${s.name}`);
       const issued = (await call('requests:get', { id: stored.id }))!;
@@ -354,9 +370,8 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       await win.waitFor({ state: 'detached' });
 
       // The table: name with "1 more name", challenge, status, expiry, key.
-      const row = page.getByTestId('request-row').first();
       assert.match(await row.innerText(), new RegExp(`${idn}[\\s\\S]*1 more name[\\s\\S]*http-01 · manual[\\s\\S]*Available[\\s\\S]*days left[\\s\\S]*RSA 2048`));
-      await row.click();
+      await row.getByRole('cell').first().click();
       assert.equal(await toolbarButton(page, 'Renew Certificate').isDisabled(), false);
       assert.equal(await toolbarButton(page, 'Revoke Certificate').isDisabled(), false);
       await shot(page, 'request-05-table');
@@ -367,6 +382,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       const certRow = page.getByTestId('certificate-row').filter({ hasText: idn });
       await certRow.waitFor();
       assert.match(await certRow.innerText(), /\b2\b/);
+      await shot(page, 'request-06a-repository');
       await page.getByRole('textbox', { name: 'Search names, issuer, serial' }).fill(issued.certificate!.serial.slice(0, 10));
       assert.equal(await page.getByTestId('certificate-row').count(), 1);
       await certRow.click();
@@ -384,7 +400,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       // The request's keystore type is the first choice; an empty password would use the stored one.
       assert.equal(await exp.getByRole('radio', { name: /^JKS/ }).isChecked(), true);
       assert.match(await exp.innerText(), /Leave empty to use the request’s keystore password/);
-      await exp.getByLabel('Password').fill(EXPORT_PASSWORD);
+      await exp.getByLabel('Password', { exact: true }).fill(EXPORT_PASSWORD);
       await exp.getByLabel('Alias').fill('web');
       await shot(page, 'request-07-export-dialog');
       await exp.getByRole('button', { name: 'Export…' }).click();
@@ -395,7 +411,11 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       assert.ok(file.endsWith('.jks'));
       await shot(page, 'request-08-export-written');
 
-      const listing = execFileSync('keytool', ['-list', '-v', '-keystore', file, '-storepass', EXPORT_PASSWORD], { encoding: 'utf8' });
+      const listing = execFileSync('keytool', ['-list', '-v', '-keystore', file, '-storepass', EXPORT_PASSWORD], {
+        encoding: 'utf8',
+        // keytool's advice to migrate to PKCS12 goes to stderr: keep it out of the test output.
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       assert.match(listing, /Keystore type: JKS/i);
       assert.match(listing, /Alias name: web/);
       assert.match(listing, /Entry type: PrivateKeyEntry/);
@@ -434,8 +454,18 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       assert.notEqual(fresh.path, first.path, 'a new token');
       assert.match(await win.innerText(), /order 2/);
       http.serve(fresh.path, fresh.content);
+
+      // Cancel while the CA validates (ops:cancel); Verify again continues where it stopped.
+      http.holdAnswers();
+      await win.getByRole('button', { name: 'Verify', exact: true }).click();
+      await win.locator('[data-testid="name-state"][data-state="validating"]').waitFor({ timeout: 15_000 });
+      await win.getByRole('button', { name: 'Cancel verification' }).click();
+      await win.getByText('Verification cancelled.', { exact: false }).waitFor();
+      assert.equal(await win.getByRole('button', { name: 'Verify', exact: true }).isDisabled(), false);
+      http.release();
       await win.getByRole('button', { name: 'Verify', exact: true }).click();
       await page.locator('[data-testid="request-window"][data-mode="result"]').waitFor({ timeout: 30_000 });
+      assert.equal((await call('requests:list', {})).find((r) => r.names[0] === name)?.status, 'available');
       assert.deepEqual(pageErrors, []);
     }));
 
@@ -453,7 +483,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       await win.waitFor({ state: 'detached' });
 
       const row = page.getByTestId('request-row').filter({ hasText: name });
-      await row.click();
+      await row.getByRole('cell').first().click();
       await toolbarButton(page, 'Renew Certificate').click();
       const renew = page.getByRole('dialog', { name: /^Renew/ });
       assert.match(await renew.getByTestId('renew-summary').innerText(), /A new order for the same names; key: new key/);
@@ -475,7 +505,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       await win.waitFor({ state: 'detached' });
 
       // Revoke: reason, warning, tick.
-      await row.click();
+      await row.getByRole('cell').first().click();
       await toolbarButton(page, 'Revoke Certificate').click();
       const revoke = page.getByRole('dialog', { name: /^Revoke/ });
       assert.match(await revoke.innerText(), /HTTPS breaks immediately for every site that uses this certificate/);
@@ -503,6 +533,58 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       await row.waitFor({ state: 'detached' });
       assert.equal((await call('requests:list', {})).some((r) => r.names[0] === name), false);
       assert.equal((await call('certs:list', {})).some((c) => c.names[0] === name), false);
+      assert.deepEqual(pageErrors, []);
+    }));
+
+  it('checks the form before sending: wildcard needs dns-01, the DNS account note, an imported key sets the key type, passwords', () =>
+    withPage('request-validation', async (page) => {
+      await toolbarButton(page, 'Certificate Request').click();
+      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
+      await dialog.waitFor();
+      // A pasted list becomes chips; the wildcard is refused with http-01 and accepted with dns-01.
+      await dialog.getByTestId('domain-input').evaluate((el, text) => {
+        // Page-side DOM classes (this file is type-checked without the DOM library).
+        const dom = globalThis as unknown as {
+          DataTransfer: new () => { setData(type: string, value: string): void };
+          ClipboardEvent: new (type: string, init: object) => Event;
+        };
+        const data = new dom.DataTransfer();
+        data.setData('text', text);
+        el.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      }, 'example-a.test, *.example-a.test\nmail.example-a.test');
+      const chips = dialog.getByTestId('domain-chip');
+      await chips.nth(2).waitFor();
+      assert.equal(await chips.count(), 3);
+      assert.equal(await chips.nth(1).getAttribute('data-invalid'), 'true');
+      assert.match(await dialog.getByTestId('domain-errors').innerText(), /wildcard names can only be validated with dns-01/);
+      await dialog.getByRole('radio', { name: /dns-01/ }).check();
+      assert.equal(await dialog.locator('[data-invalid="true"]').count(), 0);
+      const dnsAccount = dialog.getByRole('combobox', { name: 'DNS account' });
+      assert.equal(await dnsAccount.getAttribute('aria-disabled'), 'true');
+      assert.match(await dialog.innerText(), /No DNS accounts yet — Manage → DNS/);
+      // Pebble lists no profiles: no Profile select.
+      assert.equal(await dialog.getByRole('combobox', { name: 'Profile' }).count(), 0);
+
+      // Import key: the key type comes from the file.
+      const keyFile = join(exportDir, 'imported-p384.key');
+      writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+      await dialog.getByRole('radio', { name: /Import key/ }).check();
+      await dialog.getByLabel('Private key (PEM file)').setInputFiles(keyFile);
+      await dialog.getByTestId('imported-key-type').waitFor();
+      assert.match(await dialog.getByTestId('imported-key-type').innerText(), /EC P-384/);
+      assert.equal(await dialog.getByRole('combobox', { name: 'Signature algorithm' }).innerText(), 'SHA384withECDSA');
+      assert.equal(await dialog.getByRole('combobox', { name: 'Key algorithm' }).getAttribute('aria-disabled'), 'true');
+
+      // Passwords: too short and different, said under the fields; nothing is sent.
+      await dialog.getByLabel('Keystore password', { exact: false }).first().fill('short');
+      await dialog.getByLabel('Confirm password').fill('shorter');
+      await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+      await dialog.getByText('Keystore password is too short: use at least 8 characters.').waitFor();
+      await dialog.locator('.MuiDialogContent-root').evaluate((el) => el.scrollTo(0, 0));
+      await shot(page, 'request-12-dialog-dns-import');
+      assert.equal((await call('requests:list', {})).some((r) => r.names.includes('example-a.test')), false);
+      await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
       assert.deepEqual(pageErrors, []);
     }));
 });

@@ -34,6 +34,9 @@ describe('ACME profiles', () => {
   it('shows the profiles the directory offers', async () => {
     const info = await t.call('accounts:directory-info', { directory: proxy.directoryUrl, caFile: pebble().caFile });
     assert.deepEqual(info.profiles, PROFILES);
+    // The request dialog asks by account: the main process reads it with the account's extra CA.
+    const [account] = await t.call('accounts:list', {});
+    assert.deepEqual((await t.call('accounts:directory', { id: account!.id })).profiles, PROFILES);
   });
 
   it('applies the 25-name limit of tlsserver and shortlived before anything is sent', async () => {

@@ -25,7 +25,10 @@ function StepIcon({ status }: { status: OperationStep['status'] }) {
 }
 
 /** `idleText` is shown while no step has arrived yet ("Contacting the CA…"). */
-export function OperationProgress({ op, idleText, cancellable = true }: { op: Operation; idleText: string; cancellable?: boolean }) {
+/** What the progress box needs of an operation (a local one, or one tracked for a request). */
+export type ProgressSource = Pick<Operation, 'running' | 'cancelling' | 'steps' | 'cancel'>;
+
+export function OperationProgress({ op, idleText, cancellable = true }: { op: ProgressSource; idleText: string; cancellable?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   // Long forms scroll: bring the progress into view when the work starts.
   useEffect(() => {

@@ -1,22 +1,395 @@
+// SSL → Certificates, the repository: every certificate saved from a request, searchable, sortable and
+// filterable, with a detail drawer, Export and Delete.
+import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
+import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
 import Inventory2OutlinedIcon from '@mui/icons-material/Inventory2Outlined';
+import SearchIcon from '@mui/icons-material/Search';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Divider from '@mui/material/Divider';
+import InputAdornment from '@mui/material/InputAdornment';
+import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
+import Skeleton from '@mui/material/Skeleton';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TableSortLabel from '@mui/material/TableSortLabel';
+import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import { useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { Certificate } from '../../../shared/model/request.ts';
+import { call } from '../api.ts';
+import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { IconAction } from '../components/IconAction.tsx';
+import { useNotice } from '../components/Notice.tsx';
+import { CertificateDrawer } from '../repository/CertificateDrawer.tsx';
+import { ExpiryTimeline } from '../repository/ExpiryTimeline.tsx';
+import { ExportDialog, type ExportTarget } from '../repository/ExportDialog.tsx';
+import { DeleteDialog } from '../requests/ActionDialogs.tsx';
+import { ExpiryText, NamesSummary } from '../requests/bits.tsx';
+import { formatDate, keyLabel } from '../requests/format.ts';
+import { useCertificates } from '../state/certificates.ts';
+import { useRequests } from '../state/requests.tsx';
+import { MONO_FONTS } from '../theme.ts';
 import { PageHeader } from './PageHeader.tsx';
 
+type SortKey = 'commonName' | 'sans' | 'issuer' | 'serial' | 'notAfter' | 'keyType';
+
+// The revoked flag rides in "Valid to": a revoked certificate's expiry no longer matters.
+const COLUMNS: Array<{ key: SortKey; label: string; width?: string | number; align?: 'right' }> = [
+  { key: 'commonName', label: 'Common name' },
+  { key: 'sans', label: 'SANs', align: 'right', width: 76 },
+  { key: 'issuer', label: 'Issuer', width: '16%' },
+  { key: 'serial', label: 'Serial', width: 148 },
+  { key: 'notAfter', label: 'Valid to', width: 228 },
+  { key: 'keyType', label: 'Key type', width: 124 },
+];
+
+function sortValue(c: Certificate, key: SortKey): string | number {
+  switch (key) {
+    case 'commonName':
+      return (c.namesUnicode[0] ?? c.commonName).toLowerCase();
+    case 'sans':
+      return c.names.length;
+    case 'issuer':
+      return c.issuer.toLowerCase();
+    case 'serial':
+      return c.serial;
+    case 'notAfter':
+      return c.notAfter;
+    case 'keyType':
+      return c.keyType;
+  }
+}
+
+function matches(c: Certificate, query: string): boolean {
+  if (!query) return true;
+  const q = query.toLowerCase();
+  const serialQ = q.replace(/[^0-9a-f]/g, '');
+  return (
+    c.names.some((n) => n.toLowerCase().includes(q)) ||
+    c.namesUnicode.some((n) => n.toLowerCase().includes(q)) ||
+    c.issuer.toLowerCase().includes(q) ||
+    (serialQ.length >= 2 && c.serial.toLowerCase().includes(serialQ))
+  );
+}
+
+function FilterChip({ label, count, active, onToggle, tone }: { label: string; count: number; active: boolean; onToggle: () => void; tone: 'warning' | 'error' }) {
+  return (
+    <Chip
+      size="small"
+      label={`${label} · ${count}`}
+      color={active ? tone : 'default'}
+      variant={active ? 'filled' : 'outlined'}
+      onClick={onToggle}
+      aria-pressed={active}
+      sx={{ fontWeight: 600 }}
+    />
+  );
+}
+
+function Empty({ children }: { children: ReactNode }) {
+  return (
+    <Box sx={{ textAlign: 'center', maxWidth: 480, mx: 'auto', py: 7 }} data-testid="repository-empty">
+      <Inventory2OutlinedIcon sx={{ fontSize: 44, color: 'text.disabled', mb: 1 }} aria-hidden />
+      {children}
+    </Box>
+  );
+}
+
 export function CertificatesPage() {
+  const { certificates, loading, error, reload } = useCertificates();
+  const { requests } = useRequests();
+  const notify = useNotice();
+  const [query, setQuery] = useState('');
+  const [expiring, setExpiring] = useState(false);
+  const [expired, setExpired] = useState(false);
+  const [keyType, setKeyType] = useState('');
+  const [issuer, setIssuer] = useState('');
+  const [sort, setSort] = useState<{ key: SortKey; dir: 'asc' | 'desc' }>({ key: 'notAfter', dir: 'asc' });
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [drawerId, setDrawerId] = useState<string | null>(null);
+  const [exportTarget, setExportTarget] = useState<ExportTarget | null>(null);
+  const [deleting, setDeleting] = useState<Certificate | null>(null);
+
+  const keyTypes = useMemo(() => [...new Set(certificates.map((c) => c.keyType))].sort(), [certificates]);
+  const issuers = useMemo(() => [...new Set(certificates.map((c) => c.issuer))].sort(), [certificates]);
+  const counts = {
+    expiring: certificates.filter((c) => c.daysLeft >= 0 && c.daysLeft <= 30).length,
+    expired: certificates.filter((c) => c.daysLeft < 0).length,
+  };
+
+  const rows = useMemo(() => {
+    const filtered = certificates.filter(
+      (c) =>
+        matches(c, query.trim()) &&
+        (!keyType || c.keyType === keyType) &&
+        (!issuer || c.issuer === issuer) &&
+        // The two expiry filters widen each other: "expiring or expired" when both are on.
+        (!(expiring || expired) || (expiring && c.daysLeft >= 0 && c.daysLeft <= 30) || (expired && c.daysLeft < 0)),
+    );
+    const dir = sort.dir === 'asc' ? 1 : -1;
+    return filtered.sort((a, b) => {
+      const x = sortValue(a, sort.key);
+      const y = sortValue(b, sort.key);
+      return (x < y ? -1 : x > y ? 1 : 0) * dir;
+    });
+  }, [certificates, query, keyType, issuer, expiring, expired, sort]);
+
+  const selected = certificates.find((c) => c.id === selectedId) ?? null;
+  const drawer = certificates.find((c) => c.id === drawerId) ?? null;
+  const filtering = query.trim() !== '' || expiring || expired || keyType !== '' || issuer !== '';
+
+  const exportOf = (c: Certificate): ExportTarget => {
+    const request = c.requestId ? requests.find((r) => r.id === c.requestId) : undefined;
+    return { id: c.id, commonName: c.namesUnicode[0] ?? c.commonName, passwordStored: request?.keystorePasswordStored ?? false, keystoreType: request?.keystoreType };
+  };
+
+  const open = (c: Certificate) => {
+    setSelectedId(c.id);
+    setDrawerId(c.id);
+  };
+
+  const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, index: number) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      const c = rows[index];
+      if (c) open(c);
+      return;
+    }
+    const to = e.key === 'ArrowDown' ? index + 1 : e.key === 'ArrowUp' ? index - 1 : -1;
+    if (to < 0 || to >= rows.length) return;
+    e.preventDefault();
+    setSelectedId(rows[to]!.id);
+    (e.currentTarget.parentElement?.children[to] as HTMLElement | undefined)?.focus();
+  };
+
+  const noSelection = 'Select a certificate in the table first.';
+
   return (
     <>
-      <PageHeader title="Certificates" subtitle="The repository: every certificate Certdesk has saved, with its versions and deployments." />
-      <Paper variant="outlined" sx={{ flex: 1, display: 'grid', placeItems: 'center', p: 4 }}>
-        <Box sx={{ textAlign: 'center', maxWidth: 460 }}>
-          <Inventory2OutlinedIcon sx={{ fontSize: 44, color: 'text.disabled', mb: 1 }} aria-hidden />
-          <Typography variant="subtitle1">Nothing saved yet</Typography>
-          <Typography variant="body2" color="text.secondary">
-            The repository lists saved certificates — coming with certificate requests.
-          </Typography>
+      <PageHeader title="Certificates" subtitle="The repository: every certificate saved from a request, with its key, chain and earlier versions." />
+      {certificates.length > 0 ? <ExpiryTimeline certificates={certificates} onOpen={open} /> : null}
+      <Paper variant="outlined" sx={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, overflow: 'hidden' }}>
+        <Box role="toolbar" aria-label="Repository filters and actions" sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 1.5, py: 1, flexWrap: 'wrap' }}>
+          <TextField
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder="Names, issuer, serial"
+            fullWidth={false}
+            sx={{ width: 250 }}
+            slotProps={{
+              htmlInput: { 'aria-label': 'Search names, issuer, serial', spellCheck: false },
+              input: {
+                startAdornment: (
+                  <InputAdornment position="start">
+                    <SearchIcon fontSize="small" />
+                  </InputAdornment>
+                ),
+              },
+            }}
+          />
+          <FilterChip label="Expiring ≤ 30 days" count={counts.expiring} active={expiring} onToggle={() => setExpiring((v) => !v)} tone="warning" />
+          <FilterChip label="Expired" count={counts.expired} active={expired} onToggle={() => setExpired((v) => !v)} tone="error" />
+          <TextField
+            select
+            value={keyType}
+            onChange={(e) => setKeyType(e.target.value)}
+            fullWidth={false}
+            sx={{ width: 150 }}
+            slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Key type' } } }}
+          >
+            <MenuItem value="">All key types</MenuItem>
+            {keyTypes.map((k) => (
+              <MenuItem key={k} value={k}>
+                {keyLabel(k)}
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField
+            select
+            value={issuer}
+            onChange={(e) => setIssuer(e.target.value)}
+            fullWidth={false}
+            sx={{ width: 160 }}
+            slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Issuer' } } }}
+          >
+            <MenuItem value="">All issuers</MenuItem>
+            {issuers.map((i) => (
+              <MenuItem key={i} value={i}>
+                {i}
+              </MenuItem>
+            ))}
+          </TextField>
+          <Box sx={{ flex: 1 }} />
+          <IconAction
+            label={selected ? `Export ${selected.namesUnicode[0] ?? selected.commonName}…` : `Export — ${noSelection.toLowerCase()}`}
+            disabled={!selected}
+            onClick={() => selected && setExportTarget(exportOf(selected))}
+          >
+            <FileDownloadOutlinedIcon />
+          </IconAction>
+          <IconAction
+            label={selected ? `Delete ${selected.namesUnicode[0] ?? selected.commonName}…` : `Delete — ${noSelection.toLowerCase()}`}
+            disabled={!selected}
+            onClick={() => selected && setDeleting(selected)}
+          >
+            <DeleteOutlineIcon />
+          </IconAction>
         </Box>
+        <Divider />
+        {error ? (
+          <Box sx={{ p: 1.5 }}>
+            <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void reload()}>Retry</Button>} />
+          </Box>
+        ) : null}
+        <TableContainer sx={{ flex: 1, minHeight: 0 }}>
+          <Table size="small" stickyHeader aria-label="Saved certificates" sx={{ tableLayout: 'fixed', minWidth: 880 }}>
+            <TableHead>
+              <TableRow>
+                {COLUMNS.map((col) => (
+                  <TableCell key={col.key} align={col.align} sx={{ width: col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false}>
+                    <TableSortLabel
+                      active={sort.key === col.key}
+                      direction={sort.key === col.key ? sort.dir : 'asc'}
+                      onClick={() => setSort((s) => ({ key: col.key, dir: s.key === col.key && s.dir === 'asc' ? 'desc' : 'asc' }))}
+                    >
+                      {col.label}
+                    </TableSortLabel>
+                  </TableCell>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {loading && certificates.length === 0 ? (
+                [0, 1, 2].map((i) => (
+                  <TableRow key={i}>
+                    {COLUMNS.map((c) => (
+                      <TableCell key={c.key}>
+                        <Skeleton />
+                      </TableCell>
+                    ))}
+                  </TableRow>
+                ))
+              ) : rows.length === 0 ? (
+                <TableRow>
+                  <TableCell colSpan={COLUMNS.length} sx={{ borderBottom: 0 }}>
+                    {certificates.length === 0 ? (
+                      <Empty>
+                        <Typography variant="subtitle1">Nothing saved yet</Typography>
+                        <Typography variant="body2" color="text.secondary">
+                          When a request is Available, open it from ACME → Let&apos;s Encrypt and press <strong>Save</strong>: the
+                          certificate lands here, ready to export and to renew.
+                        </Typography>
+                      </Empty>
+                    ) : (
+                      <Empty>
+                        <Typography variant="subtitle1">No certificate matches</Typography>
+                        <Button
+                          size="small"
+                          onClick={() => {
+                            setQuery('');
+                            setExpiring(false);
+                            setExpired(false);
+                            setKeyType('');
+                            setIssuer('');
+                          }}
+                        >
+                          Clear search and filters
+                        </Button>
+                      </Empty>
+                    )}
+                  </TableCell>
+                </TableRow>
+              ) : (
+                rows.map((c, i) => (
+                  <TableRow
+                    key={c.id}
+                    hover
+                    selected={c.id === selectedId}
+                    aria-selected={c.id === selectedId}
+                    tabIndex={0}
+                    onClick={() => open(c)}
+                    onKeyDown={(e) => onRowKey(e, i)}
+                    data-testid="certificate-row"
+                    sx={{ cursor: 'pointer', '&:focus-visible': { outline: 2, outlineColor: 'primary.main', outlineOffset: -2 } }}
+                  >
+                    <TableCell sx={{ maxWidth: 0 }}>
+                      <NamesSummary names={c.names} namesUnicode={c.namesUnicode} />
+                    </TableCell>
+                    <TableCell align="right">{c.names.length}</TableCell>
+                    <TableCell>
+                      <Typography variant="body2" noWrap title={c.issuer}>
+                        {c.issuer}
+                      </Typography>
+                    </TableCell>
+                    <TableCell>
+                      <Typography variant="body2" noWrap title={c.serial} sx={{ fontFamily: MONO_FONTS, fontSize: 12 }}>
+                        {c.serial}
+                      </Typography>
+                    </TableCell>
+                    <TableCell>
+                      {c.revoked ? (
+                        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+                          <Chip size="small" color="error" label="Revoked" data-testid="revoked-flag" />
+                          <Typography variant="body2" color="text.secondary" noWrap>
+                            {formatDate(c.notAfter)}
+                          </Typography>
+                        </Box>
+                      ) : (
+                        <ExpiryText notAfter={c.notAfter} daysLeft={c.daysLeft} compact />
+                      )}
+                    </TableCell>
+                    <TableCell>
+                      <Typography variant="body2" noWrap>
+                        {keyLabel(c.keyType)}
+                      </Typography>
+                    </TableCell>
+                  </TableRow>
+                ))
+              )}
+            </TableBody>
+          </Table>
+        </TableContainer>
+        {certificates.length > 0 ? (
+          <>
+            <Divider />
+            <Typography variant="caption" color="text.secondary" sx={{ px: 2, py: 0.75 }} aria-live="polite" data-testid="repository-count">
+              {filtering ? `${rows.length} of ${certificates.length} certificates` : `${certificates.length} certificate${certificates.length === 1 ? '' : 's'}`} ·
+              click a row for its details
+            </Typography>
+          </>
+        ) : null}
       </Paper>
+
+      <CertificateDrawer
+        certificate={drawer}
+        onClose={() => setDrawerId(null)}
+        onExport={(c) => setExportTarget(exportOf(c))}
+        onDelete={(c) => setDeleting(c)}
+      />
+      {exportTarget ? <ExportDialog target={exportTarget} onClose={() => setExportTarget(null)} /> : null}
+      {deleting ? (
+        <DeleteDialog
+          name={deleting.namesUnicode[0] ?? deleting.commonName}
+          what="certificate"
+          onClose={() => setDeleting(null)}
+          onDelete={async () => {
+            await call('certs:delete', { id: deleting.id, confirm: true });
+            const name = deleting.namesUnicode[0] ?? deleting.commonName;
+            setDeleting(null);
+            setDrawerId(null);
+            setSelectedId(null);
+            notify(`${name} removed from Certdesk. The certificate stays valid until it expires.`);
+            void reload();
+          }}
+        />
+      ) : null}
     </>
   );
 }

@@ -1,5 +1,5 @@
-// The Let's Encrypt tab: the request toolbar, Manage on the right, and the request table. Requests are
-// not built yet, so their actions exist (for layout and keyboard order) but say when they will work.
+// The Let's Encrypt tab: the request toolbar (Certificate Request, Renew, Revoke, More), Manage on the
+// right, and one row per request. Selecting a row drives the toolbar; each disabled action says why.
 import AddCircleOutlineIcon from '@mui/icons-material/AddCircleOutlined';
 import ArrowDropDownIcon from '@mui/icons-material/ArrowDropDown';
 import AutorenewIcon from '@mui/icons-material/Autorenew';
@@ -20,6 +20,7 @@ import ListItemText from '@mui/material/ListItemText';
 import Menu from '@mui/material/Menu';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
+import Skeleton from '@mui/material/Skeleton';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -28,36 +29,88 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useState, type ReactNode } from 'react';
+import { useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { Request } from '../../../shared/model/request.ts';
+import { call, errorInfo } from '../api.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { useNotice } from '../components/Notice.tsx';
 import { directoryLabel, STATUS_COLOR, STATUS_TEXT } from '../format.ts';
 import type { ManageTab } from '../manage/ManageDialog.tsx';
+import { DeleteDialog, RenewDialog, RevokeDialog } from '../requests/ActionDialogs.tsx';
+import { activityText, ExpiryText, NamesSummary, RequestStatusChip, stalled } from '../requests/bits.tsx';
+import { challengeLabel, keyLabel } from '../requests/format.ts';
+import { RequestDialog } from '../requests/RequestDialog.tsx';
+import { RequestWindow } from '../requests/RequestWindow.tsx';
 import { useAccounts } from '../state/accounts.tsx';
+import { useRequests, type Activity } from '../state/requests.tsx';
 import { PageHeader } from './PageHeader.tsx';
 
-const NOT_YET = 'Available once certificate requests land';
-const COLUMNS = ['Common name', 'Challenge', 'Status', 'Expires', 'Key type', 'Mapping'];
+const COLUMNS = ['Common name', 'Challenge', 'Status', 'Expires', 'Key type'];
+/** Fixed widths: the columns stay put while statuses and progress change. */
+const COLUMN_WIDTH: Record<string, number | undefined> = { Challenge: 160, Status: 210, Expires: 250, 'Key type': 104 };
+const SELECT_FIRST = 'Select a request in the table first.';
 
-function PendingAction({ icon, label }: { icon: ReactNode; label: string }) {
+function busyWith(r: Request, a: Activity | undefined): boolean {
+  return (r.status === 'processing' && !stalled(r, a)) || a?.running === true;
+}
+
+function renewBlocked(r: Request | undefined, a: Activity | undefined): string | null {
+  if (!r) return SELECT_FIRST;
+  if (busyWith(r, a)) return 'The CA is working on this request: wait for the result.';
+  if (r.status === 'revoked') return 'This certificate is revoked: raise a new Certificate Request instead.';
+  if (r.status === 'available' || r.status === 'renewed') return null;
+  if (r.status === 'failed' && r.certificate) return 'The last renewal failed: use More → New challenge to try it again.';
+  if (r.status === 'pending' && r.certificate) return 'A renewal is waiting for its challenges: open it from its status.';
+  return 'Only an issued certificate can be renewed: answer the challenges and verify first.';
+}
+
+function revokeBlocked(r: Request | undefined, a: Activity | undefined): string | null {
+  if (!r) return SELECT_FIRST;
+  if (r.status === 'revoked') return 'This certificate is already revoked.';
+  if (!r.certificate) return 'Nothing to revoke yet: no certificate has been issued for this request.';
+  if (busyWith(r, a)) return 'The CA is working on this request: wait for the result.';
+  return null;
+}
+
+function deleteBlocked(r: Request | undefined, a: Activity | undefined): string | null {
+  if (!r) return SELECT_FIRST;
+  if (busyWith(r, a)) return 'The CA is working on this request: wait for the result (or cancel it in its window).';
+  return null;
+}
+
+function newChallengeBlocked(r: Request | undefined, a: Activity | undefined): string | null {
+  if (!r) return SELECT_FIRST;
+  if (busyWith(r, a)) return 'The CA is working on this request: wait for the result.';
+  if (r.status === 'available' || r.status === 'renewed' || r.status === 'revoked') {
+    return 'This request has its certificate: use Renew Certificate for a new one.';
+  }
+  return null;
+}
+
+/** A toolbar button that explains itself when disabled. */
+function ToolbarAction({ icon, label, blocked, onClick, variant = 'text' }: { icon: ReactNode; label: string; blocked: string | null; onClick: () => void; variant?: 'text' | 'contained' }) {
+  const button = (
+    <Button startIcon={icon} disabled={blocked !== null} size="small" variant={variant} onClick={onClick}>
+      {label}
+    </Button>
+  );
+  if (blocked === null) return button;
   return (
-    <Tooltip title={NOT_YET}>
-      <span>
-        <Button startIcon={icon} disabled size="small" variant="text">
-          {label}
-        </Button>
-      </span>
+    <Tooltip title={blocked}>
+      <span>{button}</span>
     </Tooltip>
   );
 }
 
-function MoreMenu() {
+interface MoreItem {
+  label: string;
+  icon: ReactNode;
+  blocked: string | null;
+  onClick?: () => void;
+}
+
+function MoreMenu({ items }: { items: MoreItem[] }) {
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
-  const items: Array<[string, ReactNode]> = [
-    ['Delete', <DeleteOutlineIcon fontSize="small" key="d" />],
-    ['Assign DNS', <DnsOutlinedIcon fontSize="small" key="a" />],
-    ['New challenge', <ReplayIcon fontSize="small" key="n" />],
-    ['Deploy now', <CloudUploadOutlinedIcon fontSize="small" key="p" />],
-  ];
   return (
     <>
       <Button
@@ -76,20 +129,31 @@ function MoreMenu() {
         anchorEl={anchor}
         open={anchor !== null}
         onClose={() => setAnchor(null)}
-        slotProps={{ list: { 'aria-labelledby': 'more-actions-button', dense: true } }}
+        slotProps={{ list: { 'aria-labelledby': 'more-actions-button', dense: true, sx: { minWidth: 260 } } }}
       >
-        {items.map(([label, icon]) => (
-          <MenuItem key={label} disabled>
-            <ListItemIcon>{icon}</ListItemIcon>
-            <ListItemText primary={label} secondary={NOT_YET} />
-          </MenuItem>
+        {items.map((item) => (
+          <Tooltip key={item.label} title={item.blocked ?? ''} placement="right" disableHoverListener={item.blocked === null}>
+            <MenuItem
+              disabled={item.blocked !== null}
+              onClick={() => {
+                if (item.blocked !== null) return;
+                setAnchor(null);
+                item.onClick?.();
+              }}
+              // A disabled item still shows its tooltip (the reason).
+              sx={{ '&.Mui-disabled': { pointerEvents: 'auto' } }}
+            >
+              <ListItemIcon>{item.icon}</ListItemIcon>
+              <ListItemText primary={item.label} secondary={item.blocked ?? undefined} slotProps={{ secondary: { sx: { maxWidth: 260, whiteSpace: 'normal' } } }} />
+            </MenuItem>
+          </Tooltip>
         ))}
       </Menu>
     </>
   );
 }
 
-function EmptyState({ onManage }: { onManage: (tab: ManageTab) => void }) {
+function EmptyState({ onManage, onRequest }: { onManage: (tab: ManageTab) => void; onRequest: () => void }) {
   const { accounts, loading, error, reload } = useAccounts();
   const active = accounts.find((a) => a.status === 'valid');
   let next: ReactNode;
@@ -120,9 +184,15 @@ function EmptyState({ onManage }: { onManage: (tab: ManageTab) => void }) {
     );
   } else {
     next = (
-      <Typography variant="body2" color="text.secondary">
-        Your account <strong>{active.name}</strong> is ready. Certificate requests are coming next.
-      </Typography>
+      <>
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+          Your account <strong>{active.name}</strong> is ready. Next: a Certificate Request — the names to secure, the key, and
+          how you prove you control them.
+        </Typography>
+        <Button variant="contained" size="large" startIcon={<AddCircleOutlineIcon />} onClick={onRequest}>
+          Certificate Request
+        </Button>
+      </>
     );
   }
   return (
@@ -163,47 +233,253 @@ function AccountSummary() {
   );
 }
 
+type Confirm = { kind: 'renew' | 'revoke' | 'delete'; request: Request } | null;
+
 export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => void }) {
+  const { accounts } = useAccounts();
+  const { requests, loading, error, reload, activity, run } = useRequests();
+  const notify = useNotice();
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [windowId, setWindowId] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<Confirm>(null);
+
+  const hasAccount = accounts.some((a) => a.status === 'valid');
+  // Newest first: the request just raised is on top.
+  const rows = requests.slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const selected = rows.find((r) => r.id === selectedId);
+  const selectedActivity = selected ? activity(selected.id) : undefined;
+
+  const newChallenge = async (r: Request) => {
+    setWindowId(r.id);
+    try {
+      await run(r.id, 'new-challenge', (opId) => call('requests:new-challenge', { id: r.id, opId }));
+    } catch (err) {
+      notify(errorInfo(err).message, 'error');
+    }
+  };
+
+  const moveSelection = (e: KeyboardEvent<HTMLTableRowElement>, index: number) => {
+    const to = e.key === 'ArrowDown' ? index + 1 : e.key === 'ArrowUp' ? index - 1 : null;
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      const r = rows[index];
+      if (r) setWindowId(r.id);
+      return;
+    }
+    if (e.key === ' ') {
+      e.preventDefault();
+      setSelectedId(rows[index]?.id ?? null);
+      return;
+    }
+    if (to === null || to < 0 || to >= rows.length) return;
+    e.preventDefault();
+    setSelectedId(rows[to]!.id);
+    const next = e.currentTarget.parentElement?.children[to] as HTMLElement | undefined;
+    next?.focus();
+  };
+
   return (
     <>
       <PageHeader title="Let's Encrypt" subtitle={<AccountSummary />} />
       <Paper variant="outlined" sx={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, overflow: 'hidden' }}>
         <Box role="toolbar" aria-label="Certificate request actions" sx={{ display: 'flex', alignItems: 'center', gap: 0.5, px: 1.5, py: 1, flexWrap: 'wrap' }}>
-          <Tooltip title={NOT_YET}>
-            <span>
-              <Button variant="contained" size="small" startIcon={<AddCircleOutlineIcon />} disabled>
-                Certificate Request
-              </Button>
-            </span>
-          </Tooltip>
-          <PendingAction icon={<AutorenewIcon />} label="Renew Certificate" />
-          <PendingAction icon={<BlockIcon />} label="Revoke Certificate" />
-          <MoreMenu />
+          <ToolbarAction
+            icon={<AddCircleOutlineIcon />}
+            label="Certificate Request"
+            variant="contained"
+            blocked={hasAccount ? null : 'Create your ACME account first: Manage → Account.'}
+            onClick={() => setCreating(true)}
+          />
+          <ToolbarAction
+            icon={<AutorenewIcon />}
+            label="Renew Certificate"
+            blocked={renewBlocked(selected, selectedActivity)}
+            onClick={() => selected && setConfirm({ kind: 'renew', request: selected })}
+          />
+          <ToolbarAction
+            icon={<BlockIcon />}
+            label="Revoke Certificate"
+            blocked={revokeBlocked(selected, selectedActivity)}
+            onClick={() => selected && setConfirm({ kind: 'revoke', request: selected })}
+          />
+          <MoreMenu
+            items={[
+              {
+                label: 'Delete',
+                icon: <DeleteOutlineIcon fontSize="small" />,
+                blocked: deleteBlocked(selected, selectedActivity),
+                onClick: () => selected && setConfirm({ kind: 'delete', request: selected }),
+              },
+              { label: 'Assign DNS', icon: <DnsOutlinedIcon fontSize="small" />, blocked: 'Comes with DNS automation' },
+              {
+                label: 'New challenge',
+                icon: <ReplayIcon fontSize="small" />,
+                blocked: newChallengeBlocked(selected, selectedActivity),
+                onClick: () => selected && void newChallenge(selected),
+              },
+              { label: 'Deploy now', icon: <CloudUploadOutlinedIcon fontSize="small" />, blocked: 'Comes with deployment' },
+            ]}
+          />
           <Box sx={{ flex: 1 }} />
+          {selected ? (
+            <Typography variant="caption" color="text.secondary" sx={{ mr: 1 }} aria-live="polite">
+              Selected: {selected.namesUnicode[0] ?? selected.commonName}
+            </Typography>
+          ) : null}
           <Button size="small" variant="outlined" startIcon={<TuneIcon />} onClick={() => onManage('account')}>
             Manage
           </Button>
         </Box>
         <Divider />
+        {error ? (
+          <Box sx={{ p: 1.5 }}>
+            <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void reload()}>Retry</Button>} />
+          </Box>
+        ) : null}
         <TableContainer sx={{ flex: 1, minHeight: 0 }}>
-          <Table size="small" stickyHeader aria-label="Certificate requests">
+          <Table size="small" stickyHeader aria-label="Certificate requests" sx={{ tableLayout: 'fixed', minWidth: 860 }}>
             <TableHead>
               <TableRow>
                 {COLUMNS.map((c) => (
-                  <TableCell key={c}>{c}</TableCell>
+                  <TableCell key={c} sx={{ width: COLUMN_WIDTH[c], whiteSpace: 'nowrap' }}>
+                    {c}
+                  </TableCell>
                 ))}
               </TableRow>
             </TableHead>
             <TableBody>
-              <TableRow>
-                <TableCell colSpan={COLUMNS.length} sx={{ borderBottom: 0 }}>
-                  <EmptyState onManage={onManage} />
-                </TableCell>
-              </TableRow>
+              {loading && rows.length === 0 ? (
+                [0, 1, 2].map((i) => (
+                  <TableRow key={i}>
+                    {COLUMNS.map((c) => (
+                      <TableCell key={c}>
+                        <Skeleton width={c === 'Common name' ? 180 : 80} />
+                      </TableCell>
+                    ))}
+                  </TableRow>
+                ))
+              ) : rows.length === 0 ? (
+                <TableRow>
+                  <TableCell colSpan={COLUMNS.length} sx={{ borderBottom: 0 }}>
+                    <EmptyState onManage={onManage} onRequest={() => setCreating(true)} />
+                  </TableCell>
+                </TableRow>
+              ) : (
+                rows.map((r, i) => {
+                  const isSelected = r.id === selectedId;
+                  return (
+                    <TableRow
+                      key={r.id}
+                      hover
+                      selected={isSelected}
+                      aria-selected={isSelected}
+                      tabIndex={0}
+                      onClick={() => setSelectedId(r.id)}
+                      onDoubleClick={() => setWindowId(r.id)}
+                      onKeyDown={(e) => moveSelection(e, i)}
+                      data-testid="request-row"
+                      data-id={r.id}
+                      sx={{ cursor: 'default', '&:focus-visible': { outline: 2, outlineColor: 'primary.main', outlineOffset: -2 } }}
+                    >
+                      <TableCell sx={{ maxWidth: 0 }}>
+                        <NamesSummary names={r.names} namesUnicode={r.namesUnicode} />
+                      </TableCell>
+                      <TableCell>
+                        <Typography variant="body2" noWrap>
+                          {challengeLabel(r)}
+                        </Typography>
+                      </TableCell>
+                      <TableCell>
+                        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0 }}>
+                          <RequestStatusChip
+                            request={r}
+                            activity={activity(r.id)}
+                            onOpen={() => {
+                              setSelectedId(r.id);
+                              setWindowId(r.id);
+                            }}
+                          />
+                          {busyWith(r, activity(r.id)) || stalled(r, activity(r.id)) ? (
+                            <Typography variant="caption" color="text.secondary" noWrap data-testid="request-progress">
+                              {activityText(r, activity(r.id))}
+                            </Typography>
+                          ) : null}
+                        </Box>
+                      </TableCell>
+                      <TableCell>
+                        <ExpiryText notAfter={r.certificate?.notAfter} daysLeft={r.daysLeft} />
+                      </TableCell>
+                      <TableCell>
+                        <Typography variant="body2" noWrap>
+                          {keyLabel(r.key)}
+                        </Typography>
+                      </TableCell>
+                    </TableRow>
+                  );
+                })
+              )}
             </TableBody>
           </Table>
         </TableContainer>
+        {rows.length > 0 ? (
+          <>
+            <Divider />
+            <Typography variant="caption" color="text.secondary" sx={{ px: 2, py: 0.75 }}>
+              {rows.length} request{rows.length === 1 ? '' : 's'} · click a status to open it · ↑↓ select, Enter opens
+            </Typography>
+          </>
+        ) : null}
       </Paper>
+
+      {creating ? (
+        <RequestDialog
+          open
+          onClose={() => setCreating(false)}
+          onCreated={(r) => {
+            setCreating(false);
+            setSelectedId(r.id);
+            setWindowId(r.id);
+            void reload();
+          }}
+        />
+      ) : null}
+      {windowId ? <RequestWindow requestId={windowId} onClose={() => setWindowId(null)} /> : null}
+      {confirm?.kind === 'renew' ? (
+        <RenewDialog
+          request={confirm.request}
+          onClose={() => setConfirm(null)}
+          onRenewing={(r) => {
+            setConfirm(null);
+            setWindowId(r.id);
+          }}
+        />
+      ) : null}
+      {confirm?.kind === 'revoke' ? (
+        <RevokeDialog
+          request={confirm.request}
+          onClose={() => setConfirm(null)}
+          onRevoked={(r) => {
+            setConfirm(null);
+            notify(`The certificate of ${r.namesUnicode[0] ?? r.commonName} is revoked.`, 'warning');
+          }}
+        />
+      ) : null}
+      {confirm?.kind === 'delete' ? (
+        <DeleteDialog
+          name={confirm.request.namesUnicode[0] ?? confirm.request.commonName}
+          what="request"
+          onClose={() => setConfirm(null)}
+          onDelete={async () => {
+            await call('requests:delete', { id: confirm.request.id, confirm: true });
+            const name = confirm.request.namesUnicode[0] ?? confirm.request.commonName;
+            setConfirm(null);
+            setSelectedId(null);
+            notify(`${name} removed from Certdesk. The certificate stays valid until it expires.`);
+            void reload();
+          }}
+        />
+      ) : null}
     </>
   );
 }

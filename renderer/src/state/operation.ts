@@ -6,10 +6,38 @@ import { call, newOpId, on } from '../api.ts';
 
 export type OperationStep = Omit<EventPayload<'ops:progress'>, 'opId'>;
 
-export interface Operation {
+/** What the progress events of one operation said so far. */
+export interface Progress {
+  /** Steps of the whole operation, one line per step, in arrival order. */
+  steps: OperationStep[];
+  /** The latest step per item (e.g. per domain name of an order). */
+  items: Record<string, OperationStep>;
+}
+
+export const NO_PROGRESS: Progress = { steps: [], items: {} };
+
+/**
+ * Folds one progress event into the state. Services send every step as "running": a later step means the
+ * earlier ones are over, so they turn "done"; the closing event (done / failed / cancelled) settles the rest.
+ */
+export function applyProgress(state: Progress, step: OperationStep): Progress {
+  if (step.item !== undefined) {
+    return { ...state, items: { ...state.items, [step.item]: step } };
+  }
+  const steps = state.steps.map((s) => (s.status === 'running' && s.step !== step.step ? { ...s, status: 'done' as const } : s));
+  const i = steps.findIndex((s) => s.step === step.step);
+  if (i < 0) {
+    // The closing "Done." adds nothing a person needs when there were steps before it.
+    if (step.step === 'done' && step.status === 'done' && steps.length > 0) return { ...state, steps };
+    return { ...state, steps: [...steps, step] };
+  }
+  steps[i] = step;
+  return { ...state, steps };
+}
+
+export interface Operation extends Progress {
   running: boolean;
   cancelling: boolean;
-  steps: OperationStep[];
   /** Runs `work` with a new opId; progress for that id is collected until it settles. */
   run<T>(work: (opId: string) => Promise<T>): Promise<T>;
   cancel(): void;
@@ -21,21 +49,13 @@ export function useOperation(): Operation {
   const current = useRef<string | null>(null);
   const [running, setRunning] = useState(false);
   const [cancelling, setCancelling] = useState(false);
-  const [steps, setSteps] = useState<OperationStep[]>([]);
+  const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
 
   useEffect(
     () =>
       on('ops:progress', ({ opId, ...step }) => {
         if (opId !== current.current) return;
-        setSteps((list) => {
-          // One line per step (and item): later events update it in place.
-          const key = `${step.step}\u0000${step.item ?? ''}`;
-          const i = list.findIndex((s) => `${s.step}\u0000${s.item ?? ''}` === key);
-          if (i < 0) return [...list, step];
-          const next = list.slice();
-          next[i] = step;
-          return next;
-        });
+        setProgress((p) => applyProgress(p, step));
       }),
     [],
   );
@@ -43,7 +63,7 @@ export function useOperation(): Operation {
   const run = useCallback(async <T,>(work: (opId: string) => Promise<T>): Promise<T> => {
     const opId = newOpId();
     current.current = opId;
-    setSteps([]);
+    setProgress(NO_PROGRESS);
     setCancelling(false);
     setRunning(true);
     try {
@@ -64,7 +84,7 @@ export function useOperation(): Operation {
     call('ops:cancel', { opId }).catch(() => setCancelling(false));
   }, []);
 
-  const reset = useCallback(() => setSteps([]), []);
+  const reset = useCallback(() => setProgress(NO_PROGRESS), []);
 
-  return { running, cancelling, steps, run, cancel, reset };
+  return { running, cancelling, steps: progress.steps, items: progress.items, run, cancel, reset };
 }

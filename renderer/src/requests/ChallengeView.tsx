@@ -1,0 +1,226 @@
+// The challenge window's body (seed Step 3): one card per name with exactly what to publish, its live state
+// while the CA validates (pending → CA validating → valid / invalid) and the CA's own message when it fails.
+import CheckCircleIcon from '@mui/icons-material/CheckCircle';
+import ErrorIcon from '@mui/icons-material/Error';
+import HourglassEmptyIcon from '@mui/icons-material/HourglassEmpty';
+import InfoOutlinedIcon from '@mui/icons-material/InfoOutlined';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
+import CircularProgress from '@mui/material/CircularProgress';
+import LinearProgress from '@mui/material/LinearProgress';
+import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+import type { ReactNode } from 'react';
+import type { Challenge, Request } from '../../../shared/model/request.ts';
+import type { OperationStep } from '../state/operation.ts';
+import type { Activity } from '../state/requests.tsx';
+import { MONO_FONTS } from '../theme.ts';
+import { CopyValue } from './bits.tsx';
+
+export type NameState = 'pending' | 'submitting' | 'validating' | 'valid' | 'invalid';
+
+const STATE_VIEW: Record<NameState, { label: string; color: 'default' | 'info' | 'success' | 'error' | 'warning' }> = {
+  pending: { label: 'Waiting for you', color: 'default' },
+  submitting: { label: 'Asking the CA', color: 'info' },
+  validating: { label: 'CA validating', color: 'info' },
+  valid: { label: 'Valid', color: 'success' },
+  invalid: { label: 'Invalid', color: 'error' },
+};
+
+/** The live state of one name: the running operation's latest word for it, else what the request says. */
+export function nameState(challenge: Challenge, live: OperationStep | undefined, running: boolean): NameState {
+  if (live && running) {
+    if (live.step === 'valid') return 'valid';
+    if (live.step === 'invalid') return 'invalid';
+    if (live.step === 'submit') return 'submitting';
+    return 'validating';
+  }
+  if (challenge.status === 'valid') return 'valid';
+  if (challenge.status === 'invalid') return 'invalid';
+  if (challenge.status === 'processing') return 'validating';
+  return 'pending';
+}
+
+function StateChip({ state }: { state: NameState }) {
+  const view = STATE_VIEW[state];
+  const icon =
+    state === 'valid' ? (
+      <CheckCircleIcon />
+    ) : state === 'invalid' ? (
+      <ErrorIcon />
+    ) : state === 'pending' ? (
+      <HourglassEmptyIcon />
+    ) : (
+      <CircularProgress size={11} thickness={6} color="inherit" aria-hidden />
+    );
+  return (
+    <Chip
+      size="small"
+      color={view.color}
+      variant={state === 'pending' ? 'outlined' : 'filled'}
+      icon={icon}
+      label={view.label}
+      data-testid="name-state"
+      data-state={state}
+      sx={{ fontWeight: 600, '& .MuiChip-icon': { fontSize: 15, ml: '6px' } }}
+    />
+  );
+}
+
+/** Short form of an ACME error type: "urn:ietf:params:acme:error:unauthorized" → "unauthorized". */
+function problemType(type: string): string {
+  return type.replace(/^urn:ietf:params:acme:error:/, '');
+}
+
+function ChallengeCard({ challenge, state, sharedWith }: { challenge: Challenge; state: NameState; sharedWith: string[] }) {
+  const puny = challenge.nameUnicode !== challenge.name ? challenge.name : null;
+  const working = state === 'submitting' || state === 'validating';
+  return (
+    <Paper
+      variant="outlined"
+      component="section"
+      aria-label={challenge.nameUnicode}
+      data-testid="challenge-card"
+      data-name={challenge.name}
+      sx={{ position: 'relative', overflow: 'hidden', borderColor: state === 'invalid' ? 'error.main' : state === 'valid' ? 'success.main' : undefined }}
+    >
+      {working ? <LinearProgress sx={{ position: 'absolute', top: 0, left: 0, right: 0, height: 2 }} aria-hidden /> : null}
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, pt: 1.25, pb: 1, flexWrap: 'wrap' }}>
+        <Box sx={{ minWidth: 0, flex: 1 }}>
+          <Typography variant="subtitle2" component="h3" sx={{ overflowWrap: 'anywhere' }} data-testid="challenge-name">
+            {challenge.nameUnicode}
+          </Typography>
+          {puny ? (
+            <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONO_FONTS }}>
+              {puny}
+            </Typography>
+          ) : null}
+        </Box>
+        {challenge.wildcard ? <Chip size="small" variant="outlined" label="Wildcard" /> : null}
+        <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. DNS accounts and end servers (Manage) will automate it.">
+          <Chip size="small" variant="outlined" label={`${challenge.type} · manual`} tabIndex={0} />
+        </Tooltip>
+        <StateChip state={state} />
+      </Box>
+      <Box sx={{ display: 'grid', gridTemplateColumns: '112px minmax(0, 1fr)', columnGap: 1.5, rowGap: 1, alignItems: 'start', px: 2, pb: 1.5 }}>
+        {challenge.type === 'http-01' && challenge.httpPath ? (
+          <>
+            <ValueLabel>URL path</ValueLabel>
+            <CopyValue
+              value={challenge.httpPath}
+              copyLabel={`Copy the URL path for ${challenge.nameUnicode}`}
+              caption={<>on http://{challenge.identifier} (port 80; the CA follows redirects)</>}
+              testId="http-path"
+            />
+            <ValueLabel>File content</ValueLabel>
+            <CopyValue
+              value={challenge.httpContent ?? ''}
+              copyLabel={`Copy the file content for ${challenge.nameUnicode}`}
+              caption="exactly this text, nothing before or after it"
+              testId="http-content"
+            />
+          </>
+        ) : null}
+        {challenge.type === 'dns-01' && challenge.dnsName ? (
+          <>
+            <ValueLabel>TXT name</ValueLabel>
+            <CopyValue value={challenge.dnsName} copyLabel={`Copy the TXT record name for ${challenge.nameUnicode}`} testId="dns-name" />
+            <ValueLabel>TXT value</ValueLabel>
+            <CopyValue value={challenge.dnsValue ?? ''} copyLabel={`Copy the TXT value for ${challenge.nameUnicode}`} testId="dns-value" />
+          </>
+        ) : null}
+      </Box>
+      {challenge.type === 'dns-01' && challenge.dnsName && sharedWith.length > 0 ? (
+        <Alert severity="info" variant="outlined" icon={<InfoOutlinedIcon fontSize="small" />} sx={{ py: 0, mx: 2, mb: 1.5 }}>
+          {challenge.dnsName} also carries the value for {sharedWith.join(', ')}: publish <strong>both</strong> values as two TXT records
+          of the same name; do not replace one with the other.
+        </Alert>
+      ) : null}
+      {challenge.type === 'http-01' && !challenge.httpPath && challenge.status === 'valid' ? (
+        <Typography variant="body2" color="text.secondary" sx={{ px: 2, pb: 1.5 }}>
+          The CA already trusts this name (a recent validation): nothing to publish.
+        </Typography>
+      ) : null}
+      {state === 'invalid' && challenge.error ? (
+        <Alert severity="error" sx={{ mx: 2, mb: 1.5, '& .MuiAlert-message': { minWidth: 0 } }} data-testid="challenge-error">
+          <Typography variant="body2" component="span" sx={{ fontWeight: 600, display: 'block' }}>
+            The CA says ({problemType(challenge.error.type)}):
+          </Typography>
+          <Typography variant="body2" component="span" sx={{ overflowWrap: 'anywhere', display: 'block' }}>
+            {challenge.error.detail}
+          </Typography>
+        </Alert>
+      ) : null}
+    </Paper>
+  );
+}
+
+function ValueLabel({ children }: { children: ReactNode }) {
+  return (
+    <Typography variant="body2" color="text.secondary" sx={{ pt: 0.75, fontWeight: 600 }}>
+      {children}
+    </Typography>
+  );
+}
+
+export function ChallengeView({ request, activity }: { request: Request; activity: Activity | undefined }) {
+  const running = activity?.running === true && activity.kind === 'verify';
+  // Cards in the order the names were given (the common name first), whatever order the CA listed them.
+  const position = (c: Challenge) => {
+    const i = request.names.indexOf(c.name);
+    return i < 0 ? request.names.length : i;
+  };
+  const challenges = request.challenges.slice().sort((a, b) => position(a) - position(b));
+  const states = challenges.map((c) => nameState(c, activity?.items[c.name], running));
+  const counts = {
+    valid: states.filter((s) => s === 'valid').length,
+    invalid: states.filter((s) => s === 'invalid').length,
+  };
+  // Apex and wildcard share one TXT name: say so on both cards.
+  const byDnsName = new Map<string, string[]>();
+  for (const c of challenges) if (c.dnsName) byDnsName.set(c.dnsName, [...(byDnsName.get(c.dnsName) ?? []), c.nameUnicode]);
+
+  return (
+    <Stack spacing={1.5}>
+      {request.status === 'failed' ? null : (
+      <Alert severity="info" variant="outlined" icon={false} sx={{ bgcolor: 'background.paper' }}>
+        {request.challengeType === 'http-01' ? (
+          <Typography variant="body2">
+            For each name, make its web server answer the <strong>URL path</strong> with exactly the <strong>file content</strong>{' '}
+            (as a plain file, no extra spaces or line break). Then press <strong>Verify</strong>: the CA fetches every file.
+          </Typography>
+        ) : (
+          <Typography variant="body2">
+            For each name, create a <strong>TXT record</strong> with exactly the value shown at your DNS provider. Wait until the
+            records are visible (their TTL), then press <strong>Verify</strong>: the CA looks them up.
+          </Typography>
+        )}
+      </Alert>
+      )}
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+        <Typography variant="subtitle2" component="h3" sx={{ flex: 1 }}>
+          {request.challenges.length} name{request.challenges.length === 1 ? '' : 's'} to prove
+        </Typography>
+        <Typography variant="body2" color="text.secondary" data-testid="challenge-counts">
+          {counts.valid} valid{counts.invalid ? ` · ${counts.invalid} invalid` : ''}
+        </Typography>
+      </Box>
+      {request.challenges.length === 0 ? (
+        <Typography variant="body2" color="text.secondary">
+          The order has no challenges yet{request.phase === 'ordering' ? ': the order is being created.' : '.'}
+        </Typography>
+      ) : null}
+      {challenges.map((c, i) => (
+        <ChallengeCard
+          key={`${c.name}-${c.token}`}
+          challenge={c}
+          state={states[i] ?? 'pending'}
+          sharedWith={c.dnsName ? (byDnsName.get(c.dnsName) ?? []).filter((n) => n !== c.nameUnicode) : []}
+        />
+      ))}
+    </Stack>
+  );
+}

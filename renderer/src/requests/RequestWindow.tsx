@@ -1,0 +1,353 @@
+// The window of one request: its challenges while it waits (Pending, Processing, Failed) and its certificate
+// once issued (Available, Renewed, Revoked). It follows the request live, so a Verify that ends Available
+// turns the challenge window into the result (seed Step 4: "the window redirects to the certificate").
+import CheckIcon from '@mui/icons-material/Check';
+import CloseIcon from '@mui/icons-material/Close';
+import EmailOutlinedIcon from '@mui/icons-material/EmailOutlined';
+import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
+import ReplayIcon from '@mui/icons-material/Replay';
+import SaveOutlinedIcon from '@mui/icons-material/SaveOutlined';
+import VerifiedIcon from '@mui/icons-material/Verified';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import Paper from '@mui/material/Paper';
+import Stack from '@mui/material/Stack';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+import { useId, useState, type ReactNode } from 'react';
+import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
+import { KEY_LABELS, type Request } from '../../../shared/model/request.ts';
+import { call, errorInfo } from '../api.ts';
+import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { IconAction } from '../components/IconAction.tsx';
+import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
+import { ExportDialog } from '../repository/ExportDialog.tsx';
+import { useRequests } from '../state/requests.tsx';
+import { MONO_FONTS } from '../theme.ts';
+import { CopyValue, ExpiryText, RequestStatusChip } from './bits.tsx';
+import { ChallengeView } from './ChallengeView.tsx';
+import { challengeLabel, fingerprint, formatDate, KEY_POLICY_LABELS, KEYSTORE_LABELS, keyLabel, nameForms } from './format.ts';
+
+const ISSUED = new Set(['available', 'renewed', 'revoked']);
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box sx={{ display: 'grid', gridTemplateColumns: '150px 1fr', gap: 2, py: 1, borderTop: 1, borderColor: 'divider', '&:first-of-type': { borderTop: 0 }, alignItems: 'baseline' }}>
+      <Typography variant="body2" color="text.secondary" component="dt">
+        {label}
+      </Typography>
+      <Box component="dd" sx={{ m: 0, minWidth: 0 }}>
+        {children}
+      </Box>
+    </Box>
+  );
+}
+
+function ResultView({ request }: { request: Request }) {
+  const cert = request.certificate;
+  if (!cert) return null;
+  const saved = request.savedCertificateId !== null;
+  let banner: ReactNode;
+  if (request.status === 'revoked') {
+    banner = (
+      <Alert severity="error" variant="outlined">
+        Revoked at the CA: clients that check revocation refuse this certificate. Raise a new request to replace it.
+      </Alert>
+    );
+  } else if (request.unsaved && saved) {
+    banner = (
+      <Alert severity="warning" variant="outlined" data-testid="result-banner">
+        Renewed. The repository still holds the previous version until you save this one.
+      </Alert>
+    );
+  } else if (request.unsaved) {
+    banner = (
+      <Alert severity="success" variant="outlined" icon={<VerifiedIcon fontSize="inherit" />} data-testid="result-banner">
+        Issued by {cert.issuer}. Save it to the repository (SSL → Certificates) to keep it, export it and renew it.
+      </Alert>
+    );
+  } else {
+    banner = (
+      <Alert severity="success" variant="outlined" data-testid="result-banner">
+        Saved in the repository (SSL → Certificates).
+      </Alert>
+    );
+  }
+  return (
+    <Stack spacing={1.5}>
+      {banner}
+      <Paper variant="outlined" sx={{ px: 2, py: 0.5 }}>
+        <Box component="dl" sx={{ m: 0 }} aria-label="Certificate" data-testid="result-details">
+          <Field label={cert.names.length === 1 ? 'Name' : `Names (${cert.names.length})`}>
+            <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.75 }}>
+              {request.names.map((n, i) => {
+                const f = nameForms(n, request.namesUnicode[i]);
+                return (
+                  <Tooltip key={n} title={f.puny ? `As sent to the CA: ${f.puny}` : i === 0 ? 'Common name' : 'Subject alternative name'}>
+                    <Chip
+                      size="small"
+                      variant="outlined"
+                      color={i === 0 ? 'primary' : 'default'}
+                      tabIndex={0}
+                      label={
+                        <span>
+                          {f.shown}
+                          {f.puny ? <span style={{ fontFamily: MONO_FONTS, opacity: 0.7, marginLeft: 6, fontWeight: 400 }}>{f.puny}</span> : null}
+                        </span>
+                      }
+                    />
+                  </Tooltip>
+                );
+              })}
+            </Box>
+          </Field>
+          <Field label="Issuer">
+            <Typography variant="body2" data-testid="result-issuer">
+              {cert.issuer}
+            </Typography>
+          </Field>
+          <Field label="Serial">
+            <Typography variant="body2" sx={{ fontFamily: MONO_FONTS, fontSize: 12.5, overflowWrap: 'anywhere' }} data-testid="result-serial">
+              {cert.serial}
+            </Typography>
+          </Field>
+          <Field label="Validity">
+            <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }}>
+              <Typography variant="body2">{formatDate(cert.notBefore)} →</Typography>
+              <ExpiryText notAfter={cert.notAfter} daysLeft={request.daysLeft} />
+            </Box>
+          </Field>
+          <Field label="Key">
+            <Typography variant="body2">
+              {keyLabel(cert.keyType)} · {request.signatureAlgorithm} · on renewal: {KEY_POLICY_LABELS[request.keyPolicy].toLowerCase()}
+            </Typography>
+          </Field>
+          <Field label="Keystore">
+            <Typography variant="body2">
+              {KEYSTORE_LABELS[request.keystoreType]} ·{' '}
+              {request.keystorePasswordStored ? 'password kept in your OS keychain' : 'no password stored (Export asks for one)'}
+            </Typography>
+          </Field>
+        </Box>
+      </Paper>
+      <Box sx={{ display: 'grid', gridTemplateColumns: '1fr', gap: 1.25 }}>
+        <CopyValue label="SHA-256 fingerprint" value={fingerprint(cert.sha256)} copyLabel="Copy the SHA-256 fingerprint" testId="result-sha256" />
+        <CopyValue label="SHA-1 fingerprint" value={fingerprint(cert.sha1)} copyLabel="Copy the SHA-1 fingerprint" testId="result-sha1" />
+      </Box>
+    </Stack>
+  );
+}
+
+export function RequestWindow({ requestId, onClose }: { requestId: string; onClose: () => void }) {
+  const titleId = useId();
+  const { requests, loading, activity, run, cancel, upsert } = useRequests();
+  const request = requests.find((r) => r.id === requestId);
+  const act = activity(requestId);
+  const running = act?.running === true;
+  const [saving, setSaving] = useState(false);
+  const [alert, setAlert] = useState<ErrorInfo | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  if (!request) {
+    return (
+      <Dialog open onClose={onClose} maxWidth="xs" fullWidth aria-labelledby={titleId}>
+        <DialogTitle id={titleId}>Request</DialogTitle>
+        <DialogContent>
+          <Typography variant="body2">{loading ? 'Reading the request…' : 'This request no longer exists: it was deleted.'}</Typography>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={onClose}>Close</Button>
+        </DialogActions>
+      </Dialog>
+    );
+  }
+
+  const issued = ISSUED.has(request.status) && request.certificate !== null;
+  const cn = request.namesUnicode[0] ?? request.commonName;
+  const verifying = running && act?.kind === 'verify';
+
+  const verify = async () => {
+    setAlert(null);
+    try {
+      await run(request.id, 'verify', (opId) => call('requests:verify', { id: request.id, opId }));
+    } catch (err) {
+      const info = errorInfo(err);
+      // A cancel is not an error: the window says what it means below.
+      if (info.code !== 'CANCELLED') setAlert(info);
+    }
+  };
+
+  const newChallenge = async () => {
+    setAlert(null);
+    try {
+      await run(request.id, 'new-challenge', (opId) => call('requests:new-challenge', { id: request.id, opId }));
+    } catch (err) {
+      setAlert(errorInfo(err));
+    }
+  };
+
+  const save = async () => {
+    setAlert(null);
+    setSaving(true);
+    try {
+      // The banner turns into "Saved in the repository": no extra notice over the window's buttons.
+      const cert = await call('certs:save', { requestId: request.id });
+      upsert({ ...request, savedCertificateId: cert.id, unsaved: false });
+    } catch (err) {
+      setAlert(errorInfo(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const progress: ProgressSource = {
+    running,
+    cancelling: act?.cancelling ?? false,
+    steps: act?.steps ?? [],
+    cancel: () => cancel(request.id),
+  };
+  // Steps matter while the work runs; afterwards the status, the cards and any error say how it ended.
+  const showProgress = !issued && running;
+  // When the cards carry the CA's words per name, the summary keeps to its first sentence.
+  const detailsOnCards = request.challenges.some((c) => c.status === 'invalid' && c.error);
+  const requestError: ErrorInfo | null =
+    request.status === 'failed' && request.error
+      ? {
+          ...request.error,
+          code: request.error.code as ErrorInfo['code'],
+          message: detailsOnCards ? `${request.error.message.split('. ')[0]}. The CA’s message is on each red card below.` : request.error.message,
+        }
+      : null;
+  const callError = alert ?? (act?.error && act.error.code !== 'CANCELLED' ? act.error : null);
+  const cancelled = act?.error?.code === 'CANCELLED' && !running;
+
+  let saveButton: ReactNode = null;
+  if (issued) {
+    const renewedUnsaved = request.unsaved && request.savedCertificateId !== null;
+    saveButton = request.unsaved ? (
+      <Button variant="contained" startIcon={<SaveOutlinedIcon />} onClick={() => void save()} disabled={saving}>
+        {renewedUnsaved ? 'Save renewed version (replaces the saved one)' : 'Save'}
+      </Button>
+    ) : (
+      <Tooltip title="This version is in the repository (SSL → Certificates).">
+        <span>
+          <Button variant="outlined" startIcon={<CheckIcon />} disabled>
+            Saved
+          </Button>
+        </span>
+      </Tooltip>
+    );
+  }
+
+  return (
+    <Dialog
+      open
+      onClose={onClose}
+      maxWidth="md"
+      fullWidth
+      aria-labelledby={titleId}
+      slotProps={{ paper: { 'data-testid': 'request-window', 'data-mode': issued ? 'result' : 'challenge', sx: { height: 'min(900px, calc(100% - 48px))' } } as object }}
+    >
+      <DialogTitle id={titleId} sx={{ display: 'flex', alignItems: 'flex-start', gap: 1.5, pb: 1 }}>
+        <Box sx={{ flex: 1, minWidth: 0 }}>
+          <Box component="span" sx={{ display: 'block', overflowWrap: 'anywhere' }}>
+            {issued ? 'Certificate' : 'Challenges'} — {cn}
+          </Box>
+          <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
+            {challengeLabel(request)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
+            {request.ordersCreated > 1 ? ` · order ${request.ordersCreated}` : ''}
+          </Typography>
+        </Box>
+        <RequestStatusChip request={request} activity={act} />
+        <IconAction label="Close the window" edge="end" size="small" onClick={onClose}>
+          <CloseIcon fontSize="small" />
+        </IconAction>
+      </DialogTitle>
+      <DialogContent dividers sx={{ bgcolor: 'background.default' }}>
+        <Stack spacing={1.5}>
+          {showProgress ? (
+            <OperationProgress
+              op={progress}
+              idleText={act?.kind === 'verify' ? 'The CA is checking every name: each card shows where it stands.' : 'Creating a new order…'}
+              cancellable={false}
+            />
+          ) : null}
+          {requestError && !running ? (
+            <ErrorAlert
+              error={requestError}
+              action={
+                <Button color="inherit" size="small" startIcon={<ReplayIcon />} onClick={() => void newChallenge()} sx={{ whiteSpace: 'nowrap' }}>
+                  New challenge
+                </Button>
+              }
+            />
+          ) : null}
+          {callError && !running ? <ErrorAlert error={callError} onClose={() => setAlert(null)} /> : null}
+          {cancelled ? (
+            <Alert severity="info" variant="outlined">
+              Verification cancelled. The CA may still finish validating what was submitted; press Verify to continue where it
+              stopped.
+            </Alert>
+          ) : null}
+          {issued ? <ResultView request={request} /> : <ChallengeView request={request} activity={act} />}
+        </Stack>
+      </DialogContent>
+      <DialogActions sx={{ px: 3, py: 1.5, gap: 0.5 }}>
+        {issued ? (
+          <>
+            <Tooltip title="Comes with notifications">
+              <span>
+                <Button startIcon={<EmailOutlinedIcon />} disabled>
+                  E-mail
+                </Button>
+              </span>
+            </Tooltip>
+            <Box sx={{ flex: 1 }} />
+            <Button onClick={onClose}>Close</Button>
+            <Button variant="outlined" startIcon={<FileDownloadOutlinedIcon />} onClick={() => setExporting(true)} disabled={request.status === 'revoked'}>
+              Export…
+            </Button>
+            {saveButton}
+          </>
+        ) : (
+          <>
+            <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
+              {verifying
+                ? 'Closing this window does not stop the validation: the table shows its progress.'
+                : request.status === 'failed'
+                  ? 'New challenge places a fresh order with new values to publish.'
+                  : 'Publish every value first: the CA checks all names when you press Verify.'}
+            </Typography>
+            <Button onClick={onClose}>Close</Button>
+            {verifying ? (
+              <Button color="inherit" variant="outlined" onClick={() => cancel(request.id)} disabled={act?.cancelling}>
+                {act?.cancelling ? 'Cancelling…' : 'Cancel verification'}
+              </Button>
+            ) : null}
+            {request.status === 'failed' ? (
+              <Button variant="contained" startIcon={<ReplayIcon />} onClick={() => void newChallenge()} disabled={running}>
+                New challenge
+              </Button>
+            ) : (
+              <Button variant="contained" onClick={() => void verify()} disabled={running || (request.status !== 'pending' && request.status !== 'processing')}>
+                {verifying ? 'Verifying…' : running ? 'Working…' : 'Verify'}
+              </Button>
+            )}
+          </>
+        )}
+      </DialogActions>
+      {exporting ? (
+        <ExportDialog
+          target={{ id: request.id, commonName: cn, passwordStored: request.keystorePasswordStored, keystoreType: request.keystoreType }}
+          onClose={() => setExporting(false)}
+        />
+      ) : null}
+    </Dialog>
+  );
+}
