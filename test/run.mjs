@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_SERVICES, describeBed, startBed, stopAll } from './bed/bed.mjs';
-import { procStat, recordPid } from './bed/util.mjs';
+import { killGroup, procStat, recordPid } from './bed/util.mjs';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const testDir = path.join(repoRoot, 'test');
@@ -87,13 +87,6 @@ async function shutdown() {
   await stopAll(pidDir);
 }
 
-function killGroup(pgid, sig) {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    /* gone */
-  }
-}
 
 for (const sig of Object.keys(signals)) {
   process.on(sig, () => {

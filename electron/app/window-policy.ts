@@ -2,6 +2,7 @@
 // built renderer folder only, with a strict Content-Security-Policy; every navigation away from it is refused
 // and only plain web links are handed to the user's browser. Pure (no Electron) so it is unit-tested.
 import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { CONTENT_TYPES } from './content-types.ts';
 import { APP_HOST, APP_SCHEME } from './sender-check.ts';
 
 export const CONTENT_SECURITY_POLICY = [
@@ -16,25 +17,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.webp': 'image/webp',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export type RendererFile = { ok: true; file: string; contentType: string } | { ok: false; status: 400 | 403 | 404 };
 

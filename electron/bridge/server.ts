@@ -11,6 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { dispatch, type Handlers } from '../../shared/ipc/dispatch.ts';
 import type { Envelope } from '../../shared/ipc/errors.ts';
 import { events as eventSchemas, isEventName, type EventName, type EventPayload } from '../../shared/ipc/events.ts';
+import { CONTENT_TYPES } from '../app/content-types.ts';
 import type { Logger } from '../core/logger.ts';
 
 export const BRIDGE_WS_PATH = '/__bridge/ws';
@@ -52,19 +53,6 @@ interface CallFrame {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();

@@ -328,3 +328,12 @@ export async function findExe(name) {
   }
   throw new Error(`test bed: '${name}' not found; run: bash test/bed/install.sh`);
 }
+
+/** Signals a whole process group (a client and everything it started); a group already gone is fine. */
+export function killGroup(pgid, sig) {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    /* gone */
+  }
+}

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeBed, startBed, stopAll } from '../bed/bed.mjs';
-import { findExe, procStat, recordPid } from '../bed/util.mjs';
+import { findExe, killGroup, procStat, recordPid } from '../bed/util.mjs';
 
 const TARGET_RATIO = 0.15; // Certdesk median ≤ 0.15 × certbot median
 const CLIENTS = ['certdesk', 'certbot', 'lego'];
@@ -72,13 +72,6 @@ const children = new Set(); // process-group leaders of running clients
 
 class Interrupted extends Error {}
 
-function killGroup(pid, sig) {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    /* gone */
-  }
-}
 
 for (const sig of Object.keys(signals)) {
   process.on(sig, () => {
