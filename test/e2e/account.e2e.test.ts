@@ -3,32 +3,10 @@
 // New Registration against a custom directory with an extra trusted CA → Active card → Deactivate.
 // Screenshots go to $CERTDESK_ARTIFACTS (test/artifacts).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { bootstrap, type App } from '../../electron/app/bootstrap.ts';
-import { headlessPlatform } from '../../electron/app/platform-services.ts';
-import { startBridge, type Bridge } from '../../electron/bridge/server.ts';
-import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
-import { dispatch } from '../../shared/ipc/dispatch.ts';
-
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const VIEWPORT = { width: 1280, height: 720 };
-const artifacts = resolve(process.env.CERTDESK_ARTIFACTS ?? join(root, 'test/artifacts'));
+import type { Locator, Page } from 'playwright-core';
+import { E2ESession, shot } from '../helpers/e2e.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
@@ -42,42 +20,12 @@ async function helperText(page: Page, input: Locator): Promise<string> {
   return texts.join(' ').trim();
 }
 
-async function shot(page: Page, name: string, opts: { height?: number } = {}): Promise<void> {
-  if (opts.height) await page.setViewportSize({ width: VIEWPORT.width, height: opts.height });
-  // No hover highlight from the last click in the picture.
-  await page.mouse.move(1, VIEWPORT.height - 1);
-  // Let transitions (dialogs, ripples, snackbars) settle so the picture shows the resting state.
-  await page.waitForTimeout(350);
-  await page.screenshot({ path: join(artifacts, `${name}.png`), animations: 'disabled' });
-  if (opts.height) await page.setViewportSize(VIEWPORT);
-}
-
 describe('e2e: ACME account in the UI (bridge + Pebble)', { skip }, () => {
-  let dataDir: string;
-  let profileDir: string;
-  let exportDir: string;
-  let app: App;
-  let bridge: Bridge;
-  let context: BrowserContext;
-  const pageErrors: string[] = [];
+  const e2e = new E2ESession('certdesk-e2e-');
+  const { pageErrors } = e2e;
   const events: string[] = [];
-
-  async function call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>> {
-    const env = await dispatch(app.handlers, channel, req, { face: 'bridge' });
-    if (!env.ok) throw new Error(`${channel}: ${env.error.code}: ${env.error.message}`);
-    return env.value as Res<C>;
-  }
-
-  async function openApp(): Promise<Page> {
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
-    await page.goto(bridge.url);
-    await page.getByRole('heading', { name: "Let's Encrypt" }).waitFor();
-    return page;
-  }
+  const call = e2e.call.bind(e2e);
+  const withPage = e2e.withPage.bind(e2e);
 
   async function openRegistration(page: Page): Promise<Locator> {
     await page.getByRole('button', { name: 'Create your ACME account' }).click();
@@ -101,55 +49,8 @@ describe('e2e: ACME account in the UI (bridge + Pebble)', { skip }, () => {
     await tos.check();
   }
 
-  before(async () => {
-    const staticDir = join(root, 'out/renderer');
-    const shimFile = join(root, 'out/bridge-shim/shim.js');
-    if (!existsSync(join(staticDir, 'app.js')) || !existsSync(shimFile)) {
-      throw new Error('The renderer is not built: run `node build/build.mjs` (npm test does) before the e2e tests.');
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install the Debian package chromium (test/bed/install.sh).`);
-    mkdirSync(artifacts, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-data-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-chromium-'));
-    exportDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-exports-'));
-
-    app = await bootstrap({ dataDir, face: 'bridge', platform: headlessPlatform({ exportDir }) });
-    bridge = await startBridge({ handlers: app.handlers, staticDir, shimFile });
-    app.events.on((event, payload) => {
-      events.push(event);
-      bridge.emit(event, payload);
-    });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: VIEWPORT,
-      colorScheme: 'light',
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    });
-    context.setDefaultTimeout(20_000);
-  });
-
-  after(async () => {
-    await context?.close();
-    await bridge?.close();
-    await app?.close();
-    for (const dir of [dataDir, profileDir, exportDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** Runs a test body; on failure a screenshot of the page goes next to the others. */
-  async function withPage(name: string, body: (page: Page) => Promise<void>): Promise<void> {
-    const page = await openApp();
-    try {
-      await body(page);
-    } catch (err) {
-      await page.screenshot({ path: join(artifacts, `${name}-FAILED.png`) }).catch(() => undefined);
-      throw err;
-    } finally {
-      await page.close();
-    }
-  }
+  before(() => e2e.start({ onEvent: (event) => events.push(event) }));
+  after(() => e2e.close());
 
   it('shows the e-mail error under the E-mail field and stores nothing', () =>
     withPage('account-invalid-email', async (page) => {

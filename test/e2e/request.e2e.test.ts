@@ -6,33 +6,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { bootstrap, type App } from '../../electron/app/bootstrap.ts';
-import { headlessPlatform } from '../../electron/app/platform-services.ts';
-import { startBridge, type Bridge } from '../../electron/bridge/server.ts';
-import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
-import { dispatch } from '../../shared/ipc/dispatch.ts';
-
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const VIEWPORT = { width: 1280, height: 720 };
-const artifacts = resolve(process.env.CERTDESK_ARTIFACTS ?? join(root, 'test/artifacts'));
+import type { Locator, Page } from 'playwright-core';
+import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
@@ -44,12 +23,7 @@ const PASSWORD = 'keystore-pass-1';
 const EXPORT_PASSWORD = 'export-pass-22';
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-async function shot(page: Page, name: string): Promise<void> {
-  // No hover highlight or tooltip from the last click in the picture.
-  await page.mouse.move(1, VIEWPORT.height - 1);
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(artifacts, `${name}.png`), animations: 'disabled' });
-}
+const shot = (page: Page, name: string) => takeShot(page, name, { settleMs: 400 });
 
 /**
  * The administrator's web server for http-01: serves what the test put there, on the port Pebble dials.
@@ -122,44 +96,13 @@ async function readCards(win: Locator): Promise<ShownChallenge[]> {
 }
 
 describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () => {
-  let dataDir: string;
-  let profileDir: string;
-  let exportDir: string;
-  let app: App;
-  let bridge: Bridge;
-  let context: BrowserContext;
+  const e2e = new E2ESession('certdesk-e2e-req-');
+  const { pageErrors } = e2e;
   let http: ChallengeServer;
-  const pageErrors: string[] = [];
+  let exportDir: string;
   const progress: Array<{ step: string; item?: string | undefined }> = [];
-
-  async function call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>> {
-    const env = await dispatch(app.handlers, channel, req, { face: 'bridge' });
-    if (!env.ok) throw new Error(`${channel}: ${env.error.code}: ${env.error.message}`);
-    return env.value as Res<C>;
-  }
-
-  async function openApp(): Promise<Page> {
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
-    await page.goto(bridge.url);
-    await page.getByRole('heading', { name: "Let's Encrypt" }).waitFor();
-    return page;
-  }
-
-  async function withPage(name: string, body: (page: Page) => Promise<void>): Promise<void> {
-    const page = await openApp();
-    try {
-      await body(page);
-    } catch (err) {
-      await page.screenshot({ path: join(artifacts, `${name}-FAILED.png`) }).catch(() => undefined);
-      throw err;
-    } finally {
-      await page.close();
-    }
-  }
+  const call = e2e.call.bind(e2e);
+  const withPage = e2e.withPage.bind(e2e);
 
   function toolbarButton(page: Page, name: string): Locator {
     return page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name, exact: true });
@@ -193,54 +136,29 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
   }
 
   before(async () => {
-    const staticDir = join(root, 'out/renderer');
-    const shimFile = join(root, 'out/bridge-shim/shim.js');
-    if (!existsSync(join(staticDir, 'app.js')) || !existsSync(shimFile)) {
-      throw new Error('The renderer is not built: run `node build/build.mjs` (npm test does) before the e2e tests.');
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install the Debian package chromium (test/bed/install.sh).`);
-    mkdirSync(artifacts, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-req-data-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-req-chromium-'));
-    exportDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-req-exports-'));
-
-    app = await bootstrap({ dataDir, face: 'bridge', platform: headlessPlatform({ exportDir }) });
-    bridge = await startBridge({ handlers: app.handlers, staticDir, shimFile });
-    app.events.on((event, payload) => {
-      if (event === 'ops:progress') {
-        const p = payload as { step: string; item?: string };
-        progress.push({ step: p.step, item: p.item });
-      }
-      bridge.emit(event, payload);
+    await e2e.start({
+      onEvent: (event, payload) => {
+        if (event === 'ops:progress') {
+          const p = payload as { step: string; item?: string };
+          progress.push({ step: p.step, item: p.item });
+        }
+      },
+      beforeBrowser: async () => {
+        http = await new ChallengeServer().start();
+        // The account is not what this test is about: register it through the API (faster than the form).
+        await call('accounts:register', {
+          name: 'Requests e2e',
+          email: 'requests@certdesk.example.org',
+          directory: PEBBLE_DIRECTORY!,
+          caPem: readFileSync(PEBBLE_CA_FILE!, 'utf8'),
+          agreeTos: true,
+        });
+      },
     });
-    http = await new ChallengeServer().start();
-    // The account is not what this test is about: register it through the API (faster than the form).
-    await call('accounts:register', {
-      name: 'Requests e2e',
-      email: 'requests@certdesk.example.org',
-      directory: PEBBLE_DIRECTORY!,
-      caPem: readFileSync(PEBBLE_CA_FILE!, 'utf8'),
-      agreeTos: true,
-    });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: VIEWPORT,
-      colorScheme: 'light',
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    });
-    context.setDefaultTimeout(20_000);
+    exportDir = e2e.exportDir;
   });
 
-  after(async () => {
-    await context?.close();
-    await http?.stop();
-    await bridge?.close();
-    await app?.close();
-    for (const dir of [dataDir, profileDir, exportDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => e2e.close(async () => http?.stop()));
 
   it('requests an IDN + plain certificate over manual http-01, saves it, and exports a JKS that keytool opens', () =>
     withPage('request-flow', async (page) => {
@@ -324,7 +242,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip }, () =
       assert.equal((await win.getByTestId('name-state').allInnerTexts()).join('|'), 'Waiting for you|Waiting for you');
       await shot(page, 'request-02-challenge-before-verify');
       // Copy: the bridge has no desktop clipboard (app:copy answers false), so the page's own clipboard is used.
-      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
+      await e2e.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(e2e.bridge.url).origin });
       await win.getByRole('button', { name: `Copy the file content for ${idn}` }).click();
       await win.locator('[data-copied="true"]').waitFor();
       assert.equal(await page.evaluate('navigator.clipboard.readText()'), shown[0]!.content);

@@ -1,5 +1,6 @@
 import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
+import Button from '@mui/material/Button';
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 
@@ -36,5 +37,14 @@ export function ErrorAlert({ error, onClose, action }: { error: ErrorInfo; onClo
         </span>
       ) : null}
     </Alert>
+  );
+}
+
+/** The Retry action of an alert about something that could not be read. */
+export function RetryButton({ onRetry }: { onRetry: () => void }) {
+  return (
+    <Button color="inherit" size="small" onClick={() => onRetry()}>
+      Retry
+    </Button>
   );
 }

@@ -12,7 +12,7 @@ import { useState } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Account } from '../../../shared/model/account.ts';
 import { call, errorInfo } from '../api.ts';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { STATUS_TEXT } from '../format.ts';
 import { useAccounts } from '../state/accounts.tsx';
@@ -112,7 +112,7 @@ export function AccountTab() {
         </Button>
       </Box>
 
-      {error ? <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void reload()}>Retry</Button>} /> : null}
+      {error ? <ErrorAlert error={error} action={<RetryButton onRetry={() => void reload()} />} /> : null}
 
       {loading ? <Skeleton variant="rounded" height={180} /> : null}
 

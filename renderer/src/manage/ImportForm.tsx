@@ -1,7 +1,6 @@
 // Add Account: brings in an account that already exists at the CA, by its key (onlyReturnExisting).
 // The key is a secret: it is masked while pasted, never shown once loaded, and dropped after use.
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import Stack from '@mui/material/Stack';
 import Switch from '@mui/material/Switch';
@@ -11,15 +10,13 @@ import { useRef, useState, type FormEvent } from 'react';
 import { contract } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Account } from '../../../shared/model/account.ts';
-import { call, errorInfo, fieldErrors } from '../api.ts';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { OperationProgress } from '../components/OperationProgress.tsx';
+import { call, errorInfo, fieldErrors, onlyFieldErrors } from '../api.ts';
 import { useOperation } from '../state/operation.ts';
 import { DirectoryChooser } from './DirectoryChooser.tsx';
-import { caPemRequest, isCaField, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue, type PemFile } from './directory.ts';
+import { caPemRequest, directoryErrors, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue, type PemFile } from './directory.ts';
 import { focusFirstInvalid, schemaErrors, type FieldErrors } from './formErrors.ts';
+import { AccountNameField, FormFooter, FormHeader, FormSection } from './FormParts.tsx';
 import { PemFileField } from './PemFileField.tsx';
-import { FormHeader, FormSection } from './RegistrationForm.tsx';
 
 const SHOWN = ['name', 'directory', 'caPem', 'caFile', 'keyPem', 'keyFile'];
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
@@ -49,10 +46,7 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
       ...(caPem ? { caPem } : {}),
       ...(keyPem ? { keyPem } : {}),
     };
-    const found = schemaErrors(contract['accounts:import'].req, request);
-    if (dir.choice === null) found.directory = 'Choose a directory: Production, Staging or a custom URL.';
-    else if (info.status === 'invalid') found.directory = info.message;
-    else if (info.status === 'error') found[isCaField(info.error.field) ? 'caPem' : 'directory'] = info.error.message;
+    const found = { ...schemaErrors(contract['accounts:import'].req, request), ...directoryErrors(dir, info) };
     if (!keyPem) found.keyPem = 'Account key is required: choose the PEM file you exported, or paste its text.';
     else if (!KEY_PATTERN.test(keyPem)) found.keyPem = 'This is not a PEM private key: it should start with -----BEGIN … PRIVATE KEY-----.';
     if (Object.keys(found).length > 0) {
@@ -67,10 +61,8 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
       setPasted('');
       onDone(account);
     } catch (err) {
-      const byField = fieldErrors(err);
-      setErrors(byField);
-      const shownAll = Object.keys(byField).length > 0 && Object.keys(byField).every((f) => SHOWN.includes(f));
-      if (!shownAll) setAlert(errorInfo(err));
+      setErrors(fieldErrors(err));
+      if (!onlyFieldErrors(err, SHOWN)) setAlert(errorInfo(err));
       focusFirstInvalid(rootRef.current);
     }
   };
@@ -87,16 +79,7 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
       />
       <Stack spacing={2}>
         <FormSection title="Account">
-          <TextField
-            label="Account name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            disabled={working}
-            error={Boolean(errors.name)}
-            helperText={errors.name ?? 'Optional: how Certdesk lists it.'}
-            slotProps={{ htmlInput: { maxLength: 64, autoComplete: 'off' } }}
-            autoFocus
-          />
+          <AccountNameField value={name} onChange={setName} error={errors.name} hint="Optional: how Certdesk lists it." disabled={working} autoFocus />
         </FormSection>
         <FormSection title="Certificate authority">
           <DirectoryChooser
@@ -160,16 +143,15 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
             )}
           </Stack>
         </FormSection>
-        {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
-        <OperationProgress op={op} idleText="Looking the account up at the CA…" />
-        <Box sx={{ display: 'flex', gap: 1, justifyContent: 'flex-end' }}>
-          <Button onClick={onBack} disabled={working}>
-            Back
-          </Button>
-          <Button type="submit" variant="contained" disabled={working}>
-            {working ? 'Adding…' : 'Add Account'}
-          </Button>
-        </Box>
+        <FormFooter
+          op={op}
+          idleText="Looking the account up at the CA…"
+          alert={alert}
+          onCloseAlert={() => setAlert(null)}
+          onBack={onBack}
+          submitLabel="Add Account"
+          workingLabel="Adding…"
+        />
       </Stack>
     </Box>
   );

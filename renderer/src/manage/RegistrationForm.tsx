@@ -1,5 +1,4 @@
 // New Registration: creates an account at the CA (newAccount) and keeps its key in Certdesk.
-import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import Accordion from '@mui/material/Accordion';
 import AccordionDetails from '@mui/material/AccordionDetails';
@@ -7,59 +6,26 @@ import AccordionSummary from '@mui/material/AccordionSummary';
 import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import Link from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { contract } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Account } from '../../../shared/model/account.ts';
-import { call, errorInfo, fieldErrors } from '../api.ts';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { OperationProgress } from '../components/OperationProgress.tsx';
+import { call, errorInfo, fieldErrors, onlyFieldErrors } from '../api.ts';
 import { useOperation } from '../state/operation.ts';
 import { DirectoryChooser } from './DirectoryChooser.tsx';
-import { caPemRequest, isCaField, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue } from './directory.ts';
+import { caPemRequest, directoryErrors, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue } from './directory.ts';
 import { focusFirstInvalid, schemaErrors, type FieldErrors } from './formErrors.ts';
+import { AccountNameField, EmailField, FormField, FormFooter, FormHeader, FormSection } from './FormParts.tsx';
 
 /** Fields this form shows; any other error goes into the alert. */
 const SHOWN = ['name', 'email', 'directory', 'caPem', 'caFile', 'agreeTos', 'eab', 'eab.kid', 'eab.hmacKey'];
-
-export function FormSection({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Paper variant="outlined" sx={{ p: 2 }}>
-      <Typography variant="overline" color="text.secondary" component="h4" sx={{ display: 'block', lineHeight: 1.6, mb: 1.25 }}>
-        {title}
-      </Typography>
-      {children}
-    </Paper>
-  );
-}
-
-export function FormHeader({ title, text, onBack, disabled }: { title: string; text: string; onBack: () => void; disabled?: boolean }) {
-  return (
-    <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 1.5, mb: 2 }}>
-      <Button size="small" startIcon={<ArrowBackIcon />} onClick={onBack} disabled={disabled} sx={{ mt: 0.25 }}>
-        Accounts
-      </Button>
-      <Box>
-        <Typography variant="h6" component="h3">
-          {title}
-        </Typography>
-        <Typography variant="body2" color="text.secondary">
-          {text}
-        </Typography>
-      </Box>
-    </Box>
-  );
-}
 
 function EabFields({ kid, hmac, setKid, setHmac, errors, disabled, required }: {
   kid: string; hmac: string; setKid: (v: string) => void; setHmac: (v: string) => void; errors: FieldErrors; disabled: boolean; required: boolean;
@@ -72,26 +38,26 @@ function EabFields({ kid, hmac, setKid, setHmac, errors, disabled, required }: {
           : 'Only needed when your CA gave you a key ID and an HMAC key to link this account to one you hold with it.'}
       </Typography>
       <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1.5}>
-        <TextField
+        <FormField
           label="EAB key ID"
           value={kid}
-          onChange={(e) => setKid(e.target.value)}
+          onChange={setKid}
           required={required}
           disabled={disabled}
-          error={Boolean(errors['eab.kid'])}
-          helperText={errors['eab.kid'] ?? ' '}
-          slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }}
+          error={errors['eab.kid']}
+          hint=" "
+          htmlInput={{ spellCheck: false, autoComplete: 'off' }}
         />
-        <TextField
+        <FormField
           label="EAB HMAC key"
           type="password"
           value={hmac}
-          onChange={(e) => setHmac(e.target.value)}
+          onChange={setHmac}
           required={required}
           disabled={disabled}
-          error={Boolean(errors['eab.hmacKey'])}
-          helperText={errors['eab.hmacKey'] ?? 'Kept secret: used once to sign the registration.'}
-          slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }}
+          error={errors['eab.hmacKey']}
+          hint="Kept secret: used once to sign the registration."
+          htmlInput={{ spellCheck: false, autoComplete: 'off' }}
         />
       </Stack>
     </Stack>
@@ -141,12 +107,7 @@ export function RegistrationForm({ onDone, onBack }: { onDone: (account: Account
       ...(useEab ? { eab: { kid: eabKid, hmacKey: eabHmac } } : {}),
     };
 
-    const found: FieldErrors = schemaErrors(contract['accounts:register'].req, request);
-    if (dir.choice === null) found.directory = 'Choose a directory: Production, Staging or a custom URL.';
-    else if (info.status === 'invalid') found.directory = info.message;
-    else if (info.status === 'error') {
-      found[isCaField(info.error.field) ? 'caPem' : 'directory'] = info.error.message;
-    }
+    const found: FieldErrors = { ...schemaErrors(contract['accounts:register'].req, request), ...directoryErrors(dir, info) };
     if (tosUrl && !agree) found.agreeTos = 'Accept the Terms of Service to register: the CA requires it.';
     if (info.status === 'loading') {
       setAlert({ code: 'INVALID_INPUT', message: 'Certdesk is still reading the directory.', hint: 'Wait a moment, then press Register again.' });
@@ -166,8 +127,7 @@ export function RegistrationForm({ onDone, onBack }: { onDone: (account: Account
       const byField = fieldErrors(err);
       setErrors(byField);
       if (byField['eab.kid'] || byField['eab.hmacKey']) setEabOpen(true);
-      const shownAll = Object.keys(byField).length > 0 && Object.keys(byField).every((f) => SHOWN.includes(f));
-      if (!shownAll) setAlert(errorInfo(err));
+      if (!onlyFieldErrors(err, SHOWN)) setAlert(errorInfo(err));
       focusFirstInvalid(rootRef.current);
     }
   };
@@ -183,33 +143,28 @@ export function RegistrationForm({ onDone, onBack }: { onDone: (account: Account
       <Stack spacing={2}>
         <FormSection title="Account">
           <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1.5}>
-            <TextField
-              label="Account name"
+            <AccountNameField
               value={name}
-              onChange={(e) => {
-                setName(e.target.value);
+              onChange={(value) => {
+                setName(value);
                 clearError('name');
               }}
-              required
+              error={errors.name}
+              hint='How Certdesk lists it, e.g. "Production – ops team".'
               disabled={working}
-              error={Boolean(errors.name)}
-              helperText={errors.name ?? 'How Certdesk lists it, e.g. "Production – ops team".'}
-              slotProps={{ htmlInput: { maxLength: 64, autoComplete: 'off' } }}
+              required
               autoFocus
             />
-            <TextField
-              label="E-mail"
-              type="email"
+            <EmailField
               value={email}
-              onChange={(e) => {
-                setEmail(e.target.value);
+              onChange={(value) => {
+                setEmail(value);
                 clearError('email');
               }}
-              required
+              error={errors.email}
+              hint="Given to the CA as the account contact."
               disabled={working}
-              error={Boolean(errors.email)}
-              helperText={errors.email ?? 'Given to the CA as the account contact.'}
-              slotProps={{ htmlInput: { autoComplete: 'email', spellCheck: false } }}
+              required
             />
           </Stack>
         </FormSection>
@@ -278,17 +233,15 @@ export function RegistrationForm({ onDone, onBack }: { onDone: (account: Account
           </Alert>
         ) : null}
 
-        {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
-        <OperationProgress op={op} idleText="Contacting the CA…" />
-
-        <Box sx={{ display: 'flex', gap: 1, justifyContent: 'flex-end' }}>
-          <Button onClick={onBack} disabled={working}>
-            Back
-          </Button>
-          <Button type="submit" variant="contained" disabled={working}>
-            {working ? 'Registering…' : 'Register'}
-          </Button>
-        </Box>
+        <FormFooter
+          op={op}
+          idleText="Contacting the CA…"
+          alert={alert}
+          onCloseAlert={() => setAlert(null)}
+          onBack={onBack}
+          submitLabel="Register"
+          workingLabel="Registering…"
+        />
       </Stack>
     </Box>
   );

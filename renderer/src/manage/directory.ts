@@ -59,6 +59,14 @@ export function caPemRequest(value: DirectoryValue): string | undefined {
   return value.choice === 'custom' && value.ca ? value.ca.text : undefined;
 }
 
+/** What is wrong with the chosen directory before a form is sent, keyed by field (`directory` or `caPem`). */
+export function directoryErrors(value: DirectoryValue, state: DirectoryInfoState): Record<string, string> {
+  if (value.choice === null) return { directory: 'Choose a directory: Production, Staging or a custom URL.' };
+  if (state.status === 'invalid') return { directory: state.message };
+  if (state.status === 'error') return { [isCaField(state.error.field) ? 'caPem' : 'directory']: state.error.message };
+  return {};
+}
+
 /** Reads the chosen directory; a typed URL waits until the user pauses (debounce). */
 export function useDirectoryInfo(value: DirectoryValue, debounceMs = 500): DirectoryInfoState {
   const [state, setState] = useState<DirectoryInfoState>({ status: 'none' });

@@ -7,26 +7,18 @@ import SearchIcon from '@mui/icons-material/Search';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Divider from '@mui/material/Divider';
 import InputAdornment from '@mui/material/InputAdornment';
 import MenuItem from '@mui/material/MenuItem';
-import Paper from '@mui/material/Paper';
-import Skeleton from '@mui/material/Skeleton';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
-import TableRow from '@mui/material/TableRow';
 import TableSortLabel from '@mui/material/TableSortLabel';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Certificate } from '../../../shared/model/request.ts';
 import { call } from '../api.ts';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { useNotice } from '../components/Notice.tsx';
+import { moveRowFocus, SelectableRow, TablePanel } from '../components/TablePanel.tsx';
 import { CertificateDrawer } from '../repository/CertificateDrawer.tsx';
 import { ExpiryTimeline } from '../repository/ExpiryTimeline.tsx';
 import { ExportDialog, type ExportTarget } from '../repository/ExportDialog.tsx';
@@ -162,11 +154,7 @@ export function CertificatesPage() {
       if (c) open(c);
       return;
     }
-    const to = e.key === 'ArrowDown' ? index + 1 : e.key === 'ArrowUp' ? index - 1 : -1;
-    if (to < 0 || to >= rows.length) return;
-    e.preventDefault();
-    setSelectedId(rows[to]!.id);
-    (e.currentTarget.parentElement?.children[to] as HTMLElement | undefined)?.focus();
+    moveRowFocus(e, index, rows.length, (to) => setSelectedId(rows[to]!.id));
   };
 
   const noSelection = 'Select a certificate in the table first.';
@@ -175,197 +163,173 @@ export function CertificatesPage() {
     <>
       <PageHeader title="Certificates" subtitle="The repository: every certificate saved from a request, with its key, chain and earlier versions." />
       {certificates.length > 0 ? <ExpiryTimeline certificates={certificates} onOpen={open} /> : null}
-      <Paper variant="outlined" sx={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, overflow: 'hidden' }}>
-        <Box role="toolbar" aria-label="Repository filters and actions" sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 1.5, py: 1, flexWrap: 'wrap' }}>
-          <TextField
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            placeholder="Names, issuer, serial"
-            fullWidth={false}
-            sx={{ width: 250 }}
-            slotProps={{
-              htmlInput: { 'aria-label': 'Search names, issuer, serial', spellCheck: false },
-              input: {
-                startAdornment: (
-                  <InputAdornment position="start">
-                    <SearchIcon fontSize="small" />
-                  </InputAdornment>
-                ),
-              },
-            }}
-          />
-          <FilterChip label="Expiring ≤ 30 days" count={counts.expiring} active={expiring} onToggle={() => setExpiring((v) => !v)} tone="warning" />
-          <FilterChip label="Expired" count={counts.expired} active={expired} onToggle={() => setExpired((v) => !v)} tone="error" />
-          <TextField
-            select
-            value={keyType}
-            onChange={(e) => setKeyType(e.target.value)}
-            fullWidth={false}
-            sx={{ width: 150 }}
-            slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Key type' } } }}
-          >
-            <MenuItem value="">All key types</MenuItem>
-            {keyTypes.map((k) => (
-              <MenuItem key={k} value={k}>
-                {keyLabel(k)}
-              </MenuItem>
-            ))}
-          </TextField>
-          <TextField
-            select
-            value={issuer}
-            onChange={(e) => setIssuer(e.target.value)}
-            fullWidth={false}
-            sx={{ width: 160 }}
-            slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Issuer' } } }}
-          >
-            <MenuItem value="">All issuers</MenuItem>
-            {issuers.map((i) => (
-              <MenuItem key={i} value={i}>
-                {i}
-              </MenuItem>
-            ))}
-          </TextField>
-          <Box sx={{ flex: 1 }} />
-          <IconAction
-            label={selected ? `Export ${selected.namesUnicode[0] ?? selected.commonName}…` : `Export — ${noSelection.toLowerCase()}`}
-            disabled={!selected}
-            onClick={() => selected && setExportTarget(exportOf(selected))}
-          >
-            <FileDownloadOutlinedIcon />
-          </IconAction>
-          <IconAction
-            label={selected ? `Delete ${selected.namesUnicode[0] ?? selected.commonName}…` : `Delete — ${noSelection.toLowerCase()}`}
-            disabled={!selected}
-            onClick={() => selected && setDeleting(selected)}
-          >
-            <DeleteOutlineIcon />
-          </IconAction>
-        </Box>
-        <Divider />
-        {error ? (
-          <Box sx={{ p: 1.5 }}>
-            <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void reload()}>Retry</Button>} />
-          </Box>
-        ) : null}
-        <TableContainer sx={{ flex: 1, minHeight: 0 }}>
-          <Table size="small" stickyHeader aria-label="Saved certificates" sx={{ tableLayout: 'fixed', minWidth: 880 }}>
-            <TableHead>
-              <TableRow>
-                {COLUMNS.map((col) => (
-                  <TableCell key={col.key} align={col.align} sx={{ width: col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false}>
-                    <TableSortLabel
-                      active={sort.key === col.key}
-                      direction={sort.key === col.key ? sort.dir : 'asc'}
-                      onClick={() => setSort((s) => ({ key: col.key, dir: s.key === col.key && s.dir === 'asc' ? 'desc' : 'asc' }))}
-                    >
-                      {col.label}
-                    </TableSortLabel>
-                  </TableCell>
-                ))}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {loading && certificates.length === 0 ? (
-                [0, 1, 2].map((i) => (
-                  <TableRow key={i}>
-                    {COLUMNS.map((c) => (
-                      <TableCell key={c.key}>
-                        <Skeleton />
-                      </TableCell>
-                    ))}
-                  </TableRow>
-                ))
-              ) : rows.length === 0 ? (
-                <TableRow>
-                  <TableCell colSpan={COLUMNS.length} sx={{ borderBottom: 0 }}>
-                    {certificates.length === 0 ? (
-                      <Empty>
-                        <Typography variant="subtitle1">Nothing saved yet</Typography>
-                        <Typography variant="body2" color="text.secondary">
-                          When a request is Available, open it from ACME → Let&apos;s Encrypt and press <strong>Save</strong>: the
-                          certificate lands here, ready to export and to renew.
-                        </Typography>
-                      </Empty>
-                    ) : (
-                      <Empty>
-                        <Typography variant="subtitle1">No certificate matches</Typography>
-                        <Button
-                          size="small"
-                          onClick={() => {
-                            setQuery('');
-                            setExpiring(false);
-                            setExpired(false);
-                            setKeyType('');
-                            setIssuer('');
-                          }}
-                        >
-                          Clear search and filters
-                        </Button>
-                      </Empty>
-                    )}
-                  </TableCell>
-                </TableRow>
-              ) : (
-                rows.map((c, i) => (
-                  <TableRow
-                    key={c.id}
-                    hover
-                    selected={c.id === selectedId}
-                    aria-selected={c.id === selectedId}
-                    tabIndex={0}
-                    onClick={() => open(c)}
-                    onKeyDown={(e) => onRowKey(e, i)}
-                    data-testid="certificate-row"
-                    sx={{ cursor: 'pointer', '&:focus-visible': { outline: 2, outlineColor: 'primary.main', outlineOffset: -2 } }}
-                  >
-                    <TableCell sx={{ maxWidth: 0 }}>
-                      <NamesSummary names={c.names} namesUnicode={c.namesUnicode} />
-                    </TableCell>
-                    <TableCell align="right">{c.names.length}</TableCell>
-                    <TableCell>
-                      <Typography variant="body2" noWrap title={c.issuer}>
-                        {c.issuer}
-                      </Typography>
-                    </TableCell>
-                    <TableCell>
-                      <Typography variant="body2" noWrap title={c.serial} sx={{ fontFamily: MONO_FONTS, fontSize: 12 }}>
-                        {c.serial}
-                      </Typography>
-                    </TableCell>
-                    <TableCell>
-                      {c.revoked ? (
-                        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
-                          <Chip size="small" color="error" label="Revoked" data-testid="revoked-flag" />
-                          <Typography variant="body2" color="text.secondary" noWrap>
-                            {formatDate(c.notAfter)}
-                          </Typography>
-                        </Box>
-                      ) : (
-                        <ExpiryText notAfter={c.notAfter} daysLeft={c.daysLeft} compact />
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <Typography variant="body2" noWrap>
-                        {keyLabel(c.keyType)}
-                      </Typography>
-                    </TableCell>
-                  </TableRow>
-                ))
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
-        {certificates.length > 0 ? (
+      <TablePanel
+        toolbarLabel="Repository filters and actions"
+        toolbarGap={1}
+        toolbar={
           <>
-            <Divider />
+            <TextField
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              placeholder="Names, issuer, serial"
+              fullWidth={false}
+              sx={{ width: 250 }}
+              slotProps={{
+                htmlInput: { 'aria-label': 'Search names, issuer, serial', spellCheck: false },
+                input: {
+                  startAdornment: (
+                    <InputAdornment position="start">
+                      <SearchIcon fontSize="small" />
+                    </InputAdornment>
+                  ),
+                },
+              }}
+            />
+            <FilterChip label="Expiring ≤ 30 days" count={counts.expiring} active={expiring} onToggle={() => setExpiring((v) => !v)} tone="warning" />
+            <FilterChip label="Expired" count={counts.expired} active={expired} onToggle={() => setExpired((v) => !v)} tone="error" />
+            <TextField
+              select
+              value={keyType}
+              onChange={(e) => setKeyType(e.target.value)}
+              fullWidth={false}
+              sx={{ width: 150 }}
+              slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Key type' } } }}
+            >
+              <MenuItem value="">All key types</MenuItem>
+              {keyTypes.map((k) => (
+                <MenuItem key={k} value={k}>
+                  {keyLabel(k)}
+                </MenuItem>
+              ))}
+            </TextField>
+            <TextField
+              select
+              value={issuer}
+              onChange={(e) => setIssuer(e.target.value)}
+              fullWidth={false}
+              sx={{ width: 160 }}
+              slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Issuer' } } }}
+            >
+              <MenuItem value="">All issuers</MenuItem>
+              {issuers.map((i) => (
+                <MenuItem key={i} value={i}>
+                  {i}
+                </MenuItem>
+              ))}
+            </TextField>
+            <Box sx={{ flex: 1 }} />
+            <IconAction
+              label={selected ? `Export ${selected.namesUnicode[0] ?? selected.commonName}…` : `Export — ${noSelection.toLowerCase()}`}
+              disabled={!selected}
+              onClick={() => selected && setExportTarget(exportOf(selected))}
+            >
+              <FileDownloadOutlinedIcon />
+            </IconAction>
+            <IconAction
+              label={selected ? `Delete ${selected.namesUnicode[0] ?? selected.commonName}…` : `Delete — ${noSelection.toLowerCase()}`}
+              disabled={!selected}
+              onClick={() => selected && setDeleting(selected)}
+            >
+              <DeleteOutlineIcon />
+            </IconAction>
+          </>
+        }
+        error={error}
+        onRetry={() => void reload()}
+        tableLabel="Saved certificates"
+        minWidth={880}
+        head={COLUMNS.map((col) => (
+          <TableCell key={col.key} align={col.align} sx={{ width: col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false}>
+            <TableSortLabel
+              active={sort.key === col.key}
+              direction={sort.key === col.key ? sort.dir : 'asc'}
+              onClick={() => setSort((s) => ({ key: col.key, dir: s.key === col.key && s.dir === 'asc' ? 'desc' : 'asc' }))}
+            >
+              {col.label}
+            </TableSortLabel>
+          </TableCell>
+        ))}
+        loading={loading && certificates.length === 0}
+        skeletonWidths={COLUMNS.map(() => undefined)}
+        empty={
+          rows.length > 0 ? null : certificates.length === 0 ? (
+            <Empty>
+              <Typography variant="subtitle1">Nothing saved yet</Typography>
+              <Typography variant="body2" color="text.secondary">
+                When a request is Available, open it from ACME → Let&apos;s Encrypt and press <strong>Save</strong>: the certificate
+                lands here, ready to export and to renew.
+              </Typography>
+            </Empty>
+          ) : (
+            <Empty>
+              <Typography variant="subtitle1">No certificate matches</Typography>
+              <Button
+                size="small"
+                onClick={() => {
+                  setQuery('');
+                  setExpiring(false);
+                  setExpired(false);
+                  setKeyType('');
+                  setIssuer('');
+                }}
+              >
+                Clear search and filters
+              </Button>
+            </Empty>
+          )
+        }
+        footer={
+          certificates.length > 0 ? (
             <Typography variant="caption" color="text.secondary" sx={{ px: 2, py: 0.75 }} aria-live="polite" data-testid="repository-count">
               {filtering ? `${rows.length} of ${certificates.length} certificates` : `${certificates.length} certificate${certificates.length === 1 ? '' : 's'}`} ·
               click a row for its details
             </Typography>
-          </>
-        ) : null}
-      </Paper>
+          ) : null
+        }
+      >
+        {rows.map((c, i) => (
+          <SelectableRow
+            key={c.id}
+            selected={c.id === selectedId}
+            cursor="pointer"
+            onClick={() => open(c)}
+            onKeyDown={(e) => onRowKey(e, i)}
+            data-testid="certificate-row"
+          >
+            <TableCell sx={{ maxWidth: 0 }}>
+              <NamesSummary names={c.names} namesUnicode={c.namesUnicode} />
+            </TableCell>
+            <TableCell align="right">{c.names.length}</TableCell>
+            <TableCell>
+              <Typography variant="body2" noWrap title={c.issuer}>
+                {c.issuer}
+              </Typography>
+            </TableCell>
+            <TableCell>
+              <Typography variant="body2" noWrap title={c.serial} sx={{ fontFamily: MONO_FONTS, fontSize: 12 }}>
+                {c.serial}
+              </Typography>
+            </TableCell>
+            <TableCell>
+              {c.revoked ? (
+                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+                  <Chip size="small" color="error" label="Revoked" data-testid="revoked-flag" />
+                  <Typography variant="body2" color="text.secondary" noWrap>
+                    {formatDate(c.notAfter)}
+                  </Typography>
+                </Box>
+              ) : (
+                <ExpiryText notAfter={c.notAfter} daysLeft={c.daysLeft} compact />
+              )}
+            </TableCell>
+            <TableCell>
+              <Typography variant="body2" noWrap>
+                {keyLabel(c.keyType)}
+              </Typography>
+            </TableCell>
+          </SelectableRow>
+        ))}
+      </TablePanel>
 
       <CertificateDrawer
         certificate={drawer}

@@ -14,25 +14,18 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import CircularProgress from '@mui/material/CircularProgress';
-import Divider from '@mui/material/Divider';
 import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
 import Menu from '@mui/material/Menu';
 import MenuItem from '@mui/material/MenuItem';
-import Paper from '@mui/material/Paper';
-import Skeleton from '@mui/material/Skeleton';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
-import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Request } from '../../../shared/model/request.ts';
 import { call, errorInfo } from '../api.ts';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
+import { moveRowFocus, SelectableRow, TablePanel } from '../components/TablePanel.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { directoryLabel, STATUS_COLOR, STATUS_TEXT } from '../format.ts';
 import type { ManageTab } from '../manage/ManageDialog.tsx';
@@ -166,7 +159,7 @@ function EmptyState({ onManage, onRequest }: { onManage: (tab: ManageTab) => voi
   } else if (error) {
     next = (
       <Box sx={{ textAlign: 'left' }}>
-        <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void reload()}>Retry</Button>} />
+        <ErrorAlert error={error} action={<RetryButton onRetry={() => void reload()} />} />
       </Box>
     );
   } else if (!active) {
@@ -260,7 +253,6 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
   };
 
   const moveSelection = (e: KeyboardEvent<HTMLTableRowElement>, index: number) => {
-    const to = e.key === 'ArrowDown' ? index + 1 : e.key === 'ArrowUp' ? index - 1 : null;
     if (e.key === 'Enter') {
       e.preventDefault();
       const r = rows[index];
@@ -272,165 +264,135 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
       setSelectedId(rows[index]?.id ?? null);
       return;
     }
-    if (to === null || to < 0 || to >= rows.length) return;
-    e.preventDefault();
-    setSelectedId(rows[to]!.id);
-    const next = e.currentTarget.parentElement?.children[to] as HTMLElement | undefined;
-    next?.focus();
+    moveRowFocus(e, index, rows.length, (to) => setSelectedId(rows[to]!.id));
   };
 
   return (
     <>
       <PageHeader title="Let's Encrypt" subtitle={<AccountSummary />} />
-      <Paper variant="outlined" sx={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, overflow: 'hidden' }}>
-        <Box role="toolbar" aria-label="Certificate request actions" sx={{ display: 'flex', alignItems: 'center', gap: 0.5, px: 1.5, py: 1, flexWrap: 'wrap' }}>
-          <ToolbarAction
-            icon={<AddCircleOutlineIcon />}
-            label="Certificate Request"
-            variant="contained"
-            blocked={hasAccount ? null : 'Create your ACME account first: Manage → Account.'}
-            onClick={() => setCreating(true)}
-          />
-          <ToolbarAction
-            icon={<AutorenewIcon />}
-            label="Renew Certificate"
-            blocked={renewBlocked(selected, selectedActivity)}
-            onClick={() => selected && setConfirm({ kind: 'renew', request: selected })}
-          />
-          <ToolbarAction
-            icon={<BlockIcon />}
-            label="Revoke Certificate"
-            blocked={revokeBlocked(selected, selectedActivity)}
-            onClick={() => selected && setConfirm({ kind: 'revoke', request: selected })}
-          />
-          <MoreMenu
-            items={[
-              {
-                label: 'Delete',
-                icon: <DeleteOutlineIcon fontSize="small" />,
-                blocked: deleteBlocked(selected, selectedActivity),
-                onClick: () => selected && setConfirm({ kind: 'delete', request: selected }),
-              },
-              { label: 'Assign DNS', icon: <DnsOutlinedIcon fontSize="small" />, blocked: 'Comes with DNS automation' },
-              {
-                label: 'New challenge',
-                icon: <ReplayIcon fontSize="small" />,
-                blocked: newChallengeBlocked(selected, selectedActivity),
-                onClick: () => selected && void newChallenge(selected),
-              },
-              { label: 'Deploy now', icon: <CloudUploadOutlinedIcon fontSize="small" />, blocked: 'Comes with deployment' },
-            ]}
-          />
-          <Box sx={{ flex: 1 }} />
-          {selected ? (
-            <Typography variant="caption" color="text.secondary" sx={{ mr: 1 }} aria-live="polite">
-              Selected: {selected.namesUnicode[0] ?? selected.commonName}
-            </Typography>
-          ) : null}
-          <Button size="small" variant="outlined" startIcon={<TuneIcon />} onClick={() => onManage('account')}>
-            Manage
-          </Button>
-        </Box>
-        <Divider />
-        {error ? (
-          <Box sx={{ p: 1.5 }}>
-            <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void reload()}>Retry</Button>} />
-          </Box>
-        ) : null}
-        <TableContainer sx={{ flex: 1, minHeight: 0 }}>
-          <Table size="small" stickyHeader aria-label="Certificate requests" sx={{ tableLayout: 'fixed', minWidth: 860 }}>
-            <TableHead>
-              <TableRow>
-                {COLUMNS.map((c) => (
-                  <TableCell key={c} sx={{ width: COLUMN_WIDTH[c], whiteSpace: 'nowrap' }}>
-                    {c}
-                  </TableCell>
-                ))}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {loading && rows.length === 0 ? (
-                [0, 1, 2].map((i) => (
-                  <TableRow key={i}>
-                    {COLUMNS.map((c) => (
-                      <TableCell key={c}>
-                        <Skeleton width={c === 'Common name' ? 180 : 80} />
-                      </TableCell>
-                    ))}
-                  </TableRow>
-                ))
-              ) : rows.length === 0 ? (
-                <TableRow>
-                  <TableCell colSpan={COLUMNS.length} sx={{ borderBottom: 0 }}>
-                    <EmptyState onManage={onManage} onRequest={() => setCreating(true)} />
-                  </TableCell>
-                </TableRow>
-              ) : (
-                rows.map((r, i) => {
-                  const isSelected = r.id === selectedId;
-                  return (
-                    <TableRow
-                      key={r.id}
-                      hover
-                      selected={isSelected}
-                      aria-selected={isSelected}
-                      tabIndex={0}
-                      onClick={() => setSelectedId(r.id)}
-                      onDoubleClick={() => setWindowId(r.id)}
-                      onKeyDown={(e) => moveSelection(e, i)}
-                      data-testid="request-row"
-                      data-id={r.id}
-                      sx={{ cursor: 'default', '&:focus-visible': { outline: 2, outlineColor: 'primary.main', outlineOffset: -2 } }}
-                    >
-                      <TableCell sx={{ maxWidth: 0 }}>
-                        <NamesSummary names={r.names} namesUnicode={r.namesUnicode} />
-                      </TableCell>
-                      <TableCell>
-                        <Typography variant="body2" noWrap>
-                          {challengeLabel(r)}
-                        </Typography>
-                      </TableCell>
-                      <TableCell>
-                        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0 }}>
-                          <RequestStatusChip
-                            request={r}
-                            activity={activity(r.id)}
-                            onOpen={() => {
-                              setSelectedId(r.id);
-                              setWindowId(r.id);
-                            }}
-                          />
-                          {busyWith(r, activity(r.id)) || stalled(r, activity(r.id)) ? (
-                            <Typography variant="caption" color="text.secondary" noWrap data-testid="request-progress">
-                              {activityText(r, activity(r.id))}
-                            </Typography>
-                          ) : null}
-                        </Box>
-                      </TableCell>
-                      <TableCell>
-                        <ExpiryText notAfter={r.certificate?.notAfter} daysLeft={r.daysLeft} />
-                      </TableCell>
-                      <TableCell>
-                        <Typography variant="body2" noWrap>
-                          {keyLabel(r.key)}
-                        </Typography>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
-        {rows.length > 0 ? (
+      <TablePanel
+        toolbarLabel="Certificate request actions"
+        toolbarGap={0.5}
+        toolbar={
           <>
-            <Divider />
+            <ToolbarAction
+              icon={<AddCircleOutlineIcon />}
+              label="Certificate Request"
+              variant="contained"
+              blocked={hasAccount ? null : 'Create your ACME account first: Manage → Account.'}
+              onClick={() => setCreating(true)}
+            />
+            <ToolbarAction
+              icon={<AutorenewIcon />}
+              label="Renew Certificate"
+              blocked={renewBlocked(selected, selectedActivity)}
+              onClick={() => selected && setConfirm({ kind: 'renew', request: selected })}
+            />
+            <ToolbarAction
+              icon={<BlockIcon />}
+              label="Revoke Certificate"
+              blocked={revokeBlocked(selected, selectedActivity)}
+              onClick={() => selected && setConfirm({ kind: 'revoke', request: selected })}
+            />
+            <MoreMenu
+              items={[
+                {
+                  label: 'Delete',
+                  icon: <DeleteOutlineIcon fontSize="small" />,
+                  blocked: deleteBlocked(selected, selectedActivity),
+                  onClick: () => selected && setConfirm({ kind: 'delete', request: selected }),
+                },
+                { label: 'Assign DNS', icon: <DnsOutlinedIcon fontSize="small" />, blocked: 'Comes with DNS automation' },
+                {
+                  label: 'New challenge',
+                  icon: <ReplayIcon fontSize="small" />,
+                  blocked: newChallengeBlocked(selected, selectedActivity),
+                  onClick: () => selected && void newChallenge(selected),
+                },
+                { label: 'Deploy now', icon: <CloudUploadOutlinedIcon fontSize="small" />, blocked: 'Comes with deployment' },
+              ]}
+            />
+            <Box sx={{ flex: 1 }} />
+            {selected ? (
+              <Typography variant="caption" color="text.secondary" sx={{ mr: 1 }} aria-live="polite">
+                Selected: {selected.namesUnicode[0] ?? selected.commonName}
+              </Typography>
+            ) : null}
+            <Button size="small" variant="outlined" startIcon={<TuneIcon />} onClick={() => onManage('account')}>
+              Manage
+            </Button>
+          </>
+        }
+        error={error}
+        onRetry={() => void reload()}
+        tableLabel="Certificate requests"
+        minWidth={860}
+        head={COLUMNS.map((c) => (
+          <TableCell key={c} sx={{ width: COLUMN_WIDTH[c], whiteSpace: 'nowrap' }}>
+            {c}
+          </TableCell>
+        ))}
+        loading={loading && rows.length === 0}
+        skeletonWidths={COLUMNS.map((c) => (c === 'Common name' ? 180 : 80))}
+        empty={rows.length === 0 ? <EmptyState onManage={onManage} onRequest={() => setCreating(true)} /> : null}
+        footer={
+          rows.length > 0 ? (
             <Typography variant="caption" color="text.secondary" sx={{ px: 2, py: 0.75 }}>
               {rows.length} request{rows.length === 1 ? '' : 's'} · click a status to open it · ↑↓ select, Enter opens
             </Typography>
-          </>
-        ) : null}
-      </Paper>
+          ) : null
+        }
+      >
+        {rows.map((r, i) => {
+          const isSelected = r.id === selectedId;
+          return (
+            <SelectableRow
+              key={r.id}
+              selected={isSelected}
+              cursor="default"
+              onClick={() => setSelectedId(r.id)}
+              onDoubleClick={() => setWindowId(r.id)}
+              onKeyDown={(e) => moveSelection(e, i)}
+              data-testid="request-row"
+              data-id={r.id}
+            >
+              <TableCell sx={{ maxWidth: 0 }}>
+                <NamesSummary names={r.names} namesUnicode={r.namesUnicode} />
+              </TableCell>
+              <TableCell>
+                <Typography variant="body2" noWrap>
+                  {challengeLabel(r)}
+                </Typography>
+              </TableCell>
+              <TableCell>
+                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0 }}>
+                  <RequestStatusChip
+                    request={r}
+                    activity={activity(r.id)}
+                    onOpen={() => {
+                      setSelectedId(r.id);
+                      setWindowId(r.id);
+                    }}
+                  />
+                  {busyWith(r, activity(r.id)) || stalled(r, activity(r.id)) ? (
+                    <Typography variant="caption" color="text.secondary" noWrap data-testid="request-progress">
+                      {activityText(r, activity(r.id))}
+                    </Typography>
+                  ) : null}
+                </Box>
+              </TableCell>
+              <TableCell>
+                <ExpiryText notAfter={r.certificate?.notAfter} daysLeft={r.daysLeft} />
+              </TableCell>
+              <TableCell>
+                <Typography variant="body2" noWrap>
+                  {keyLabel(r.key)}
+                </Typography>
+              </TableCell>
+            </SelectableRow>
+          );
+        })}
+      </TablePanel>
 
       {creating ? (
         <RequestDialog

@@ -1,7 +1,6 @@
 // Settings: what this Certdesk is and where it keeps its data (app:info).
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Paper from '@mui/material/Paper';
 import Skeleton from '@mui/material/Skeleton';
@@ -12,7 +11,8 @@ import type { AppInfo } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import { call, errorInfo } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { DefinitionRow } from '../components/DefinitionRow.tsx';
+import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { PageHeader } from './PageHeader.tsx';
 
@@ -24,14 +24,9 @@ const FACE_TEXT: Record<AppInfo['face'], string> = {
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: '180px 1fr', gap: 2, py: 1.25, alignItems: 'center', borderTop: 1, borderColor: 'divider', '&:first-of-type': { borderTop: 0 } }}>
-      <Typography variant="body2" color="text.secondary" component="dt">
-        {label}
-      </Typography>
-      <Box component="dd" sx={{ m: 0, minWidth: 0 }}>
-        {children}
-      </Box>
-    </Box>
+    <DefinitionRow label={label} labelWidth={180} gap={2} py={1.25} alignItems="center" divided>
+      {children}
+    </DefinitionRow>
   );
 }
 
@@ -55,7 +50,7 @@ export function SettingsPage() {
       <PageHeader title="Settings" subtitle="About this Certdesk and where it keeps its data." />
       {error ? (
         <Box sx={{ mb: 2 }}>
-          <ErrorAlert error={error} action={<Button color="inherit" size="small" onClick={() => void load()}>Retry</Button>} />
+          <ErrorAlert error={error} action={<RetryButton onRetry={() => void load()} />} />
         </Box>
       ) : null}
       <Paper variant="outlined" sx={{ px: 2.5, py: 1, maxWidth: 860 }}>

@@ -22,6 +22,7 @@ import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Certificate, CertificateDetail } from '../../../shared/model/request.ts';
 import { call, errorInfo, on } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
+import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { formatDateTime } from '../format.ts';
@@ -84,14 +85,9 @@ function Pem({ label, text, testId }: { label: string; text: string; testId: str
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: '120px 1fr', gap: 1.5, py: 0.5 }}>
-      <Typography variant="body2" color="text.secondary" component="dt">
-        {label}
-      </Typography>
-      <Box component="dd" sx={{ m: 0, minWidth: 0 }}>
-        {children}
-      </Box>
-    </Box>
+    <DefinitionRow label={label} labelWidth={120} gap={1.5} py={0.5}>
+      {children}
+    </DefinitionRow>
   );
 }
 

@@ -6,25 +6,21 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormLabel from '@mui/material/FormLabel';
 import InputAdornment from '@mui/material/InputAdornment';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
-import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { ExportFormat, KeystoreType } from '../../../shared/model/request.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { FormDialog } from '../components/FormDialog.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { MONO_FONTS } from '../theme.ts';
 
@@ -53,7 +49,7 @@ export interface ExportTarget {
 }
 
 export function ExportDialog({ target, onClose }: { target: ExportTarget; onClose: () => void }) {
-  const titleId = useId();
+  const formatId = useId();
   const [format, setFormat] = useState<ExportFormat>(defaultFormat(target.keystoreType));
   const [password, setPassword] = useState('');
   const [show, setShow] = useState(false);
@@ -67,9 +63,7 @@ export function ExportDialog({ target, onClose }: { target: ExportTarget; onClos
   const needsPassword = format !== 'pem' || encryptKey;
   const hasAlias = format !== 'pem';
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (working) return;
+  const submit = async () => {
     setAlert(null);
     setResult(null);
     const found: Record<string, string> = {};
@@ -103,141 +97,141 @@ export function ExportDialog({ target, onClose }: { target: ExportTarget; onClos
   };
 
   return (
-    <Dialog
-      open
-      onClose={working ? undefined : onClose}
-      maxWidth="sm"
-      fullWidth
-      aria-labelledby={titleId}
-      slotProps={{ paper: { component: 'form', noValidate: true, onSubmit: (e: FormEvent) => void submit(e), 'aria-label': 'Export' } as object }}
+    <FormDialog
+      title={
+        <>
+          Export {target.commonName}
+          <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
+            The certificate, its chain and its private key, for your server.
+          </Typography>
+        </>
+      }
+      titleSx={{ pb: 0.5 }}
+      contentSx={{ pt: 1 }}
+      aria-label="Export"
+      working={working}
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      actions={
+        <>
+          <Button onClick={onClose} disabled={working}>
+            {result?.paths ? 'Done' : 'Close'}
+          </Button>
+          <Button type="submit" variant="contained" disabled={working}>
+            {working ? 'Exporting…' : result?.paths ? 'Export again' : 'Export…'}
+          </Button>
+        </>
+      }
     >
-      <DialogTitle id={titleId} sx={{ pb: 0.5 }}>
-        Export {target.commonName}
-        <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
-          The certificate, its chain and its private key, for your server.
-        </Typography>
-      </DialogTitle>
-      <DialogContent>
-        <Stack spacing={2} sx={{ pt: 1 }}>
-          <FormControl disabled={working}>
-            <FormLabel id={`${titleId}-format`} sx={{ fontSize: 13, fontWeight: 600, mb: 0.5 }}>
-              Format
-            </FormLabel>
-            <RadioGroup aria-labelledby={`${titleId}-format`} value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
-              {FORMATS.map((f) => (
-                <FormControlLabel
-                  key={f.value}
-                  value={f.value}
-                  control={<Radio size="small" />}
-                  sx={{ alignItems: 'flex-start', '& .MuiRadio-root': { pt: 0.5 } }}
-                  label={
-                    <Box sx={{ py: 0.5 }}>
-                      <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                        {f.label}
-                      </Typography>
-                      <Typography variant="caption" color="text.secondary">
-                        {f.help}
-                      </Typography>
-                    </Box>
-                  }
-                />
-              ))}
-            </RadioGroup>
-          </FormControl>
-          {format === 'pem' ? (
+      <FormControl disabled={working}>
+        <FormLabel id={formatId} sx={{ fontSize: 13, fontWeight: 600, mb: 0.5 }}>
+          Format
+        </FormLabel>
+        <RadioGroup aria-labelledby={formatId} value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+          {FORMATS.map((f) => (
             <FormControlLabel
-              control={<Checkbox checked={encryptKey} onChange={(e) => setEncryptKey(e.target.checked)} disabled={working} />}
+              key={f.value}
+              value={f.value}
+              control={<Radio size="small" />}
+              sx={{ alignItems: 'flex-start', '& .MuiRadio-root': { pt: 0.5 } }}
               label={
-                <Typography variant="body2">
-                  Encrypt the private key (PKCS#8, AES-256) with a password — servers then ask for it at start
-                </Typography>
+                <Box sx={{ py: 0.5 }}>
+                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                    {f.label}
+                  </Typography>
+                  <Typography variant="caption" color="text.secondary">
+                    {f.help}
+                  </Typography>
+                </Box>
               }
             />
+          ))}
+        </RadioGroup>
+      </FormControl>
+      {format === 'pem' ? (
+        <FormControlLabel
+          control={<Checkbox checked={encryptKey} onChange={(e) => setEncryptKey(e.target.checked)} disabled={working} />}
+          label={
+            <Typography variant="body2">
+              Encrypt the private key (PKCS#8, AES-256) with a password — servers then ask for it at start
+            </Typography>
+          }
+        />
+      ) : null}
+      {needsPassword || hasAlias ? (
+        <Box sx={{ display: 'grid', gridTemplateColumns: hasAlias ? '1fr 1fr' : '1fr', gap: 1.5 }}>
+          {needsPassword ? (
+            <TextField
+              label="Password"
+              type={show ? 'text' : 'password'}
+              value={password}
+              onChange={(e) => {
+                setPassword(e.target.value);
+                setErrors(({ password: _p, ...rest }) => rest);
+              }}
+              disabled={working}
+              placeholder={target.passwordStored ? 'The request’s keystore password' : undefined}
+              error={Boolean(errors.password)}
+              helperText={
+                errors.password ??
+                (target.passwordStored
+                  ? 'Leave empty to use the request’s keystore password (from the OS keychain).'
+                  : `At least ${MIN_PASSWORD} characters; the server will need it.`)
+              }
+              slotProps={{
+                htmlInput: { autoComplete: 'new-password', spellCheck: false },
+                inputLabel: { shrink: true },
+                input: {
+                  endAdornment: (
+                    <InputAdornment position="end">
+                      <IconAction label={show ? 'Hide password' : 'Show password'} size="small" edge="end" onClick={() => setShow((s) => !s)}>
+                        {show ? <VisibilityOffIcon fontSize="small" /> : <VisibilityIcon fontSize="small" />}
+                      </IconAction>
+                    </InputAdornment>
+                  ),
+                },
+              }}
+            />
           ) : null}
-          {needsPassword || hasAlias ? (
-            <Box sx={{ display: 'grid', gridTemplateColumns: hasAlias ? '1fr 1fr' : '1fr', gap: 1.5 }}>
-              {needsPassword ? (
-                <TextField
-                  label="Password"
-                  type={show ? 'text' : 'password'}
-                  value={password}
-                  onChange={(e) => {
-                    setPassword(e.target.value);
-                    setErrors(({ password: _p, ...rest }) => rest);
-                  }}
-                  disabled={working}
-                  placeholder={target.passwordStored ? 'The request’s keystore password' : undefined}
-                  error={Boolean(errors.password)}
-                  helperText={
-                    errors.password ??
-                    (target.passwordStored
-                      ? 'Leave empty to use the request’s keystore password (from the OS keychain).'
-                      : `At least ${MIN_PASSWORD} characters; the server will need it.`)
-                  }
-                  slotProps={{
-                    htmlInput: { autoComplete: 'new-password', spellCheck: false },
-                    inputLabel: { shrink: true },
-                    input: {
-                      endAdornment: (
-                        <InputAdornment position="end">
-                          <IconAction label={show ? 'Hide password' : 'Show password'} size="small" edge="end" onClick={() => setShow((s) => !s)}>
-                            {show ? <VisibilityOffIcon fontSize="small" /> : <VisibilityIcon fontSize="small" />}
-                          </IconAction>
-                        </InputAdornment>
-                      ),
-                    },
-                  }}
-                />
-              ) : null}
-              {hasAlias ? (
-                <TextField
-                  label="Alias"
-                  value={alias}
-                  onChange={(e) => {
-                    setAlias(e.target.value);
-                    setErrors(({ alias: _a, ...rest }) => rest);
-                  }}
-                  disabled={working}
-                  placeholder={target.commonName}
-                  error={Boolean(errors.alias)}
-                  helperText={errors.alias ?? (format === 'jks' ? 'Entry name in the keystore (keytool -alias); lower-cased by Java.' : 'Friendly name shown by Windows.')}
-                  slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' }, inputLabel: { shrink: true } }}
-                />
-              ) : null}
-            </Box>
+          {hasAlias ? (
+            <TextField
+              label="Alias"
+              value={alias}
+              onChange={(e) => {
+                setAlias(e.target.value);
+                setErrors(({ alias: _a, ...rest }) => rest);
+              }}
+              disabled={working}
+              placeholder={target.commonName}
+              error={Boolean(errors.alias)}
+              helperText={errors.alias ?? (format === 'jks' ? 'Entry name in the keystore (keytool -alias); lower-cased by Java.' : 'Friendly name shown by Windows.')}
+              slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' }, inputLabel: { shrink: true } }}
+            />
           ) : null}
-          {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
-          {result ? (
-            result.paths ? (
-              <Alert severity="success" data-testid="export-result" sx={{ '& .MuiAlert-message': { minWidth: 0, flex: 1 } }}>
-                <Typography variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>
-                  Written {result.paths.length === 1 ? '1 file' : `${result.paths.length} files`}:
+        </Box>
+      ) : null}
+      {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
+      {result ? (
+        result.paths ? (
+          <Alert severity="success" data-testid="export-result" sx={{ '& .MuiAlert-message': { minWidth: 0, flex: 1 } }}>
+            <Typography variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>
+              Written {result.paths.length === 1 ? '1 file' : `${result.paths.length} files`}:
+            </Typography>
+            {result.paths.map((p) => (
+              <Box key={p} sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}>
+                <Typography variant="body2" sx={{ fontFamily: MONO_FONTS, fontSize: 12.5, overflowWrap: 'anywhere', flex: 1 }} data-testid="export-path">
+                  {p}
                 </Typography>
-                {result.paths.map((p) => (
-                  <Box key={p} sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}>
-                    <Typography variant="body2" sx={{ fontFamily: MONO_FONTS, fontSize: 12.5, overflowWrap: 'anywhere', flex: 1 }} data-testid="export-path">
-                      {p}
-                    </Typography>
-                    <CopyButton text={p} label="Copy the path" />
-                  </Box>
-                ))}
-              </Alert>
-            ) : (
-              <Alert severity="info" data-testid="export-result">
-                Export cancelled: no file was written.
-              </Alert>
-            )
-          ) : null}
-        </Stack>
-      </DialogContent>
-      <DialogActions sx={{ px: 3, pb: 2 }}>
-        <Button onClick={onClose} disabled={working}>
-          {result?.paths ? 'Done' : 'Close'}
-        </Button>
-        <Button type="submit" variant="contained" disabled={working}>
-          {working ? 'Exporting…' : result?.paths ? 'Export again' : 'Export…'}
-        </Button>
-      </DialogActions>
-    </Dialog>
+                <CopyButton text={p} label="Copy the path" />
+              </Box>
+            ))}
+          </Alert>
+        ) : (
+          <Alert severity="info" data-testid="export-result">
+            Export cancelled: no file was written.
+          </Alert>
+        )
+      ) : null}
+    </FormDialog>
   );
 }

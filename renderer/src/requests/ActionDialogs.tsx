@@ -1,69 +1,18 @@
 // Renew, Revoke and Delete (seed Steps 5–7). Each says what will happen, and what will not, before it runs;
 // the destructive ones need a tick.
-import WarningAmberIcon from '@mui/icons-material/WarningAmber';
 import Alert from '@mui/material/Alert';
-import Button from '@mui/material/Button';
-import Checkbox from '@mui/material/Checkbox';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
-import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
-import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
-import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
+import { useState } from 'react';
 import { RevocationReason, type Request } from '../../../shared/model/request.ts';
-import { call, errorInfo } from '../api.ts';
-import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { call } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
+import { useAttempt } from '../state/attempt.ts';
 import { useOperation } from '../state/operation.ts';
 import { useRequests } from '../state/requests.tsx';
 import { KEY_POLICY_RENEWAL, REVOCATION_LABELS } from './format.ts';
-
-interface ShellProps {
-  title: string;
-  working: boolean;
-  onClose: () => void;
-  onSubmit: () => void;
-  children: ReactNode;
-  actions: ReactNode;
-  danger?: boolean;
-}
-
-export function ConfirmShell({ title, working, onClose, onSubmit, children, actions, danger }: ShellProps) {
-  const titleId = useId();
-  return (
-    <Dialog
-      open
-      onClose={working ? undefined : onClose}
-      maxWidth="sm"
-      fullWidth
-      aria-labelledby={titleId}
-      slotProps={{
-        paper: {
-          component: 'form',
-          noValidate: true,
-          onSubmit: (e: FormEvent) => {
-            e.preventDefault();
-            if (!working) onSubmit();
-          },
-        } as object,
-      }}
-    >
-      <DialogTitle id={titleId} sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
-        {danger ? <WarningAmberIcon color="error" aria-hidden /> : null}
-        {title}
-      </DialogTitle>
-      <DialogContent>
-        <Stack spacing={2}>{children}</Stack>
-      </DialogContent>
-      <DialogActions sx={{ px: 3, pb: 2 }}>{actions}</DialogActions>
-    </Dialog>
-  );
-}
 
 function namesLine(request: Request): string {
   const shown = request.namesUnicode.slice(0, 3).join(', ');
@@ -72,7 +21,7 @@ function namesLine(request: Request): string {
 
 export function RenewDialog({ request, onClose, onRenewing }: { request: Request; onClose: () => void; onRenewing: (request: Request) => void }) {
   const { run, activity, cancel } = useRequests();
-  const [alert, setAlert] = useState<ErrorInfo | null>(null);
+  const { error, attempt } = useAttempt();
   const act = activity(request.id);
   const working = act?.running === true && act.kind === 'renew';
   const source: ProgressSource = {
@@ -82,31 +31,17 @@ export function RenewDialog({ request, onClose, onRenewing }: { request: Request
     cancel: () => cancel(request.id),
   };
 
-  const submit = async () => {
-    setAlert(null);
-    try {
-      onRenewing(await run(request.id, 'renew', (opId) => call('requests:renew', { id: request.id, opId })));
-    } catch (err) {
-      setAlert(errorInfo(err));
-    }
-  };
+  const submit = () => attempt(async () => onRenewing(await run(request.id, 'renew', (opId) => call('requests:renew', { id: request.id, opId }))));
 
   return (
-    <ConfirmShell
+    <ConfirmDialog
       title={`Renew ${request.namesUnicode[0] ?? request.commonName}?`}
       working={working}
       onClose={onClose}
-      onSubmit={() => void submit()}
-      actions={
-        <>
-          <Button onClick={onClose} disabled={working}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" disabled={working}>
-            {working ? 'Renewing…' : 'Renew'}
-          </Button>
-        </>
-      }
+      onConfirm={() => void submit()}
+      confirmLabel={working ? 'Renewing…' : 'Renew'}
+      error={error}
+      progress={<OperationProgress op={source} idleText="Creating the new order…" cancellable={false} />}
     >
       <Typography variant="body2" data-testid="renew-summary">
         A new order for the same names; key: <strong>{KEY_POLICY_RENEWAL[request.keyPolicy]}</strong>.
@@ -115,48 +50,34 @@ export function RenewDialog({ request, onClose, onRenewing }: { request: Request
         Names: {namesLine(request)}. You answer fresh challenges next. The current certificate stays valid and in use; the
         renewed one reaches the repository when you save it.
       </Typography>
-      {alert ? <ErrorAlert error={alert} /> : null}
-      <OperationProgress op={source} idleText="Creating the new order…" cancellable={false} />
-    </ConfirmShell>
+    </ConfirmDialog>
   );
 }
 
 export function RevokeDialog({ request, onClose, onRevoked }: { request: Request; onClose: () => void; onRevoked: (request: Request) => void }) {
   const [reason, setReason] = useState<RevocationReason>('unspecified');
-  const [understood, setUnderstood] = useState(false);
-  const [alert, setAlert] = useState<ErrorInfo | null>(null);
+  const { error, attempt } = useAttempt();
   const op = useOperation();
   const { upsert } = useRequests();
 
-  const submit = async () => {
-    if (!understood) return;
-    setAlert(null);
-    try {
+  const submit = () =>
+    attempt(async () => {
       const revoked = await op.run((opId) => call('requests:revoke', { id: request.id, reason, confirm: true, opId }));
       upsert(revoked);
       onRevoked(revoked);
-    } catch (err) {
-      setAlert(errorInfo(err));
-    }
-  };
+    });
 
   return (
-    <ConfirmShell
+    <ConfirmDialog
       title={`Revoke ${request.namesUnicode[0] ?? request.commonName}?`}
       working={op.running}
       onClose={onClose}
-      onSubmit={() => void submit()}
+      onConfirm={() => void submit()}
       danger
-      actions={
-        <>
-          <Button onClick={onClose} disabled={op.running}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" color="error" disabled={op.running || !understood}>
-            {op.running ? 'Revoking…' : 'Revoke'}
-          </Button>
-        </>
-      }
+      confirmLabel={op.running ? 'Revoking…' : 'Revoke'}
+      tick={<Typography variant="body2">I understand: every site using this certificate stops working over HTTPS.</Typography>}
+      error={error}
+      progress={<OperationProgress op={op} idleText="Asking the CA to revoke…" cancellable={false} />}
     >
       <Alert severity="error" variant="outlined" icon={false}>
         <Typography variant="body2" sx={{ fontWeight: 600 }}>
@@ -181,13 +102,7 @@ export function RevokeDialog({ request, onClose, onRevoked }: { request: Request
           </MenuItem>
         ))}
       </TextField>
-      <FormControlLabel
-        control={<Checkbox checked={understood} onChange={(e) => setUnderstood(e.target.checked)} disabled={op.running} />}
-        label={<Typography variant="body2">I understand: every site using this certificate stops working over HTTPS.</Typography>}
-      />
-      {alert ? <ErrorAlert error={alert} /> : null}
-      <OperationProgress op={op} idleText="Asking the CA to revoke…" cancellable={false} />
-    </ConfirmShell>
+    </ConfirmDialog>
   );
 }
 
@@ -203,39 +118,30 @@ export function DeleteDialog({
   onClose: () => void;
   onDelete: () => Promise<void>;
 }) {
-  const [understood, setUnderstood] = useState(false);
-  const [alert, setAlert] = useState<ErrorInfo | null>(null);
+  const { error, attempt } = useAttempt();
   const [working, setWorking] = useState(false);
 
-  const submit = async () => {
-    if (!understood) return;
-    setAlert(null);
-    setWorking(true);
-    try {
-      await onDelete();
-    } catch (err) {
-      setAlert(errorInfo(err));
-      setWorking(false);
-    }
-  };
+  const submit = () =>
+    attempt(async () => {
+      setWorking(true);
+      try {
+        await onDelete();
+      } catch (err) {
+        setWorking(false);
+        throw err;
+      }
+    });
 
   return (
-    <ConfirmShell
+    <ConfirmDialog
       title={`Delete ${name} from Certdesk?`}
       working={working}
       onClose={onClose}
-      onSubmit={() => void submit()}
+      onConfirm={() => void submit()}
       danger
-      actions={
-        <>
-          <Button onClick={onClose} disabled={working}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" color="error" disabled={working || !understood}>
-            Delete
-          </Button>
-        </>
-      }
+      confirmLabel="Delete"
+      tick={<Typography variant="body2">I understand: Certdesk forgets the request, its key and its saved certificate.</Typography>}
+      error={error}
     >
       <Typography variant="body2" data-testid="delete-summary">
         {what === 'request'
@@ -246,11 +152,6 @@ export function DeleteDialog({
         Nothing is sent to the CA and servers using it keep working. Its private key is erased from Certdesk: export it first if
         you still need it. To make the certificate stop working, revoke it instead.
       </Typography>
-      <FormControlLabel
-        control={<Checkbox checked={understood} onChange={(e) => setUnderstood(e.target.checked)} disabled={working} />}
-        label={<Typography variant="body2">I understand: Certdesk forgets the request, its key and its saved certificate.</Typography>}
-      />
-      {alert ? <ErrorAlert error={alert} /> : null}
-    </ConfirmShell>
+    </ConfirmDialog>
   );
 }

@@ -24,6 +24,7 @@ import { useId, useState, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import { KEY_LABELS, type Request } from '../../../shared/model/request.ts';
 import { call, errorInfo } from '../api.ts';
+import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
@@ -38,14 +39,9 @@ const ISSUED = new Set(['available', 'renewed', 'revoked']);
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: '150px 1fr', gap: 2, py: 1, borderTop: 1, borderColor: 'divider', '&:first-of-type': { borderTop: 0 }, alignItems: 'baseline' }}>
-      <Typography variant="body2" color="text.secondary" component="dt">
-        {label}
-      </Typography>
-      <Box component="dd" sx={{ m: 0, minWidth: 0 }}>
-        {children}
-      </Box>
-    </Box>
+    <DefinitionRow label={label} labelWidth={150} gap={2} py={1} alignItems="baseline" divided>
+      {children}
+    </DefinitionRow>
   );
 }
 

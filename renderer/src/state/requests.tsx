@@ -6,6 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Request } from '../../../shared/model/request.ts';
 import { call, errorInfo, newOpId, on } from '../api.ts';
+import { upsertById } from './list.ts';
 import { applyProgress, NO_PROGRESS, type Progress } from './operation.ts';
 
 export type ActivityKind = 'verify' | 'new-challenge' | 'renew';
@@ -75,15 +76,7 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const upsert = useCallback((request: Request) => {
-    setRequests((list) => {
-      const i = list.findIndex((r) => r.id === request.id);
-      if (i < 0) return [...list, request];
-      const next = list.slice();
-      next[i] = request;
-      return next;
-    });
-  }, []);
+  const upsert = useCallback((request: Request) => setRequests((list) => upsertById(list, request)), []);
 
   useEffect(() => {
     void reload();
