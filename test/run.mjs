@@ -11,11 +11,11 @@
 // CERTDESK_TEST_TIMEOUT: per-test timeout in ms (default 600000).
 // CERTDESK_BED_DIR: bed work dir (default test/.bed); one run at a time per bed dir.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_SERVICES, describeBed, startBed, stopAll } from './bed/bed.mjs';
-import { killGroup, procStat, recordPid } from './bed/util.mjs';
+import { claimRunner, killGroup, liveRunner, recordPid } from './bed/util.mjs';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const testDir = path.join(repoRoot, 'test');
@@ -26,17 +26,6 @@ const SKIP_DIRS = new Set(['node_modules', '.bed', 'artifacts', 'fixtures']);
 
 const runnerFile = path.join(bedDir, 'runner');
 
-/** PID of another live test/run.mjs that owns bedDir, or 0. */
-async function liveRunner() {
-  try {
-    const [pid, start] = (await readFile(runnerFile, 'utf8')).trim().split('\t');
-    if (Number(pid) === process.pid) return 0;
-    const st = await procStat(Number(pid));
-    return st && st.state !== 'Z' && st.start === start ? Number(pid) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function findTestFiles(dir, out = []) {
   for (const ent of await readdir(dir, { withFileTypes: true })) {
@@ -133,7 +122,7 @@ async function main() {
   const env = { ...process.env, CERTDESK_ARTIFACTS: artifactsDir };
 
   if (opts.bed || opts.bedOnly) {
-    const other = await liveRunner();
+    const other = await liveRunner(runnerFile);
     if (other) {
       console.error(`[run] another test run (pid ${other}) is using ${bedDir}; wait for it, stop it (node test/bed/stop-all.mjs), or set CERTDESK_BED_DIR to another directory`);
       return 1;
@@ -142,7 +131,7 @@ async function main() {
     if (killed.length) console.error(`[run] killed ${killed.length} leftover bed process(es): ${killed.map((k) => `${k.name}(${k.pid})`).join(' ')}`);
     await rm(bedDir, { recursive: true, force: true });
     await mkdir(bedDir, { recursive: true });
-    await writeFile(runnerFile, `${process.pid}\t${(await procStat(process.pid)).start}\n`);
+    await claimRunner(runnerFile);
     try {
       bed = await startBed({ workDir: bedDir, services: opts.services });
     } catch (err) {

@@ -2,7 +2,7 @@
 // Node builtins only; runs on Node 20 and 22.
 import { spawn, execFile } from 'node:child_process';
 import { constants as fsConstants, createWriteStream } from 'node:fs';
-import { access, appendFile, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { access, appendFile, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import path from 'node:path';
@@ -336,4 +336,21 @@ export function killGroup(pgid, sig) {
   } catch {
     /* gone */
   }
+}
+
+/** PID of another live process that claimed a work folder through `runnerFile` (see claimRunner), or 0. */
+export async function liveRunner(runnerFile) {
+  try {
+    const [pid, start] = (await readFile(runnerFile, 'utf8')).trim().split('\t');
+    if (Number(pid) === process.pid) return 0;
+    const st = await procStat(Number(pid));
+    return st && st.state !== 'Z' && st.start === start ? Number(pid) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Records this process as the owner of a work folder (PID + start time, so a reused PID is not mistaken). */
+export async function claimRunner(runnerFile) {
+  await writeFile(runnerFile, `${process.pid}\t${(await procStat(process.pid)).start}\n`);
 }

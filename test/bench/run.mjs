@@ -16,14 +16,14 @@
 // Performance targets live here, never in tests.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeBed, startBed, stopAll } from '../bed/bed.mjs';
-import { findExe, killGroup, procStat, recordPid } from '../bed/util.mjs';
+import { claimRunner, findExe, killGroup, liveRunner, recordPid } from '../bed/util.mjs';
 
 const TARGET_RATIO = 0.15; // Certdesk median ≤ 0.15 × certbot median
 const CLIENTS = ['certdesk', 'certbot', 'lego'];
@@ -381,19 +381,9 @@ function report(results, meta) {
 
 // ------------------------------------------------------------------------------------------------ main
 
-async function liveRunner() {
-  try {
-    const [pid, start] = (await readFile(runnerFile, 'utf8')).trim().split('\t');
-    if (Number(pid) === process.pid) return 0;
-    const st = await procStat(Number(pid));
-    return st && st.state !== 'Z' && st.start === start ? Number(pid) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function main() {
-  const other = await liveRunner();
+  const other = await liveRunner(runnerFile);
   if (other) {
     console.error(`[bench] another benchmark (pid ${other}) is using ${benchDir}; wait for it or set CERTDESK_BENCH_DIR to another directory`);
     return 1;
@@ -403,7 +393,7 @@ async function main() {
   if (killed.length) console.error(`[bench] killed ${killed.length} leftover process(es): ${killed.map((k) => `${k.name}(${k.pid})`).join(' ')}`);
   await rm(benchDir, { recursive: true, force: true });
   await mkdir(benchDir, { recursive: true });
-  await writeFile(runnerFile, `${process.pid}\t${(await procStat(process.pid)).start}\n`);
+  await claimRunner(runnerFile);
 
   // Peers that are not installed are reported as skipped (bash test/bed/install.sh installs them).
   const results = {};
