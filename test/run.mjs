@@ -10,7 +10,7 @@
 // Other --flags (e.g. --test-name-pattern=x) are passed to node.
 // CERTDESK_TEST_TIMEOUT: per-test timeout in ms (default 600000).
 // CERTDESK_BED_DIR: bed work dir (default test/.bed); one run at a time per bed dir.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,15 @@ async function main() {
   const env = { ...process.env, CERTDESK_ARTIFACTS: artifactsDir };
 
   if (opts.bed || opts.bedOnly) {
+    // On a fresh machine `npm test` alone must be enough: install whatever Debian packages the bed lacks
+    // (idempotent, about a second when all are present). CERTDESK_SKIP_INSTALL=1 skips it.
+    if (process.env.CERTDESK_SKIP_INSTALL !== '1') {
+      const install = spawnSync('bash', [path.join(testDir, 'bed', 'install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+      if (install.status !== 0) {
+        console.error('[run] the test bed packages are missing and could not be installed (see above)');
+        return 1;
+      }
+    }
     const other = await liveRunner(runnerFile);
     if (other) {
       console.error(`[run] another test run (pid ${other}) is using ${bedDir}; wait for it, stop it (node test/bed/stop-all.mjs), or set CERTDESK_BED_DIR to another directory`);
