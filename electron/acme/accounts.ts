@@ -19,7 +19,8 @@ import {
   type DirectoryChoice,
   type ResolvedDirectory,
 } from './directory.ts';
-import { mapAcmeError } from './errors.ts';
+import { checkpoint } from '../orders/checkpoints.ts';
+import { isAbort, mapAcmeError } from './errors.ts';
 import { lookupExistingAccount } from './existing.ts';
 import { generateAccountKey, jwkThumbprint, keyAlgorithm, parsePrivateKey, toPkcs8Pem } from './keys.ts';
 import { retryAcme } from './retry.ts';
@@ -64,6 +65,9 @@ export class AccountService {
   private readonly clients = new Map<string, { keyFile: string; client: acme.Client }>();
   private readonly directories = new Map<string, { at: number; body: AcmeDirectory }>();
   private readonly trusted = new Set<string>();
+  /** Accounts whose key change is under way: their pending key is not settled by other callers meanwhile. */
+  private readonly rollingOver = new Set<string>();
+  private readonly settling = new Map<string, Promise<AccountRecord>>();
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.store = deps.store;
@@ -124,6 +128,7 @@ export class AccountService {
     try {
       account = await this.call('Registering the account', dir.url, op, () =>
         client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${input.email.trim()}`] }),
+        { idempotent: false },
       );
     } catch (err) {
       await this.store.removeFile(keyFile).catch(() => undefined);
@@ -260,12 +265,26 @@ export class AccountService {
       // Remember the pending key before the CA switches, so an interruption cannot strand the account.
       await this.patch(id, { pendingKeyFile: newFile });
       op.step('keyChange', 'Asking the CA to switch to the new key (RFC 8555 key change)');
+      this.rollingOver.add(rec.id);
       try {
-        await this.call('Rolling the account key over', rec.directoryUrl, op, () => client.updateAccountKey(newPem));
+        await this.call('Rolling the account key over', rec.directoryUrl, op, () => client.updateAccountKey(newPem), { idempotent: false });
+        await checkpoint('rollover-done');
       } catch (err) {
-        await this.patch(id, { pendingKeyFile: undefined });
-        await this.store.removeFile(newFile).catch(() => undefined);
-        throw err;
+        const e = err as AppError;
+        if (e.code === 'ACME_ERROR' && e.acmeType && e.acmeType !== 'urn:ietf:params:acme:error:serverInternal') {
+          // The CA refused the change: the old key stays the account's key.
+          await this.patch(id, { pendingKeyFile: undefined });
+          await this.store.removeFile(newFile).catch(() => undefined);
+          throw err;
+        }
+        // No clear answer (timeout, reset, cancel): the CA may have switched. Both keys stay; the next use of
+        // the account asks the CA which one it knows (settlePendingKey).
+        this.clients.delete(rec.id);
+        throw new AppError(e.code ?? 'NETWORK', e.message, {
+          hint: 'Certdesk kept both keys and will ask the CA which one is current the next time the account is used.',
+        });
+      } finally {
+        this.rollingOver.delete(rec.id);
       }
       const key = parsePrivateKey(newPem, 'key');
       await this.patch(id, { keyFile: newFile, pendingKeyFile: undefined, keyAlgorithm: keyAlgorithm(key), keyThumbprint: jwkThumbprint(key) });
@@ -354,7 +373,7 @@ export class AccountService {
     const cached = this.clients.get(rec.id);
     if (cached && cached.keyFile === rec.keyFile && !rec.pendingKeyFile) return cached.client;
     await this.trustRecordCa(rec);
-    const current = rec.pendingKeyFile ? await this.settlePendingKey(rec) : rec;
+    const current = rec.pendingKeyFile && !this.rollingOver.has(rec.id) ? await this.settleOnce(rec) : rec;
     const pem = (await this.store.readSecret(current.keyFile)).toString();
     this.log.redact(pem);
     // One client per account and key: it keeps the directory, so later calls skip that round trip.
@@ -363,16 +382,28 @@ export class AccountService {
     return client;
   }
 
+  /** One settlement per account at a time; concurrent callers share it. */
+  private settleOnce(rec: AccountRecord): Promise<AccountRecord> {
+    let p = this.settling.get(rec.id);
+    if (!p) {
+      p = this.settlePendingKey(rec).finally(() => this.settling.delete(rec.id));
+      this.settling.set(rec.id, p);
+    }
+    return p;
+  }
+
   private async settlePendingKey(rec: AccountRecord): Promise<AccountRecord> {
     const pendingFile = rec.pendingKeyFile as string;
     const pem = (await this.store.readSecret(pendingFile)).toString();
     const probe = this.client(rec.directoryUrl, pem, null);
-    let adopted = false;
+    let adopted: boolean;
     try {
-      await withTransport(undefined, async () => {
-        adopted = (await lookupExistingAccount(probe)) === rec.url;
-      });
-    } catch {
+      adopted = await withTransport(undefined, async () => (await lookupExistingAccount(probe)) === rec.url);
+    } catch (err) {
+      // Only a definite "no account with this key" discards the pending key; anything else (offline, a CA
+      // hiccup) keeps both keys for the next attempt.
+      const notFound = /unable to find existing account|accountDoesNotExist|does not exist/i.test((err as Error).message ?? '');
+      if (!notFound) throw mapAcmeError(err, { action: 'Checking which account key the CA knows', url: rec.directoryUrl });
       adopted = false;
     }
     if (adopted) {
@@ -401,18 +432,19 @@ export class AccountService {
   }
 
   /** One ACME step with transport context, bounded retries and mapped errors. */
-  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>): Promise<T> {
+  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
     return withTransport(op.signal, async (state) => {
       try {
         return await retryAcme(fn, state, {
           signal: op.signal,
+          idempotent: opts.idempotent ?? true,
           onRetry: (n, reason, ms) => {
             op.step('retry', `${action}: the CA asked to retry (${reason}); attempt ${n + 1} in ${Math.round(ms)} ms`);
             this.log.warn('acme retry', { action, reason, attempt: n });
           },
         });
       } catch (err) {
-        throw mapAcmeError(state().lastNetworkError ?? err, { action, url, problem: state().lastProblem });
+        throw mapAcmeError(isAbort(err) || op.signal.aborted ? err : (state().lastNetworkError ?? err), { action, url, problem: state().lastProblem });
       }
     });
   }

@@ -9,6 +9,12 @@ export interface RetryOptions {
   /** Longest Retry-After we wait inside one call; longer ones fail with the CA's message. */
   maxWaitSeconds?: number;
   signal?: AbortSignal;
+  /**
+   * False for steps that must not happen twice (new account, new order, finalize, key change, revoke): they
+   * are retried only after badNonce, which the CA sends before doing anything. A timeout or a reset may come
+   * after the CA acted, so those are left to the caller's state checks instead.
+   */
+  idempotent?: boolean;
   onRetry?: (attempt: number, reason: string, waitMs: number) => void;
 }
 
@@ -38,6 +44,7 @@ export async function retryAcme<T>(
     } catch (err) {
       const state = problem();
       const reason = retryableReason(state.lastNetworkError ?? err, state.lastProblem);
+      if (opts.idempotent === false && reason !== 'badNonce') throw err;
       const retryAfter = state.retryAfterSeconds;
       if (!reason || attempt >= attempts) throw err;
       if (retryAfter !== null && retryAfter > (opts.maxWaitSeconds ?? 20)) throw err;

@@ -83,7 +83,11 @@ export function installTransport(): void {
     if (config.url && !config.httpsAgent) config.httpsAgent = agentFor(config.url);
     // acme-client fetches nonces with HEAD, which axios answers only after a ~40 ms stall on a kept-alive
     // socket; RFC 8555 §7.2 lets clients use GET on newNonce (204 + Replay-Nonce), which costs ~3 ms.
-    if (config.method?.toLowerCase() === 'head') config.method = 'get';
+    if (config.method?.toLowerCase() === 'head') {
+      config.method = 'get';
+      // acme-client uses this response's nonce itself: it must not also go into the pool.
+      (config as { certdeskNonceFetch?: boolean }).certdeskNonceFetch = true;
+    }
     const state = calls.getStore();
     config.adapter = async (cfg) => {
       try {
@@ -102,7 +106,11 @@ export function installTransport(): void {
   instance.interceptors.response.use((response) => {
     const state = calls.getStore();
     const fresh = response.headers['replay-nonce'];
-    if (typeof fresh === 'string' && response.config.url) {
+    const usedByCaller =
+      (response.config as { certdeskNonceFetch?: boolean }).certdeskNonceFetch === true ||
+      // acme-client retries a badNonce with the nonce of that very response.
+      (response.status === 400 && (response.data as { type?: string } | null)?.type === 'urn:ietf:params:acme:error:badNonce');
+    if (typeof fresh === 'string' && response.config.url && !usedByCaller) {
       try {
         const origin = new URL(response.config.url).origin;
         const pool = nonces.get(origin) ?? [];

@@ -45,8 +45,12 @@ async function readSecretFile(path: string, flag: string): Promise<string> {
 async function selectAccount(ctx: CliContext, v: Values): Promise<Account> {
   const list = await ctx.call('accounts:list', {});
   if (typeof v.id === 'string') {
-    const hit = list.find((a) => a.id === v.id || a.id.startsWith(v.id as string));
-    if (!hit) throw new AppError('NOT_FOUND', `No account with id ${v.id}.`, { field: 'id', hint: 'Run `certdesk account show` to list accounts.' });
+    const id = v.id.trim();
+    // An exact id, or a unique prefix of at least 8 characters: never "the first account" by accident.
+    const hits = list.filter((a) => a.id === id || (id.length >= 8 && a.id.startsWith(id)));
+    if (hits.length > 1) throw AppError.invalid('id', `The id ${id} matches ${hits.length} accounts: give more of it.`);
+    const hit = hits[0];
+    if (!hit) throw new AppError('NOT_FOUND', `No account with id "${id}".`, { field: 'id', hint: 'Run `certdesk account show` to list accounts (ids: at least 8 characters).' });
     return hit;
   }
   if (typeof v.directory === 'string') {

@@ -21,7 +21,7 @@ import {
   type SignatureAlgorithm,
 } from '../../shared/model/request.ts';
 import type { AccountService } from '../acme/accounts.ts';
-import { mapAcmeError } from '../acme/errors.ts';
+import { isAbort, mapAcmeError } from '../acme/errors.ts';
 import { retryAcme } from '../acme/retry.ts';
 import { withTransport } from '../acme/transport.ts';
 import type { EventHub } from '../core/events.ts';
@@ -36,7 +36,7 @@ import { createCsr } from './csr.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
 
-export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'exists'>;
+export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir' | 'exists'>;
 
 export interface RequestServiceDeps {
   store: RequestStore;
@@ -178,14 +178,17 @@ export class RequestService {
       d.requests.push(rec);
     });
     this.changed(id);
-    try {
-      await Promise.all([keyReady, this.placeOrder(id, account, op, keyReady)]);
-    } catch (err) {
-      await keyReady.catch(() => undefined);
-      await this.fail(id, err);
-      throw err;
-    }
-    return this.get(id);
+    // Under the request's lock: a Verify or Delete clicked meanwhile waits for the order to exist.
+    return this.exclusive(id, async () => {
+      try {
+        await Promise.all([keyReady, this.placeOrder(id, account, op, keyReady)]);
+      } catch (err) {
+        await keyReady.catch(() => undefined);
+        await this.fail(id, err);
+        throw err;
+      }
+      return this.get(id);
+    });
   }
 
   /** A profile must be one the CA's directory lists (meta.profiles). */
@@ -260,6 +263,7 @@ export class RequestService {
         identifiers: rec.names.map((n) => ({ type: 'dns', value: n })),
         ...(rec.profile ? { profile: rec.profile } : {}),
       } as never),
+      { idempotent: false },
     )) as AcmeOrder;
     await this.patch(id, {
       order: {
@@ -314,8 +318,8 @@ export class RequestService {
   // ---------------------------------------------------------------- verify
 
   /** Submits the challenges and follows the order to the end (or resumes an interrupted one). */
-  async verify(id: string, op: Operation): Promise<Request> {
-    return this.exclusive(id, async () => {
+  async verify(idOrPrefix: string, op: Operation): Promise<Request> {
+    return this.exclusive(idOrPrefix, async (id) => {
       const rec = this.record(id);
       if (rec.status === 'available' || rec.status === 'renewed' || rec.status === 'revoked') return this.view(rec);
       if (rec.status === 'failed') {
@@ -391,7 +395,17 @@ export class RequestService {
     const open = authzs.filter((a) => a.status !== 'valid');
     for (const a of open) op.step('validating', `${label(a)}: the CA is validating`, label(a));
     if (open.length <= PER_AUTHZ_POLL_LIMIT) {
-      await Promise.all(open.map((a) => this.pollAuthz(id, client, a.url, account, op)));
+      // The first poll that fails stops its siblings (they would otherwise go on writing to the store).
+      const stop = new AbortController();
+      const sub: Operation = { ...op, signal: AbortSignal.any([op.signal, stop.signal]), check: () => op.check() };
+      await Promise.all(
+        open.map((a) =>
+          this.pollAuthz(id, client, a.url, account, sub).catch((err: unknown) => {
+            stop.abort();
+            throw err;
+          }),
+        ),
+      );
     } else {
       await this.pollOrderWhilePending(id, client, account, op);
       const fetched = await mapLimit(open, SUBMIT_CONCURRENCY, (a) => this.fetchAuthz(client, a.url, account, op));
@@ -433,7 +447,7 @@ export class RequestService {
       const order = await this.getOrder(client, this.record(id).order!, account, op);
       if (order.status !== 'pending') return;
       if (Date.now() - start > this.poll.timeoutMs) {
-        throw new AppError('ACME_ERROR', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
+        throw new AppError('NETWORK', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
           hint: 'Verify again later: Certdesk continues where it stopped.',
         });
       }
@@ -461,7 +475,7 @@ export class RequestService {
       await this.recordAuthz(id, url, authz);
       if (authz.status !== 'pending' && authz.status !== 'processing') return authz;
       if (Date.now() - start > this.poll.timeoutMs) {
-        throw new AppError('ACME_ERROR', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
+        throw new AppError('NETWORK', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
           hint: 'Verify again later: Certdesk continues where it stopped.',
         });
       }
@@ -525,7 +539,9 @@ export class RequestService {
         await this.store.writeFile(csrFile, csr, 0o644);
         await this.patch(id, { csrFile });
       }
-      order = (await this.call('Finalizing the order', account.directoryUrl, op, () => client.finalizeOrder(order as never, csr))) as AcmeOrder;
+      order = (await this.call('Finalizing the order', account.directoryUrl, op, () => client.finalizeOrder(order as never, csr), {
+        idempotent: false,
+      })) as AcmeOrder;
       order.url = rec.order!.url;
       await checkpoint('finalized');
     } else {
@@ -535,7 +551,7 @@ export class RequestService {
     const start = Date.now();
     let delay = this.poll.minMs;
     while (order.status === 'processing') {
-      if (Date.now() - start > this.poll.timeoutMs) throw new AppError('ACME_ERROR', 'The CA did not issue the certificate in time.', { hint: 'Verify again later.' });
+      if (Date.now() - start > this.poll.timeoutMs) throw new AppError('NETWORK', 'The CA did not issue the certificate in time.', { hint: 'Verify again later: Certdesk continues where it stopped.' });
       await sleep(delay, undefined, { signal: op.signal }).catch(() => op.check());
       delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
       order = await this.getOrder(client, this.record(id).order!, account, op);
@@ -590,8 +606,8 @@ export class RequestService {
   // ---------------------------------------------------------------- new challenge, renew, revoke, delete
 
   /** A fresh order for the same names and key (after a failure, or to get new challenges). */
-  async newChallenge(id: string, op: Operation): Promise<Request> {
-    return this.exclusive(id, async () => {
+  async newChallenge(idOrPrefix: string, op: Operation): Promise<Request> {
+    return this.exclusive(idOrPrefix, async (id) => {
       const rec = this.record(id);
       if (rec.status === 'processing') throw new AppError('CONFLICT', 'The CA is validating this request right now; wait for the result.');
       if (rec.status !== 'pending' && rec.status !== 'failed') {
@@ -604,8 +620,8 @@ export class RequestService {
   }
 
   /** Seed Step 5: a new order for the same names; the key follows the request's key policy. */
-  async renew(id: string, op: Operation): Promise<Request> {
-    return this.exclusive(id, async () => {
+  async renew(idOrPrefix: string, op: Operation): Promise<Request> {
+    return this.exclusive(idOrPrefix, async (id) => {
       const rec = this.record(id);
       if (!rec.certFile) throw new AppError('CONFLICT', 'Only an issued certificate can be renewed: verify the request first.');
       if (rec.status === 'revoked') throw new AppError('CONFLICT', 'This certificate was revoked. Raise a new request instead.');
@@ -638,8 +654,8 @@ export class RequestService {
     return this.get(id);
   }
 
-  async revoke(id: string, reason: RevocationReason, op: Operation): Promise<Request> {
-    return this.exclusive(id, async () => {
+  async revoke(idOrPrefix: string, reason: RevocationReason, op: Operation): Promise<Request> {
+    return this.exclusive(idOrPrefix, async (id) => {
       const rec = this.record(id);
       if (!rec.certFile) throw new AppError('CONFLICT', 'There is no issued certificate to revoke.');
       if (rec.status === 'revoked') throw new AppError('CONFLICT', 'This certificate is already revoked.');
@@ -647,9 +663,14 @@ export class RequestService {
       const client = await this.deps.accounts.clientFor(account);
       const pem = (await this.store.readFile(rec.certFile)).toString();
       op.step('revoke', `Revoking serial ${rec.certificate?.serial} (${reason})`);
-      await this.call('Revoking the certificate', account.directoryUrl, op, () =>
-        client.revokeCertificate(splitPem(pem)[0]!, { reason: REVOCATION_CODES[reason] }),
-      );
+      try {
+        await this.call('Revoking the certificate', account.directoryUrl, op, () =>
+          client.revokeCertificate(splitPem(pem)[0]!, { reason: REVOCATION_CODES[reason] }), { idempotent: false },
+        );
+      } catch (err) {
+        // Revoked before (e.g. a crash came between the CA's answer and our record): that is the goal.
+        if ((err as AppError).acmeType !== 'urn:ietf:params:acme:error:alreadyRevoked') throw err;
+      }
       await this.patch(id, { status: 'revoked', phase: 'done' });
       await this.store.update((d) => {
         for (const c of d.certificates) if (c.requestId === id && c.summary.serial === rec.certificate?.serial) c.revoked = true;
@@ -661,23 +682,17 @@ export class RequestService {
   }
 
   /** Removes the request, its files and its saved certificate from Certdesk. The certificate stays valid. */
-  async remove(id: string): Promise<void> {
-    await this.exclusive(id, async () => {
+  async remove(idOrPrefix: string): Promise<void> {
+    await this.exclusive(idOrPrefix, async (id) => {
       const rec = this.record(id);
       const certs = this.store.data.certificates.filter((c) => c.requestId === id);
       await this.store.update((d) => {
         d.requests = d.requests.filter((r) => r.id !== id);
         d.certificates = d.certificates.filter((c) => c.requestId !== id);
       });
-      const files = new Set<string>();
-      for (const f of [rec.keyFile, rec.issuedKeyFile, rec.importKeyFile, rec.csrFile, rec.certFile]) if (f) files.add(f);
-      for (const c of certs) {
-        files.add(c.certFile);
-        files.add(c.keyFile);
-        for (const h of c.history) files.add(h.certFile);
-      }
-      // Every key and certificate file this request ever wrote lives under its own folder.
-      for (const f of files) await this.store.removeFile(f).catch(() => undefined);
+      // Every key, CSR and certificate the request or its saved certificate ever wrote lives in their folders.
+      await this.store.removeDir(`requests/${id}`);
+      for (const c of certs) await this.store.removeDir(`certificates/${c.id}`);
       if (rec.keystorePasswordRef) await this.deps.secrets.delete(rec.keystorePasswordRef).catch(() => false);
       this.changed(id);
       this.deps.hub.emit('certs:changed', {});
@@ -700,8 +715,14 @@ export class RequestService {
     return rec.keystorePasswordRef ? this.deps.secrets.get(rec.keystorePasswordRef) : null;
   }
 
+  /** The request with this id, or with this unique id prefix (at least 8 characters, as lists show them). */
   record(id: string): RequestRecord {
-    const rec = this.store.data.requests.find((r) => r.id === id || (id.length >= 8 && r.id.startsWith(id)));
+    const all = this.store.data.requests;
+    const exact = all.find((r) => r.id === id);
+    if (exact) return exact;
+    const matches = id.length >= 8 ? all.filter((r) => r.id.startsWith(id)) : [];
+    if (matches.length > 1) throw AppError.invalid('id', `The id ${id} matches ${matches.length} requests: give more of it.`);
+    const rec = matches[0];
     if (!rec) throw new AppError('NOT_FOUND', `No certificate request with id ${id}.`, { field: 'id', hint: 'List the requests to see their ids.' });
     return rec;
   }
@@ -762,38 +783,48 @@ export class RequestService {
     };
   }
 
+  /**
+   * Records an error. Only a CA's verdict (an ACME problem, an invalid order, a certificate we must not
+   * accept) fails the request; a network error, a timeout or a cancel leaves it where it was, so Verify (or
+   * the resume at start) continues the same order instead of ordering again.
+   */
   private async fail(id: string, err: unknown): Promise<void> {
     const info: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
     if (info.code === 'CANCELLED') return;
     const rec = this.store.data.requests.find((r) => r.id === id);
     if (!rec) return;
-    await this.patch(id, {
-      status: 'failed',
-      phase: 'failed',
-      error: {
-        code: info.code,
-        message: info.message,
-        ...(info.hint ? { hint: info.hint } : {}),
-        ...(info.acmeType ? { acmeType: info.acmeType } : {}),
-      },
-    });
+    const error = {
+      code: info.code,
+      message: info.message,
+      ...(info.hint ? { hint: info.hint } : {}),
+      ...(info.acmeType ? { acmeType: info.acmeType } : {}),
+    };
+    if (isVerdict(info)) await this.patch(id, { status: 'failed', phase: 'failed', error });
+    else await this.patch(id, { error });
   }
 
-  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>): Promise<T> {
-    return this.callWithRetryAfter(action, url, op, fn).then((r) => r.value);
+  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+    return this.callWithRetryAfter(action, url, op, fn, opts).then((r) => r.value);
   }
 
-  private callWithRetryAfter<T>(action: string, url: string, op: Operation, fn: () => Promise<T>): Promise<{ value: T; retryAfter: number | null }> {
+  private callWithRetryAfter<T>(
+    action: string,
+    url: string,
+    op: Operation,
+    fn: () => Promise<T>,
+    opts: { idempotent?: boolean } = {},
+  ): Promise<{ value: T; retryAfter: number | null }> {
     op.check();
     return withTransport(op.signal, async (state) => {
       try {
         const value = await retryAcme(fn, state, {
           signal: op.signal,
+          idempotent: opts.idempotent ?? true,
           onRetry: (n, reason) => this.log.warn('acme retry', { action, reason, attempt: n }),
         });
         return { value, retryAfter: state().lastRetryAfterSeconds };
       } catch (err) {
-        throw mapAcmeError(state().lastNetworkError ?? err, { action, url, problem: state().lastProblem });
+        throw mapAcmeError(isAbort(err) || op.signal.aborted ? err : (state().lastNetworkError ?? err), { action, url, problem: state().lastProblem });
       }
     });
   }
@@ -812,15 +843,30 @@ export class RequestService {
     this.deps.hub.emit('requests:changed', { id });
   }
 
-  private exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const key = this.record(id).id;
+  /** Runs `fn` with the request's full id, one operation per request at a time. */
+  private exclusive<T>(idOrPrefix: string, fn: (id: string) => Promise<T>): Promise<T> {
+    const key = this.record(idOrPrefix).id;
     const prev = this.locks.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
+    const next = prev.catch(() => undefined).then(() => fn(key));
     this.locks.set(key, next);
     return next.finally(() => {
       if (this.locks.get(key) === next) this.locks.delete(key);
     });
   }
+
+}
+
+const TRANSIENT_ACME = new Set([
+  'urn:ietf:params:acme:error:serverInternal',
+  'urn:ietf:params:acme:error:badNonce',
+  'urn:ietf:params:acme:error:rateLimited',
+  'urn:ietf:params:acme:error:orderNotReady',
+]);
+
+/** A definite "no" from the CA (or from our checks of what it issued), as opposed to a passing failure. */
+function isVerdict(info: ErrorInfo): boolean {
+  if (info.code !== 'ACME_ERROR') return false;
+  return !info.acmeType || !TRANSIENT_ACME.has(info.acmeType);
 }
 
 function passwordRef(id: string): string {

@@ -14,7 +14,7 @@ import type { RequestService } from '../orders/requests.ts';
 import type { CertificateRecord, RequestRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 
-export type RepositoryStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
+export type RepositoryStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir'>;
 
 export interface RepositoryDeps {
   store: RepositoryStore;
@@ -40,6 +40,7 @@ export class Repository {
   private readonly store: RepositoryStore;
   private readonly log: Logger;
   private readonly now: () => Date;
+  private readonly saving = new Map<string, Promise<Certificate>>();
 
   constructor(private readonly deps: RepositoryDeps) {
     this.store = deps.store;
@@ -58,7 +59,17 @@ export class Repository {
   }
 
   /** Saves the request's issued certificate; after a renewal it replaces the saved one, keeping history. */
-  async save(requestId: string): Promise<Certificate> {
+  save(requestId: string): Promise<Certificate> {
+    // One save per request at a time: a double click must not create two entries.
+    const key = this.deps.requests.record(requestId).id;
+    const next = (this.saving.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.saveNow(key));
+    this.saving.set(key, next);
+    return next.finally(() => {
+      if (this.saving.get(key) === next) this.saving.delete(key);
+    });
+  }
+
+  private async saveNow(requestId: string): Promise<Certificate> {
     const req = this.deps.requests.record(requestId);
     if (!req.certFile || !req.certificate || !req.issuedKeyFile) {
       throw new AppError('CONFLICT', 'This request has no issued certificate to save yet.', {
@@ -160,9 +171,10 @@ export class Repository {
     return written;
   }
 
+  /** Deletes a saved certificate (by its id or its request's) together with its request. */
   async remove(id: string): Promise<void> {
-    const c = this.store.data.certificates.find((x) => x.id === id);
-    const requestId = c?.requestId ?? this.deps.requests.record(id).id;
+    const c = this.find(id);
+    const requestId = c ? c.requestId : this.deps.requests.record(id).id;
     if (requestId && this.store.data.requests.some((r) => r.id === requestId)) {
       await this.deps.requests.remove(requestId);
       return;
@@ -171,12 +183,12 @@ export class Repository {
     await this.store.update((d) => {
       d.certificates = d.certificates.filter((x) => x.id !== c.id);
     });
-    for (const f of [c.certFile, c.keyFile, ...c.history.map((h) => h.certFile)]) await this.store.removeFile(f).catch(() => undefined);
+    await this.store.removeDir(`certificates/${c.id}`);
     this.deps.hub.emit('certs:changed', { id: c.id });
   }
 
   private async exportSource(id: string): Promise<{ keyPem: string; blocks: string[]; commonName: string; request: RequestRecord | null }> {
-    const cert = this.store.data.certificates.find((c) => c.id === id || (id.length >= 8 && c.id.startsWith(id)));
+    const cert = this.find(id);
     if (cert) {
       const request = cert.requestId ? this.store.data.requests.find((r) => r.id === cert.requestId) ?? null : null;
       return {
@@ -198,8 +210,18 @@ export class Repository {
     };
   }
 
+  /** A saved certificate by id or unique id prefix (8+ characters); undefined when none matches. */
+  private find(id: string): CertificateRecord | undefined {
+    const all = this.store.data.certificates;
+    const exact = all.find((x) => x.id === id);
+    if (exact) return exact;
+    const hits = id.length >= 8 ? all.filter((x) => x.id.startsWith(id)) : [];
+    if (hits.length > 1) throw AppError.invalid('id', `The id ${id} matches ${hits.length} certificates: give more of it.`);
+    return hits[0];
+  }
+
   private record(id: string): CertificateRecord {
-    const c = this.store.data.certificates.find((x) => x.id === id || (id.length >= 8 && x.id.startsWith(id)));
+    const c = this.find(id);
     if (!c) throw this.notFound(id);
     return c;
   }

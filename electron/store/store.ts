@@ -2,7 +2,7 @@
 // sealed by the Vault). Opening it takes the directory lock, runs the migrations, then unlocks the Vault;
 // every failure on the way is an AppError that says which file and what to do, and leaves the lock free.
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdir, open as openFile, readdir, readFile as fsReadFile, stat, unlink } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, open as openFile, readdir, readFile as fsReadFile, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { AppError } from '../../shared/ipc/errors.ts';
@@ -45,6 +45,8 @@ export interface Store {
   readFile(rel: string): Promise<Buffer>;
   /** Removes a file; a file that is already gone is fine. */
   removeFile(rel: string): Promise<void>;
+  /** Removes a folder of the data directory and everything in it (a request's or certificate's files). */
+  removeDir(rel: string): Promise<void>;
   exists(rel: string): Promise<boolean>;
   /** Absolute path of `rel` after validation (for tools that need a path, e.g. keytool). */
   resolve(rel: string): string;
@@ -334,6 +336,11 @@ function makeStore(
       } catch (err) {
         if (errCode(err) !== 'ENOENT') throw err;
       }
+    },
+    async removeDir(rel) {
+      const dir = abs(rel);
+      if (dir === path.resolve(dataDir)) throw new AppError('INTERNAL', 'Refusing to remove the data directory itself.');
+      await rm(dir, { recursive: true, force: true });
     },
     async exists(rel) {
       try {

@@ -117,4 +117,32 @@ describe('crash safety (kill -9 and restart)', () => {
     assert.equal(done.status, 'available');
     assert.equal(done.ordersCreated, 1);
   });
+
+  it('killed after the CA accepted a key rollover but before Certdesk recorded it: the new key is adopted', async () => {
+    const d = tempDir('crash-rollover');
+    const reg = await json(cli(d, ['account', 'register', '--email', 'roll@example.test', '--directory', P.directory, '--ca-file', P.caFile, '--agree-tos']));
+    await killAt(d, ['account', 'rollover'], 'rollover-done');
+    // Next use: Certdesk asks the CA which key it knows, keeps the new one, and the account works.
+    const updated = await json(cli(d, ['account', 'update', '--email', 'after-crash@example.test']));
+    assert.equal(updated.email, 'after-crash@example.test');
+    assert.equal(updated.url, reg.url);
+    assert.notEqual(updated.keyThumbprint, reg.keyThumbprint, 'the new key is the account key now');
+    const keys = filesBelow(d).filter((f) => f.includes('/accounts/') && f.endsWith('.key'));
+    assert.equal(keys.length, 1, `only the current key is left: ${keys.join(', ')}`);
+  });
+
+  it('accepts the 8-character ids that lists show, and refuses shorter ones', async () => {
+    const name = `crash-prefix-${Date.now()}.example.test`;
+    const req = await json(cli(dataDir, ['request', 'create', '--domains', name, '--challenge', 'http-01', '--key', 'ec-p256']));
+    http.serve(req);
+    const short = req.id.slice(0, 8);
+    const done = await json(cli(dataDir, ['request', 'verify', short]));
+    assert.equal(done.status, 'available');
+    assert.equal((await json(cli(dataDir, ['request', 'show', req.id]))).status, 'available', 'the change was saved under the full id');
+    const tooShort = await cli(dataDir, ['request', 'show', req.id.slice(0, 4)]);
+    assert.equal(tooShort.code, 1);
+    assert.match(tooShort.err, /No certificate request with id/);
+    assert.equal((await json(cli(dataDir, ['cert', 'delete', short, '--yes']))).deleted, true);
+    assert.deepEqual(filesBelow(dataDir).filter((f) => f.includes(req.id)), [], 'its folder is gone');
+  });
 });
