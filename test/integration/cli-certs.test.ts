@@ -33,7 +33,7 @@ async function json(dataDir: string, ...args: string[]) {
 
 async function tool(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   try {
-    const { stdout, stderr } = await run(cmd, args, { encoding: 'utf8' });
+    const { stdout, stderr } = await run(cmd, args, { encoding: 'utf8', env: { ...process.env, JAVA_TOOL_OPTIONS: '-Xmx128m -XX:TieredStopAtLevel=1' } });
     return { ok: true, out: stdout + stderr };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };

@@ -38,9 +38,12 @@ interface RunResult {
   stderr: string;
 }
 
+const JVM_OPTIONS = '-Xmx128m -XX:TieredStopAtLevel=1 -Xshare:auto';
+
 function run(cmd: string, args: string[], stdin?: string | Buffer): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // Small, quick JVMs: several keytools run at once beside other tests on a 2-core machine.
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', JAVA_TOOL_OPTIONS: JVM_OPTIONS } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
