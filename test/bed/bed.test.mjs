@@ -29,7 +29,10 @@ function sh(cmd, args, { input, timeout = 15_000 } = {}) {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? err.code : 0, stdout: String(stdout), stderr: String(stderr) });
     });
-    if (input !== undefined) child.stdin.end(input);
+    if (input !== undefined) {
+      child.stdin.on('error', () => undefined); // the tool may exit before reading (EPIPE): its exit code counts
+      child.stdin.end(input);
+    }
   });
 }
 

@@ -59,7 +59,10 @@ export function run(cmd, args, { input, env, cwd, timeout = 30_000 } = {}) {
         reject(Object.assign(new Error(msg), { stdout, stderr, code: err.code }));
       } else resolve({ stdout, stderr });
     });
-    if (input !== undefined) child.stdin.end(input);
+    if (input !== undefined) {
+      child.stdin.on('error', () => undefined); // the tool may exit before reading (EPIPE): its exit code counts
+      child.stdin.end(input);
+    }
   });
 }
 
@@ -156,7 +159,10 @@ export async function spawnService({ name, cmd, args, env, cwd, workDir, logFile
     child.once('spawn', resolve);
     child.once('error', (err) => reject(new Error(`test bed: cannot start ${name} (${cmd}): ${err.message}`)));
   });
-  if (stdin !== undefined) child.stdin.end(stdin);
+  if (stdin !== undefined) {
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin);
+  }
   const svc = new Service(name, child, logFile);
   await recordPid(workDir, child.pid, name, cmd);
   return svc;
