@@ -13,7 +13,9 @@ import type { AccountRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import {
   directoryInfo,
+  endpointUrls,
   fetchDirectory,
+  presetDirectory,
   resolveDirectory,
   type AcmeDirectory,
   type DirectoryChoice,
@@ -21,10 +23,10 @@ import {
 } from './directory.ts';
 import { checkpoint } from '../orders/checkpoints.ts';
 import { isAbort, mapAcmeError } from './errors.ts';
-import { lookupExistingAccount } from './existing.ts';
+import { createAccountChecked, lookupExistingAccount } from './existing.ts';
 import { generateAccountKey, jwkThumbprint, keyAlgorithm, parsePrivateKey, toPkcs8Pem } from './keys.ts';
 import { retryAcme } from './retry.ts';
-import { poolNonces, trustForOrigins, withTransport } from './transport.ts';
+import { poolNonces, trustFor, withTransport, type Trust } from './transport.ts';
 
 /** What the account service needs from the store. */
 export type AccountStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
@@ -63,8 +65,12 @@ export class AccountService {
   /** Serialises changes per account so a rollover and a deactivate never race. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly clients = new Map<string, { keyFile: string; client: acme.Client }>();
-  private readonly directories = new Map<string, { at: number; body: AcmeDirectory }>();
-  private readonly trusted = new Set<string>();
+  /** Directory objects by account id (and CA file): each is read with that account's own CA only. */
+  private readonly directories = new Map<string, { at: number; caFile: string | null; body: AcmeDirectory }>();
+  /** Extra CAs (PEM) by account id, read once from the account's stored CA file. */
+  private readonly caPems = new Map<string, { caFile: string; pem: string }>();
+  /** Each account's Trust, rebuilt when its CA or directory object changes. */
+  private readonly trusts = new Map<string, { body: AcmeDirectory; caPem: string; trust: Trust | null }>();
   /** Accounts whose key change is under way: their pending key is not settled by other callers meanwhile. */
   private readonly rollingOver = new Set<string>();
   private readonly settling = new Map<string, Promise<AccountRecord>>();
@@ -123,13 +129,18 @@ export class AccountService {
     await this.store.writeSecret(keyFile, Buffer.from(keyPem));
 
     op.step('register', 'Registering the account with the CA');
-    const client = this.client(dir.url, keyPem, null, input.eab);
+    // The pending registration's own trust: its extra CA for its directory's origins, nobody else's.
+    const trust = trustFor(dir.caPem, [dir.url, ...endpointUrls(body)]);
+    const client = presetDirectory(this.client(dir.url, keyPem, null, input.eab), body);
     let account: AcmeAccountObject;
+    let accountUrl: string;
     try {
-      account = await this.call('Registering the account', dir.url, op, () =>
-        client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${input.email.trim()}`] }),
+      const created = await this.call('Registering the account', dir.url, trust, op, () =>
+        createAccountChecked(client, { termsOfServiceAgreed: true, contact: [`mailto:${input.email.trim()}`] }),
         { idempotent: false },
       );
+      account = created;
+      accountUrl = created.url;
     } catch (err) {
       await this.store.removeFile(keyFile).catch(() => undefined);
       const e = err as AppError;
@@ -147,7 +158,7 @@ export class AccountService {
       name: input.name.trim(),
       email: input.email.trim(),
       dir,
-      url: client.getAccountUrl(),
+      url: accountUrl,
       status: account.status,
       keyPem,
       keyFile,
@@ -173,8 +184,9 @@ export class AccountService {
 
     op.step('lookup', 'Looking the account up at the CA (onlyReturnExisting)');
     const pem = toPkcs8Pem(key);
-    const client = this.client(dir.url, pem, null);
-    await this.call('Looking up the account', dir.url, op, async () => {
+    const trust = trustFor(dir.caPem, [dir.url, ...endpointUrls(body)]);
+    const client = presetDirectory(this.client(dir.url, pem, null), body);
+    await this.call('Looking up the account', dir.url, trust, op, async () => {
       await lookupExistingAccount(client);
     }).catch((err: AppError) => {
       if (err.acmeType === 'urn:ietf:params:acme:error:accountDoesNotExist') {
@@ -193,7 +205,12 @@ export class AccountService {
       }
       throw err;
     });
-    const account = (await this.call('Reading the account', dir.url, op, () => client.updateAccount({}))) as AcmeAccountObject;
+    const account = (await this.call('Reading the account', dir.url, trust, op, () => client.updateAccount({}))) as AcmeAccountObject;
+    if (typeof account !== 'object' || account === null || typeof account.status !== 'string') {
+      throw new AppError('ACME_ERROR', "Reading the account failed: the CA's answer is not an ACME account object. Nothing was stored.", {
+        hint: 'The directory may not be a working ACME server: check its URL, or ask the CA.',
+      });
+    }
     const id = randomUUID();
     const keyFile = `accounts/${id}.key`;
     await this.store.writeSecret(keyFile, Buffer.from(pem));
@@ -222,7 +239,7 @@ export class AccountService {
         this.assertUsable(rec, 'update the e-mail');
         op.step('update', 'Updating the contact at the CA');
         const client = await this.clientFor(rec);
-        await this.call('Updating the e-mail', rec.directoryUrl, op, () => client.updateAccount({ contact: [`mailto:${email}`] }));
+        await this.call('Updating the e-mail', rec.directoryUrl, await this.trustOf(rec), op, () => client.updateAccount({ contact: [`mailto:${email}`] }));
       }
       await this.patch(id, {
         ...(email !== undefined ? { email } : {}),
@@ -239,7 +256,7 @@ export class AccountService {
       op.step('refresh', 'Reading the account status from the CA');
       const client = await this.clientFor(rec);
       try {
-        const acct = (await this.call('Reading the account', rec.directoryUrl, op, () => client.updateAccount({}))) as AcmeAccountObject;
+        const acct = (await this.call('Reading the account', rec.directoryUrl, await this.trustOf(rec), op, () => client.updateAccount({}))) as AcmeAccountObject;
         await this.patch(id, { status: normaliseStatus(acct.status) });
       } catch (err) {
         const e = err as AppError;
@@ -267,7 +284,7 @@ export class AccountService {
       op.step('keyChange', 'Asking the CA to switch to the new key (RFC 8555 key change)');
       this.rollingOver.add(rec.id);
       try {
-        await this.call('Rolling the account key over', rec.directoryUrl, op, () => client.updateAccountKey(newPem), { idempotent: false });
+        await this.call('Rolling the account key over', rec.directoryUrl, await this.trustOf(rec), op, () => client.updateAccountKey(newPem), { idempotent: false });
         await checkpoint('rollover-done');
       } catch (err) {
         const e = err as AppError;
@@ -302,7 +319,7 @@ export class AccountService {
       }
       op.step('deactivate', 'Deactivating the account at the CA');
       const client = await this.clientFor(rec);
-      const acct = (await this.call('Deactivating the account', rec.directoryUrl, op, () =>
+      const acct = (await this.call('Deactivating the account', rec.directoryUrl, await this.trustOf(rec), op, () =>
         client.updateAccount({ status: 'deactivated' } as never),
       )) as AcmeAccountObject;
       await this.patch(id, { status: normaliseStatus(acct.status ?? 'deactivated') });
@@ -315,6 +332,9 @@ export class AccountService {
     await this.exclusive(id, async () => {
       const rec = this.record(id);
       this.clients.delete(id);
+      this.directories.delete(id);
+      this.caPems.delete(id);
+      this.trusts.delete(id);
       await this.store.update((d) => {
         d.accounts = d.accounts.filter((a) => a.id !== id);
       });
@@ -372,12 +392,12 @@ export class AccountService {
   async clientFor(rec: AccountRecord): Promise<acme.Client> {
     const cached = this.clients.get(rec.id);
     if (cached && cached.keyFile === rec.keyFile && !rec.pendingKeyFile) return cached.client;
-    await this.trustRecordCa(rec);
     const current = rec.pendingKeyFile && !this.rollingOver.has(rec.id) ? await this.settleOnce(rec) : rec;
     const pem = (await this.store.readSecret(current.keyFile)).toString();
     this.log.redact(pem);
-    // One client per account and key: it keeps the directory, so later calls skip that round trip.
-    const client = this.client(current.directoryUrl, pem, current.url);
+    // One client per account and key, given the directory read with the account's own CA (checked: HTTPS
+    // endpoints), so it never fetches one itself.
+    const client = presetDirectory(this.client(current.directoryUrl, pem, current.url), await this.directoryOf(current));
     this.clients.set(rec.id, { keyFile: current.keyFile, client });
     return client;
   }
@@ -398,7 +418,9 @@ export class AccountService {
     const probe = this.client(rec.directoryUrl, pem, null);
     let adopted: boolean;
     try {
-      adopted = await withTransport(undefined, async () => (await lookupExistingAccount(probe)) === rec.url);
+      const trust = await this.trustOf(rec);
+      presetDirectory(probe, await this.directoryOf(rec));
+      adopted = await withTransport(undefined, trust, async () => (await lookupExistingAccount(probe)) === rec.url);
     } catch (err) {
       // Only a definite "no account with this key" discards the pending key; anything else (offline, a CA
       // hiccup) keeps both keys for the next attempt.
@@ -431,9 +453,9 @@ export class AccountService {
     });
   }
 
-  /** One ACME step with transport context, bounded retries and mapped errors. */
-  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
-    return withTransport(op.signal, async (state) => {
+  /** One ACME step with transport context (the account's own trust), bounded retries and mapped errors. */
+  private call<T>(action: string, url: string, trust: Trust | null, op: Operation, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+    return withTransport(op.signal, trust, async (state) => {
       try {
         return await retryAcme(fn, state, {
           signal: op.signal,
@@ -483,17 +505,23 @@ export class AccountService {
     };
   }
 
+  /** Stores a new account; if that fails, its key and CA files go too (nothing half-made stays behind). */
   private async saveNew(rec: AccountRecord, dir: ResolvedDirectory): Promise<void> {
-    if (dir.caPem) {
-      rec.caFile = `accounts/${rec.id}.ca.pem`;
-      await this.store.writeFile(rec.caFile, dir.caPem, 0o644);
-    }
-    await this.store.update((d) => {
-      if (d.accounts.some((a) => a.directoryUrl === rec.directoryUrl)) {
-        throw conflictFor(rec.directoryUrl);
+    try {
+      if (dir.caPem) {
+        rec.caFile = `accounts/${rec.id}.ca.pem`;
+        await this.store.writeFile(rec.caFile, dir.caPem, 0o644);
       }
-      d.accounts.push(rec);
-    });
+      await this.store.update((d) => {
+        if (d.accounts.some((a) => a.directoryUrl === rec.directoryUrl)) {
+          throw conflictFor(rec.directoryUrl);
+        }
+        d.accounts.push(rec);
+      });
+    } catch (err) {
+      for (const f of [rec.keyFile, rec.caFile]) if (f) await this.store.removeFile(f).catch(() => undefined);
+      throw err;
+    }
     this.hub.emit('accounts:changed', { id: rec.id });
   }
 
@@ -518,23 +546,43 @@ export class AccountService {
     return directoryInfo({ url: rec.directoryUrl, kind: rec.directoryKind, caPem: null, caName: rec.caName }, body);
   }
 
-  /** The directory object of an account's CA (profiles, ARI, ToS), read at most once an hour. */
+  /**
+   * The directory object of an account's CA (profiles, ARI, ToS, endpoints), read at most once an hour, with
+   * the account's own extra CA trusted for the directory's origin only.
+   */
   async directoryOf(rec: AccountRecord, signal?: AbortSignal): Promise<AcmeDirectory> {
-    const hit = this.directories.get(rec.directoryUrl);
-    if (hit && Date.now() - hit.at < 3_600_000) return hit.body;
-    const caPem = rec.caFile ? (await this.store.readFile(rec.caFile)).toString() : null;
+    const hit = this.directories.get(rec.id);
+    if (hit && hit.caFile === rec.caFile && Date.now() - hit.at < 3_600_000) return hit.body;
+    const caPem = await this.caPemOf(rec);
     const body = await fetchDirectory({ url: rec.directoryUrl, kind: rec.directoryKind, caPem, caName: rec.caName }, signal);
-    this.directories.set(rec.directoryUrl, { at: Date.now(), body });
+    this.directories.set(rec.id, { at: Date.now(), caFile: rec.caFile, body });
     return body;
   }
 
-  /** Re-establishes trust in an account's extra CA for its directory and every origin the directory names. */
-  private async trustRecordCa(rec: AccountRecord): Promise<void> {
-    if (!rec.caFile || this.trusted.has(rec.id)) return;
+  /**
+   * The trust every ACME call of this account runs with: its own extra CA (if any) for its directory's
+   * origin and the endpoint origins that directory names. Built from this account's record and directory
+   * only, so no other account's CA or directory can change it (see Trust in transport.ts). An account
+   * without an extra CA gets null: system roots only.
+   */
+  async trustOf(rec: AccountRecord, signal?: AbortSignal): Promise<Trust | null> {
+    const caPem = await this.caPemOf(rec);
+    if (!caPem) return null;
+    const body = await this.directoryOf(rec, signal);
+    const hit = this.trusts.get(rec.id);
+    if (hit && hit.body === body && hit.caPem === caPem) return hit.trust;
+    const trust = trustFor(caPem, [rec.directoryUrl, ...endpointUrls(body)]);
+    this.trusts.set(rec.id, { body, caPem, trust });
+    return trust;
+  }
+
+  private async caPemOf(rec: AccountRecord): Promise<string | null> {
+    if (!rec.caFile) return null;
+    const hit = this.caPems.get(rec.id);
+    if (hit && hit.caFile === rec.caFile) return hit.pem;
     const pem = (await this.store.readFile(rec.caFile)).toString();
-    trustForOrigins([rec.directoryUrl], pem);
-    await this.directoryOf(rec).catch(() => undefined);
-    this.trusted.add(rec.id);
+    this.caPems.set(rec.id, { caFile: rec.caFile, pem });
+    return pem;
   }
 
   private assertNoAccountFor(url: string): void {

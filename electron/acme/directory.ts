@@ -6,7 +6,7 @@ import acme from 'acme-client';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { DIRECTORY_PRESETS, type DirectoryInfo, type DirectoryKind } from '../../shared/model/account.ts';
 import { mapAcmeError } from './errors.ts';
-import { agentWithCa, installTransport, trustForOrigins, withTransport } from './transport.ts';
+import { trustFor, withTransport } from './transport.ts';
 
 export interface DirectoryChoice {
   directory: string;
@@ -114,15 +114,26 @@ function caSubject(pem: string): string {
   return cn ? cn.slice(3) : subject.replace(/\n/g, ', ');
 }
 
-/** Fetches the directory object; every failure names the `directory` (or CA) field. */
+/** The ACME endpoints a directory may name (RFC 8555 §7.1.1, RFC 9773 renewalInfo); all must be HTTPS. */
+export const DIRECTORY_ENDPOINTS = ['newNonce', 'newAccount', 'newOrder', 'newAuthz', 'revokeCert', 'keyChange', 'renewalInfo'] as const;
+
+/** The endpoint URLs a (checked) directory names. */
+export function endpointUrls(body: AcmeDirectory): string[] {
+  const rec = body as unknown as Record<string, unknown>;
+  return DIRECTORY_ENDPOINTS.map((k) => rec[k]).filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * Fetches the directory object; every failure names the `directory` (or CA) field. Read-only: the extra CA
+ * is trusted for this one read, on the directory's own origin only, and nothing is remembered — callers
+ * that go on to use the CA build their own Trust from the result (trustFor(caPem, [url, ...endpointUrls])).
+ */
 export async function fetchDirectory(dir: ResolvedDirectory, signal?: AbortSignal): Promise<AcmeDirectory> {
-  installTransport();
   // Checked with exactly what the user gave (system roots + their CA), not what other accounts trust.
-  const agent = agentWithCa(dir.caPem);
-  return withTransport(signal, async (state) => {
+  return withTransport(signal, trustFor(dir.caPem, [dir.url]), async (state) => {
     let resp;
     try {
-      resp = await acme.axios.get(dir.url, { httpsAgent: agent, validateStatus: null, ...(signal ? { signal } : {}) });
+      resp = await acme.axios.get(dir.url, { validateStatus: null, ...(signal ? { signal } : {}) });
     } catch (err) {
       const mapped = mapAcmeError(state().lastNetworkError ?? err, { action: 'Reading the ACME directory', url: dir.url, field: 'directory' });
       if (mapped.code === 'TLS' && dir.caPem) {
@@ -131,6 +142,8 @@ export async function fetchDirectory(dir: ResolvedDirectory, signal?: AbortSigna
           hint: "Choose the CA certificate that signed the directory server's certificate.",
         });
       }
+      // The transport's own refusals (too large, a redirect) say what happened but not which field.
+      if (mapped.field === undefined) throw new AppError(mapped.code, mapped.message, { field: 'directory', ...(mapped.hint ? { hint: mapped.hint } : {}) });
       throw mapped;
     }
     const body = resp.data as Partial<AcmeDirectory> | string;
@@ -141,13 +154,42 @@ export async function fetchDirectory(dir: ResolvedDirectory, signal?: AbortSigna
         'Check the URL: it usually ends in /directory or /dir.',
       );
     }
-    const directory = body as AcmeDirectory;
-    if (dir.caPem) {
-      const urls = [dir.url, ...Object.values(directory).filter((v): v is string => typeof v === 'string')];
-      trustForOrigins(urls, dir.caPem);
-    }
-    return directory;
+    checkEndpoints(dir.url, body as Record<string, unknown>);
+    return body as AcmeDirectory;
   });
+}
+
+/**
+ * Every endpoint must be an https URL, checked here before any request goes to one: a plain-HTTP newAccount
+ * would carry the contact e-mail and the EAB in clear (the transport refuses such requests as well).
+ */
+function checkEndpoints(url: string, body: Record<string, unknown>): void {
+  for (const name of DIRECTORY_ENDPOINTS) {
+    const value = body[name];
+    if (value === undefined) continue;
+    let ok = false;
+    try {
+      ok = typeof value === 'string' && new URL(value).protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      const shown = typeof value === 'string' ? value : JSON.stringify(value);
+      throw AppError.invalid(
+        'directory',
+        `The directory ${url} names ${name} = ${shown}, which is not an https:// URL: refused, nothing was sent to it (ACME requests, with the contact e-mail and the EAB, must travel over TLS).`,
+        "Check the directory URL; a CA's ACME endpoints are all HTTPS.",
+      );
+    }
+  }
+}
+
+/** Makes an acme-client Client use this (checked) directory object instead of fetching it again. */
+export function presetDirectory(client: acme.Client, body: AcmeDirectory): acme.Client {
+  const http = (client as unknown as { http: { directoryCache: unknown; directoryTimestamp: number } }).http;
+  http.directoryCache = body;
+  http.directoryTimestamp = Math.floor(Date.now() / 1000);
+  return client;
 }
 
 export function directoryInfo(dir: ResolvedDirectory, body: AcmeDirectory): DirectoryInfo {

@@ -1,15 +1,18 @@
 // HTTP transport for acme-client. acme-client sends every request through one shared axios instance, so the
 // per-call concerns live here, keyed by an AsyncLocalStorage context instead of per-client options:
-//  - trust: each directory origin may add its own CA (Pebble, private ACME CAs) on top of the system roots;
+//  - trust: the extra CA of ONE account (or one pending registration), carried by the call (see Trust below);
+//  - limits: HTTPS only, no redirects, bounded answers (see checkedAdapter);
 //  - cancellation: the caller's AbortSignal reaches every request of an operation;
 //  - errors: acme-client throws a bare message, so the last ACME problem document is kept for our errors.
 // Its own retry interceptor is switched off (acme-client issue #103: it re-sends the same signed body and
 // nonce); callers retry whole steps with fresh nonces instead (see retry.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import https from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import acme from 'acme-client';
-import axios from 'axios';
+import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { AppError } from '../../shared/ipc/errors.ts';
 
 export interface AcmeProblem {
   type: string;
@@ -18,8 +21,29 @@ export interface AcmeProblem {
   subproblems?: { type: string; detail: string; identifier?: { type: string; value: string } }[];
 }
 
+/**
+ * Extra trust for one account (or one pending registration, or one directory read): its CA, on top of the
+ * system roots, for a fixed set of origins — the directory's own origin and the origins that directory names.
+ *
+ * Why a value and not a registry: trust used to live in a process-wide origin → agent map that every
+ * directory read wrote to. A directory read with CA-2's file that named CA-1's origin (e.g. as keyChange)
+ * replaced CA-1's trust, so a CA-2-signed impostor of CA-1 was then accepted for CA-1's account — and the
+ * Register form's read-only preview did that by itself. Now nothing is global: every ACME call runs with the
+ * Trust of the account it acts for (withTransport), and a request uses the extra CA only when its origin is
+ * in that Trust; everything else is checked against the system roots alone. So another account's directory,
+ * whatever origins it names, can only ever widen trust for its own calls, never for this account's; and a
+ * preview builds a Trust that lives for that one read and is then dropped.
+ */
+export interface Trust {
+  /** SHA-256 of the extra CA's PEM: keeps nonce pools of different trust apart. */
+  readonly id: string;
+  readonly agent: https.Agent;
+  readonly origins: ReadonlySet<string>;
+}
+
 interface CallState {
   signal: AbortSignal | undefined;
+  trust: Trust | null;
   lastProblem: AcmeProblem | null;
   retryAfterSeconds: number | null;
   /** Retry-After of the last response of any status (polling honours it). */
@@ -29,46 +53,129 @@ interface CallState {
 }
 
 const calls = new AsyncLocalStorage<CallState>();
-/** Unused Replay-Nonce values per origin (RFC 8555 §7.2: every response carries a fresh one). */
+/** Unused Replay-Nonce values per trust and origin (RFC 8555 §7.2: every response carries a fresh one). */
 const nonces = new Map<string, string[]>();
 const MAX_POOLED_NONCES = 32;
-const agents = new Map<string, https.Agent>();
+/**
+ * Agents by CA fingerprint: a cache of TLS secure contexts (building one parses ~150 roots), not of trust
+ * decisions — which origins may use an agent is decided by the calling Trust only.
+ */
+const caAgents = new Map<string, https.Agent>();
 const defaultAgent = new https.Agent({ keepAlive: true });
 let installed = false;
 
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Largest answer accepted from a CA. The largest legitimate ones are a certificate chain (a 100-name leaf
+ * and two intermediates: ~10 KB of PEM) and an order or directory (a few KB; an order with 1000
+ * authorization URLs is ~100 KB), so 2 MiB leaves ample room for every ACME resource, certificate downloads
+ * included, while a hostile or broken server can no longer fill memory (a 300 MB directory reached 1 GB).
+ * axios counts the bytes as they arrive (after decompression) and aborts the download at the cap.
+ */
+export const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+/** Our own request bodies are JWS-signed JSON of a few KB (the largest: a CSR with 100 names). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
-/** An agent that trusts the system roots plus `caPem` (one secure context, built once per call). */
-export function agentWithCa(caPem: string | null): https.Agent {
-  if (!caPem) return defaultAgent;
-  // One secure context, built once: passing `ca` to the agent would re-parse ~150 root certificates for
-  // every new connection, which made parallel requests (a 100-name order) take seconds.
-  const secureContext = createSecureContext({ ca: [...rootCertificates, caPem] });
-  return new https.Agent({ keepAlive: true, secureContext });
+function agentWithCa(caPem: string, id: string): https.Agent {
+  let agent = caAgents.get(id);
+  if (!agent) {
+    // One secure context, built once: passing `ca` to the agent would re-parse ~150 root certificates for
+    // every new connection, which made parallel requests (a 100-name order) take seconds.
+    const secureContext = createSecureContext({ ca: [...rootCertificates, caPem] });
+    agent = new https.Agent({ keepAlive: true, secureContext });
+    caAgents.set(id, agent);
+  }
+  return agent;
 }
 
 /**
- * Trusts `caPem` (in addition to the system roots) for every HTTPS request to the origins of `urls` (a
- * directory and the resources it names, which may live on other hosts or ports). Trust is only ever added:
- * other accounts of this process may rely on it.
+ * The Trust for `caPem` on the origins of `urls` (a directory URL and the URLs its directory names; strings
+ * that are not https URLs are ignored). No CA, no extra trust: null.
  */
-export function trustForOrigins(urls: string[], caPem: string): void {
-  const agent = agentWithCa(caPem);
-  for (const url of urls) {
+export function trustFor(caPem: string | null | undefined, urls: Iterable<string>): Trust | null {
+  if (!caPem) return null;
+  const id = createHash('sha256').update(caPem).digest('hex');
+  const origins = new Set<string>();
+  for (const u of urls) {
     try {
-      agents.set(new URL(url).origin, agent);
+      const url = new URL(u);
+      if (url.protocol === 'https:') origins.add(url.origin);
     } catch {
       // not a URL: nothing to trust
     }
   }
+  return { id, agent: agentWithCa(caPem, id), origins };
 }
 
-export function agentFor(url: string): https.Agent {
+/** The agent for a request to `url` made under `trust`: the extra CA only for the trusted origins. */
+export function agentFor(url: string, trust: Trust | null): https.Agent {
+  if (!trust) return defaultAgent;
   try {
-    return agents.get(new URL(url).origin) ?? defaultAgent;
+    return trust.origins.has(new URL(url).origin) ? trust.agent : defaultAgent;
   } catch {
     return defaultAgent;
   }
+}
+
+function nonceKey(trust: Trust | null, origin: string): string {
+  return `${trust?.id ?? 'system'} ${origin}`;
+}
+
+/**
+ * The only way a request leaves: refuses anything but https (nothing is sent), picks the agent from the
+ * calling Trust, caps the answer, follows no redirect (ACME needs none; a redirect to http:// would have
+ * sent a signed body in clear) and turns these refusals into AppErrors that say what happened.
+ */
+function checkedAdapter(base: (cfg: InternalAxiosRequestConfig) => Promise<AxiosResponse>, state: CallState | undefined) {
+  return async (cfg: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    const method = (cfg.method ?? 'get').toUpperCase();
+    let url: URL;
+    try {
+      url = new URL(cfg.url ?? '', cfg.baseURL);
+    } catch {
+      throw new AppError('ACME_ERROR', `Refused a request to "${cfg.url}": not an absolute URL.`);
+    }
+    if (url.protocol !== 'https:') {
+      throw new AppError('ACME_ERROR', `Refused to send ${method} ${url.href}: the CA named a plain-HTTP address, and Certdesk talks to a CA over HTTPS only. Nothing was sent.`, {
+        hint: "Ask the CA's operator to serve every ACME endpoint over HTTPS.",
+      });
+    }
+    cfg.httpsAgent = agentFor(url.href, state?.trust ?? null);
+    cfg.maxContentLength = MAX_RESPONSE_BYTES;
+    cfg.maxBodyLength = MAX_REQUEST_BYTES;
+    cfg.maxRedirects = 0;
+    let response: AxiosResponse;
+    try {
+      response = await base(cfg);
+    } catch (err) {
+      let out = err as Error;
+      if (/maxContentLength size of \d+ exceeded/.test(out.message ?? '')) {
+        out = new AppError('ACME_ERROR', `The answer to ${method} ${url.href} is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB: refused and not read further (an ACME answer is a few KB).`, {
+          hint: 'Check that the URL is an ACME directory of a CA you trust.',
+        });
+      }
+      if (state) state.lastNetworkError = out;
+      throw out;
+    }
+    if (response.status >= 300 && response.status < 400) {
+      const location = String(response.headers.location ?? '');
+      let target: URL | null = null;
+      try {
+        target = location ? new URL(location, url) : null;
+      } catch {
+        target = null;
+      }
+      const plain = target !== null && target.protocol !== 'https:';
+      const err = new AppError(
+        'ACME_ERROR',
+        `${method} ${url.href} answered with a redirect (HTTP ${response.status}) to ${target?.href ?? 'nowhere'}${plain ? ', a plain-HTTP address' : ''}: refused, Certdesk follows no redirects from a CA.`,
+        { hint: plain || !target ? 'Check the directory URL.' : `If ${target.href} is the CA's directory, enter that URL instead.` },
+      );
+      if (state) state.lastNetworkError = err;
+      throw err;
+    }
+    return response;
+  };
 }
 
 export function installTransport(): void {
@@ -80,7 +187,6 @@ export function installTransport(): void {
   instance.defaults.timeout = REQUEST_TIMEOUT_MS;
   const baseAdapter = axios.getAdapter(instance.defaults.adapter ?? ['http']);
   instance.interceptors.request.use((config) => {
-    if (config.url && !config.httpsAgent) config.httpsAgent = agentFor(config.url);
     // acme-client fetches nonces with HEAD, which axios answers only after a ~40 ms stall on a kept-alive
     // socket; RFC 8555 §7.2 lets clients use GET on newNonce (204 + Replay-Nonce), which costs ~3 ms.
     if (config.method?.toLowerCase() === 'head') {
@@ -89,14 +195,9 @@ export function installTransport(): void {
       (config as { certdeskNonceFetch?: boolean }).certdeskNonceFetch = true;
     }
     const state = calls.getStore();
-    config.adapter = async (cfg) => {
-      try {
-        return await baseAdapter(cfg);
-      } catch (err) {
-        if (state) state.lastNetworkError = err as Error;
-        throw err;
-      }
-    };
+    // Set here, after any caller options: the agent, limits and redirects are decided by checkedAdapter
+    // alone (a caller cannot pass its own httpsAgent around the calling account's trust).
+    config.adapter = checkedAdapter(baseAdapter, state);
     if (state?.signal) {
       state.signal.throwIfAborted();
       config.signal = state.signal;
@@ -112,11 +213,11 @@ export function installTransport(): void {
       (response.status === 400 && (response.data as { type?: string } | null)?.type === 'urn:ietf:params:acme:error:badNonce');
     if (typeof fresh === 'string' && response.config.url && !usedByCaller) {
       try {
-        const origin = new URL(response.config.url).origin;
-        const pool = nonces.get(origin) ?? [];
+        const key = nonceKey(state?.trust ?? null, new URL(response.config.url).origin);
+        const pool = nonces.get(key) ?? [];
         pool.push(fresh);
         if (pool.length > MAX_POOLED_NONCES) pool.shift();
-        nonces.set(origin, pool);
+        nonces.set(key, pool);
       } catch {
         // not a URL we can key on: nothing to pool
       }
@@ -151,7 +252,7 @@ export function poolNonces(client: acme.Client, directoryUrl: string): acme.Clie
   const http = (client as unknown as { http: { getNonce: () => Promise<string> } }).http;
   const origin = new URL(directoryUrl).origin;
   const fetchNonce = http.getNonce.bind(http);
-  http.getNonce = async () => nonces.get(origin)?.pop() ?? fetchNonce();
+  http.getNonce = async () => nonces.get(nonceKey(calls.getStore()?.trust ?? null, origin))?.pop() ?? fetchNonce();
   return client;
 }
 
@@ -163,9 +264,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? null : Math.max(0, Math.round((at - now) / 1000));
 }
 
-/** Runs `fn` with its own transport state; `state()` inside it reads the last problem seen. */
-export function withTransport<T>(signal: AbortSignal | undefined, fn: (state: () => CallState) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with its own transport state: `trust` is the extra trust of the one account (or registration)
+ * it acts for (null: system roots only); `state()` inside it reads the last problem seen.
+ */
+export function withTransport<T>(signal: AbortSignal | undefined, trust: Trust | null, fn: (state: () => CallState) => Promise<T>): Promise<T> {
   installTransport();
-  const state: CallState = { signal, lastProblem: null, retryAfterSeconds: null, lastRetryAfterSeconds: null, lastNetworkError: null };
+  const state: CallState = { signal, trust, lastProblem: null, retryAfterSeconds: null, lastRetryAfterSeconds: null, lastNetworkError: null };
   return calls.run(state, () => fn(() => state));
 }

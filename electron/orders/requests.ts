@@ -258,7 +258,7 @@ export class RequestService {
     const client = await this.deps.accounts.clientFor(account);
     op.step('order', `Creating the order for ${rec.names.length} name${rec.names.length === 1 ? '' : 's'}`);
     await this.patch(id, { phase: 'ordering', ordersCreated: rec.ordersCreated + 1, error: null });
-    const order = (await this.call('Creating the order', account.directoryUrl, op, () =>
+    const order = (await this.call('Creating the order', account, op, () =>
       client.createOrder({
         identifiers: rec.names.map((n) => ({ type: 'dns', value: n })),
         ...(rec.profile ? { profile: rec.profile } : {}),
@@ -284,7 +284,7 @@ export class RequestService {
   private async readChallenges(id: string, client: acme.Client, account: AccountRecord, op: Operation, order: AcmeOrder, keyReady?: Promise<void>): Promise<void> {
     const rec = this.record(id);
     op.step('challenges', 'Reading the challenges');
-    const authzs = (await this.call('Reading the authorizations', account.directoryUrl, op, () => client.getAuthorizations(order))) as unknown as AcmeAuthz[];
+    const authzs = (await this.call('Reading the authorizations', account, op, () => client.getAuthorizations(order))) as unknown as AcmeAuthz[];
     const records: AuthorizationRecord[] = [];
     for (const a of authzs) {
       const ch = a.challenges.find((c) => c.type === rec.challengeType) ?? null;
@@ -375,7 +375,7 @@ export class RequestService {
       if (firstSubmit && a.challenge && a.status === 'pending') {
         const ch = a.challenge;
         op.step('submit', `${name}: asking the CA to validate`, name);
-        await this.call('Submitting the challenge', account.directoryUrl, op, () =>
+        await this.call('Submitting the challenge', account, op, () =>
           client.completeChallenge({ type: ch.type, url: ch.url, token: ch.token, status: ch.status } as never),
         );
         return;
@@ -385,7 +385,7 @@ export class RequestService {
       const ch = authz.challenges.find((c) => c.type === rec.challengeType);
       if (authz.status === 'pending' && ch && ch.status === 'pending') {
         op.step('submit', `${name}: asking the CA to validate`, name);
-        await this.call('Submitting the challenge', account.directoryUrl, op, () => client.completeChallenge(ch as never));
+        await this.call('Submitting the challenge', account, op, () => client.completeChallenge(ch as never));
       }
     });
     await checkpoint('polling');
@@ -457,7 +457,7 @@ export class RequestService {
   }
 
   private async fetchAuthz(client: acme.Client, url: string, account: AccountRecord, op: Operation): Promise<AcmeAuthz> {
-    const [authz] = (await this.call('Reading the authorization', account.directoryUrl, op, () =>
+    const [authz] = (await this.call('Reading the authorization', account, op, () =>
       client.getAuthorizations({ authorizations: [url] } as never),
     )) as unknown as AcmeAuthz[];
     return authz!;
@@ -468,7 +468,7 @@ export class RequestService {
     const start = Date.now();
     let delay = this.poll.minMs;
     for (;;) {
-      const { value: authz, retryAfter } = await this.callWithRetryAfter('Reading the authorization', account.directoryUrl, op, async () => {
+      const { value: authz, retryAfter } = await this.callWithRetryAfter('Reading the authorization', account, op, async () => {
         const [a] = (await client.getAuthorizations({ authorizations: [url] } as never)) as unknown as AcmeAuthz[];
         return a!;
       });
@@ -539,7 +539,7 @@ export class RequestService {
         await this.store.writeFile(csrFile, csr, 0o644);
         await this.patch(id, { csrFile });
       }
-      order = (await this.call('Finalizing the order', account.directoryUrl, op, () => client.finalizeOrder(order as never, csr), {
+      order = (await this.call('Finalizing the order', account, op, () => client.finalizeOrder(order as never, csr), {
         idempotent: false,
       })) as AcmeOrder;
       order.url = rec.order!.url;
@@ -560,7 +560,7 @@ export class RequestService {
     rec = this.record(id);
     await this.patch(id, { phase: 'downloading', order: { ...rec.order!, status: 'valid', certificateUrl: order.certificate ?? null } });
     op.step('download', 'Downloading the certificate');
-    const chain = (await this.call('Downloading the certificate', account.directoryUrl, op, () =>
+    const chain = (await this.call('Downloading the certificate', account, op, () =>
       client.getCertificate(order as never, rec.preferredChain ?? undefined),
     )) as string;
     const blocks = splitPem(chain);
@@ -598,7 +598,7 @@ export class RequestService {
   }
 
   private async getOrder(client: acme.Client, order: OrderRecord, account: AccountRecord, op: Operation): Promise<AcmeOrder> {
-    const o = (await this.call('Reading the order', account.directoryUrl, op, () => client.getOrder({ url: order.url } as never))) as AcmeOrder;
+    const o = (await this.call('Reading the order', account, op, () => client.getOrder({ url: order.url } as never))) as AcmeOrder;
     o.url = order.url;
     return o;
   }
@@ -664,7 +664,7 @@ export class RequestService {
       const pem = (await this.store.readFile(rec.certFile)).toString();
       op.step('revoke', `Revoking serial ${rec.certificate?.serial} (${reason})`);
       try {
-        await this.call('Revoking the certificate', account.directoryUrl, op, () =>
+        await this.call('Revoking the certificate', account, op, () =>
           client.revokeCertificate(splitPem(pem)[0]!, { reason: REVOCATION_CODES[reason] }), { idempotent: false },
         );
       } catch (err) {
@@ -803,19 +803,22 @@ export class RequestService {
     else await this.patch(id, { error });
   }
 
-  private call<T>(action: string, url: string, op: Operation, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
-    return this.callWithRetryAfter(action, url, op, fn, opts).then((r) => r.value);
+  private call<T>(action: string, account: AccountRecord, op: Operation, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+    return this.callWithRetryAfter(action, account, op, fn, opts).then((r) => r.value);
   }
 
-  private callWithRetryAfter<T>(
+  /** One ACME step of `account`, under that account's own trust (its extra CA, for its CA's origins only). */
+  private async callWithRetryAfter<T>(
     action: string,
-    url: string,
+    account: AccountRecord,
     op: Operation,
     fn: () => Promise<T>,
     opts: { idempotent?: boolean } = {},
   ): Promise<{ value: T; retryAfter: number | null }> {
     op.check();
-    return withTransport(op.signal, async (state) => {
+    const url = account.directoryUrl;
+    const trust = await this.deps.accounts.trustOf(account, op.signal);
+    return withTransport(op.signal, trust, async (state) => {
       try {
         const value = await retryAcme(fn, state, {
           signal: op.signal,

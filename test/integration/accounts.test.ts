@@ -5,11 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import acme from 'acme-client';
 import { lookupExistingAccount } from '../../electron/acme/existing.ts';
-import { installTransport, trustForOrigins } from '../../electron/acme/transport.ts';
+import { trustFor, withTransport } from '../../electron/acme/transport.ts';
 import { findSecret, pebble, pebbleEab, tempDir } from '../helpers/bed.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
 
 const P = pebble();
+
+/** Runs acme-client calls of the test itself with Pebble's CA trusted for Pebble's origin (and only there). */
+function asPebbleClient<T>(fn: () => Promise<T>): Promise<T> {
+  return withTransport(undefined, trustFor(P.caPem, [P.directory]), fn);
+}
 
 function register(t: TestApp, extra: Record<string, unknown> = {}) {
   return t.call('accounts:register', {
@@ -77,12 +82,10 @@ describe('ACME accounts against Pebble', () => {
     const keyAfter = await exportKey(t, acct.id);
     assert.notEqual(keyAfter, keyBefore);
     // The CA now knows the account by the new key only.
-    installTransport();
-    trustForOrigins([P.directory], P.caPem);
     const byNew = new acme.Client({ directoryUrl: P.directory, accountKey: keyAfter });
-    assert.equal(await lookupExistingAccount(byNew), acct.url);
+    assert.equal(await asPebbleClient(() => lookupExistingAccount(byNew)), acct.url);
     const byOld = new acme.Client({ directoryUrl: P.directory, accountKey: keyBefore });
-    await assert.rejects(lookupExistingAccount(byOld), /unable to find existing account|does not exist/i);
+    await assert.rejects(asPebbleClient(() => lookupExistingAccount(byOld)), /unable to find existing account|does not exist/i);
     // And Certdesk keeps working with it.
     assert.equal((await t.call('accounts:update', { id: acct.id, email: 'after-rollover@example.test' })).email, 'after-rollover@example.test');
 
@@ -90,7 +93,10 @@ describe('ACME accounts against Pebble', () => {
     assert.equal(deactivated.status, 'deactivated');
     // The next order is refused by the CA.
     const client = new acme.Client({ directoryUrl: P.directory, accountKey: keyAfter, accountUrl: acct.url });
-    await assert.rejects(client.createOrder({ identifiers: [{ type: 'dns', value: 'refused.example.test' }] }), /deactivated|not valid|unauthorized/i);
+    await assert.rejects(
+      asPebbleClient(() => client.createOrder({ identifiers: [{ type: 'dns', value: 'refused.example.test' }] })),
+      /deactivated|not valid|unauthorized/i,
+    );
     // Deactivating again is a clear conflict, not a second request.
     const again = await t.raw('accounts:deactivate', { id: acct.id, confirm: true });
     assert.equal(!again.ok && again.error.code, 'CONFLICT');
@@ -126,11 +132,9 @@ describe('ACME accounts against Pebble', () => {
   it('imports an account created by another client, and refuses a key the CA does not know', async () => {
     const t3 = await startApp();
     try {
-      installTransport();
-      trustForOrigins([P.directory], P.caPem);
       const foreignKey = (await acme.crypto.createPrivateRsaKey(2048)).toString();
       const other = new acme.Client({ directoryUrl: P.directory, accountKey: foreignKey });
-      await other.createAccount({ termsOfServiceAgreed: true });
+      await asPebbleClient(() => other.createAccount({ termsOfServiceAgreed: true }));
       const unknownKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
 
       const bad = await t3.raw('accounts:import', { directory: P.directory, caFile: P.caFile, keyPem: unknownKey });
