@@ -121,6 +121,26 @@ function nonceKey(trust: Trust | null, origin: string): string {
   return `${trust?.id ?? 'system'} ${origin}`;
 }
 
+/** ACME needs no redirect; following one to http:// would send a signed body (e-mail, EAB) in clear. */
+function refuseRedirect(response: AxiosResponse, method: string, url: URL, state: CallState | undefined): void {
+  if (response.status < 300 || response.status >= 400) return;
+  const location = String(response.headers.location ?? '');
+  let target: URL | null = null;
+  try {
+    target = location ? new URL(location, url) : null;
+  } catch {
+    target = null;
+  }
+  const plain = target !== null && target.protocol !== 'https:';
+  const err = new AppError(
+    'ACME_ERROR',
+    `${method} ${url.href} answered with a redirect (HTTP ${response.status}) to ${target?.href ?? 'nowhere'}${plain ? ', a plain-HTTP address' : ''}: refused, Certdesk follows no redirects from a CA.`,
+    { hint: plain || !target ? 'Check the directory URL.' : `If ${target.href} is the CA's directory, enter that URL instead.` },
+  );
+  if (state) state.lastNetworkError = err;
+  throw err;
+}
+
 /**
  * The only way a request leaves: refuses anything but https (nothing is sent), picks the agent from the
  * calling Trust, caps the answer, follows no redirect (ACME needs none; a redirect to http:// would have
@@ -148,6 +168,13 @@ function checkedAdapter(base: (cfg: InternalAxiosRequestConfig) => Promise<Axios
     try {
       response = await base(cfg);
     } catch (err) {
+      // acme-client makes axios reject every answer (its interceptor then turns them back into responses):
+      // an error with a response is an HTTP answer, not a network failure.
+      const answered = (err as { response?: AxiosResponse }).response;
+      if (answered) {
+        refuseRedirect(answered, method, url, state);
+        throw err;
+      }
       let out = err as Error;
       if (/maxContentLength size of \d+ exceeded/.test(out.message ?? '')) {
         out = new AppError('ACME_ERROR', `The answer to ${method} ${url.href} is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB: refused and not read further (an ACME answer is a few KB).`, {
@@ -157,23 +184,7 @@ function checkedAdapter(base: (cfg: InternalAxiosRequestConfig) => Promise<Axios
       if (state) state.lastNetworkError = out;
       throw out;
     }
-    if (response.status >= 300 && response.status < 400) {
-      const location = String(response.headers.location ?? '');
-      let target: URL | null = null;
-      try {
-        target = location ? new URL(location, url) : null;
-      } catch {
-        target = null;
-      }
-      const plain = target !== null && target.protocol !== 'https:';
-      const err = new AppError(
-        'ACME_ERROR',
-        `${method} ${url.href} answered with a redirect (HTTP ${response.status}) to ${target?.href ?? 'nowhere'}${plain ? ', a plain-HTTP address' : ''}: refused, Certdesk follows no redirects from a CA.`,
-        { hint: plain || !target ? 'Check the directory URL.' : `If ${target.href} is the CA's directory, enter that URL instead.` },
-      );
-      if (state) state.lastNetworkError = err;
-      throw err;
-    }
+    refuseRedirect(response, method, url, state);
     return response;
   };
 }
