@@ -240,7 +240,6 @@ export function streamBytes(total: number, counter: { bytes: number }): Handler 
       }
       res.end('"}');
     };
-    res.on('close', () => undefined);
     pump();
   };
 }

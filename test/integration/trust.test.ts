@@ -52,6 +52,7 @@ describe('extra CA trust is scoped to its own account', () => {
     for (const [channel, req] of [
       ['accounts:refresh', { id }],
       ['accounts:update', { id, email: 'stolen@example.test' }],
+      ['requests:create', { accountId: id, domains: ['impostor.example.test'], challengeType: 'http-01', key: 'ec-p256' }],
     ] as const) {
       const r = await t.raw(channel, req);
       assert.equal(r.ok, false, `${channel} of CA-1's account must be refused when CA-1's origin shows a CA-2 certificate`);
