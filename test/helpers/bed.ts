@@ -1,5 +1,6 @@
 // Facts about the running test bed (started by test/run.mjs), read from the environment.
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before } from 'node:test';
@@ -52,6 +53,21 @@ export function pebbleEab() {
     kid: bedEnv('PEBBLE_EAB_KID'),
     hmacKey: bedEnv('PEBBLE_EAB_HMAC'),
   };
+}
+
+/**
+ * A TCP port on 127.0.0.1 where nothing listens: bound on port 0, then closed. (A fixed "closed" port such
+ * as 9 may well be open on a machine running discard or anything else.)
+ */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }
 
 export function tempDir(prefix: string): string {

@@ -1,10 +1,10 @@
 // Looks into the Secret Service with libsecret's own tool (and dbus-send), independently of Certdesk's
 // keychain library, on the D-Bus session named by `env`.
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
 
 const DEFAULT_COLLECTION = '/org/freedesktop/secrets/aliases/default';
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ error: (Error & { code?: number | string; killed?: boolean; signal?: string }) | null; stdout: string; stderr: string }> {
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ error: ExecFileException | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { env, timeout: 10_000, encoding: 'utf8' }, (error, stdout, stderr) => resolve({ error, stdout, stderr }));
   });
