@@ -46,7 +46,7 @@ export async function pebbleHierarchy(mgmt?: string): Promise<{ intermediate: X5
   return { intermediate: await read('/intermediates/0'), root: await read('/roots/0') };
 }
 
-/** Asserts-free check that `leaf` was issued by the running Pebble: signed by its intermediate, which its root signed. */
+/** Whether `leaf` was issued by the running Pebble: signed by its intermediate, which its root signed. */
 export async function issuedByPebble(leaf: X509Certificate, mgmt?: string): Promise<boolean> {
   const { intermediate, root } = await pebbleHierarchy(mgmt);
   return leaf.checkIssued(intermediate) && leaf.verify(intermediate.publicKey) && intermediate.verify(root.publicKey);
