@@ -5,7 +5,8 @@
 //   node test/run.mjs [filters...] [--no-bed] [--bed-only] [--services=pebble,bind,...] [--<node test flag>...]
 //
 // filters: keep test files whose repo-relative path contains any filter (e.g. `bed`, `test/acme/`).
-// --no-bed: run without starting services (bed tests skip themselves).
+// --no-bed: run without starting services (CERTDESK_NO_BED=1: bed and e2e suites skip themselves; the
+//   integration suites fail, they need the services). Without it a suite whose services are missing fails.
 // --bed-only: start the bed, write test/.bed/env.json, and wait for Ctrl-C (manual debugging).
 // Other --flags (e.g. --test-name-pattern=x) are passed to node.
 // CERTDESK_TEST_TIMEOUT: per-test timeout in ms (default 600000).
@@ -151,9 +152,12 @@ async function main() {
     await writeFile(path.join(bedDir, 'env.json'), `${JSON.stringify(bed.env, null, 2)}\n`);
     console.log(`[run] ${describeBed(bed)}`);
     Object.assign(env, bed.env);
+    delete env.CERTDESK_NO_BED;
   } else {
     pidDir = path.join(bedDir, 'no-bed');
     await rm(pidDir, { recursive: true, force: true });
+    // Suites that need the bed skip only when told so; anywhere else a missing service fails them.
+    env.CERTDESK_NO_BED = '1';
     console.log('[run] --no-bed: services not started');
   }
   if (interrupted) return 128 + signals[interrupted];

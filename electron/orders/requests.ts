@@ -576,6 +576,7 @@ export class RequestService {
     if (missing.length) throw new AppError('ACME_ERROR', `The issued certificate lacks names: ${missing.join(', ')}.`);
     const certFile = `requests/${id}/cert-${rec.ordersCreated}.pem`;
     await this.store.writeFile(certFile, blocks.join(''), 0o644);
+    await checkpoint('downloaded');
     await this.patch(id, {
       status: rec.renewal ? 'renewed' : 'available',
       phase: 'done',

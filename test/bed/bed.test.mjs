@@ -11,16 +11,35 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fetchText } from './pebble.mjs';
 
-// The app's keychain library, when installed: proves what later code relies on works with the bed env.
-let napiKeyring = null;
-try {
-  napiKeyring = createRequire(import.meta.url)('@napi-rs/keyring');
-} catch {
-  /* not installed yet */
-}
+// The app's keychain library (a dependency: `npm ci` installs it): proves what later code relies on works
+// with the bed env.
+const require = createRequire(import.meta.url);
 
 const env = process.env;
-const noBed = !env.CERTDESK_BED && 'no test bed (run via node test/run.mjs)';
+
+/**
+ * Each suite needs some bed variables. Missing under `node test/run.mjs --no-bed` (CERTDESK_NO_BED=1): the
+ * suite is skipped. Missing otherwise: every test of the suite fails saying what is missing, so that a
+ * run can never be green because nothing ran. (test/helpers/bed.ts has the same gate for TypeScript.)
+ */
+function bedGate(names) {
+  const missing = [...(env.CERTDESK_BED ? [] : ['CERTDESK_BED']), ...names.filter((n) => !env[n])];
+  if (!missing.length) return { skip: false, problem: null };
+  const what = `needs the test bed (${missing.join(', ')} not set)`;
+  if (env.CERTDESK_NO_BED === '1') return { skip: `${what}; skipped under --no-bed`, problem: null };
+  return { skip: false, problem: `${what}: run through \`npm test\` or \`node test/run.mjs bed\`, or pass --no-bed to skip it on purpose` };
+}
+
+/** describe() that fails (or, under --no-bed, skips) when the bed variables it needs are missing. */
+function bedSuite(name, vars, body) {
+  const gate = bedGate(vars);
+  describe(name, { skip: gate.skip }, () => {
+    before(() => {
+      if (gate.problem) throw new Error(gate.problem);
+    });
+    body();
+  });
+}
 
 /** Run a command; resolves {code, stdout, stderr} (never rejects on non-zero exit). */
 function sh(cmd, args, { input, timeout = 15_000 } = {}) {
@@ -44,7 +63,7 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-describe('pebble', { skip: noBed }, () => {
+bedSuite('pebble', ['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'PEBBLE_ROOTS_URL', 'PEBBLE_EAB_DIRECTORY'], () => {
   test('directory answers over HTTPS with PEBBLE_CA_FILE', async () => {
     const ca = await readFile(env.PEBBLE_CA_FILE, 'utf8');
     const res = await fetchText(env.PEBBLE_DIRECTORY, { ca });
@@ -76,7 +95,7 @@ describe('pebble', { skip: noBed }, () => {
   });
 });
 
-describe('challtestsrv', { skip: noBed }, () => {
+bedSuite('challtestsrv', ['CHALLTESTSRV_MGMT', 'CHALLTESTSRV_DNS_PORT'], () => {
   test('set-txt is visible over DNS, clear-txt removes it', async () => {
     const host = `_acme-challenge.bed-${randomBytes(4).toString('hex')}.test`;
     const value = randomBytes(16).toString('base64url');
@@ -95,7 +114,7 @@ describe('challtestsrv', { skip: noBed }, () => {
   });
 });
 
-describe('bind (RFC 2136)', { skip: noBed }, () => {
+bedSuite('bind (RFC 2136)', ['BIND_PORT', 'BIND_ZONE', 'BIND_TSIG_FILE'], () => {
   const name = () => `_acme-challenge.www.${env.BIND_ZONE}`;
   const dig = async (type, n) =>
     (await sh('dig', ['@127.0.0.1', '-p', env.BIND_PORT, '+short', '+time=2', '+tries=1', type, n])).stdout.trim();
@@ -127,7 +146,7 @@ describe('bind (RFC 2136)', { skip: noBed }, () => {
   });
 });
 
-describe('sshd', { skip: noBed }, () => {
+bedSuite('sshd', ['SSHD_PORT', 'SSHD_USER', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_PUB'], () => {
   const sshArgs = (knownHosts, ...cmd) => [
     '-F', '/dev/null',
     '-i', env.SSHD_CLIENT_KEY,
@@ -166,7 +185,7 @@ describe('sshd', { skip: noBed }, () => {
   });
 });
 
-describe('keyring', { skip: noBed }, () => {
+bedSuite('keyring', ['DBUS_SESSION_BUS_ADDRESS', 'BED_WORK_DIR'], () => {
   test('secret-tool store/lookup/clear round trip on the private bus', async () => {
     assert.ok(env.DBUS_SESSION_BUS_ADDRESS.includes(env.BED_WORK_DIR) || env.DBUS_SESSION_BUS_ADDRESS.includes('certdesk-kr-'));
     const attr = `bedtest-${randomBytes(4).toString('hex')}`;
@@ -182,7 +201,8 @@ describe('keyring', { skip: noBed }, () => {
     assert.equal(gone.stdout, '');
   });
 
-  test('@napi-rs/keyring set/get/delete through the bed env', { skip: !napiKeyring && '@napi-rs/keyring not installed' }, () => {
+  test('@napi-rs/keyring set/get/delete through the bed env', () => {
+    const napiKeyring = require('@napi-rs/keyring');
     const entry = new napiKeyring.Entry('certdesk-bed-test', `acct-${randomBytes(4).toString('hex')}`);
     const secret = `pw-${randomBytes(8).toString('hex')}`;
     entry.setPassword(secret);

@@ -1,7 +1,9 @@
 // Facts about the running test bed (started by test/run.mjs), read from the environment.
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { before } from 'node:test';
 
 export function bedEnv(name: string): string {
   const v = process.env[name];
@@ -9,6 +11,30 @@ export function bedEnv(name: string): string {
     throw new Error(`${name} is not set: run the tests through \`npm test\` (test/run.mjs starts Pebble, BIND, sshd and the keyring).`);
   }
   return v;
+}
+
+/**
+ * For suites that need bed services: `{ skip, problem }` for the variables in `names`. All set: nothing.
+ * Missing under `node test/run.mjs --no-bed` (CERTDESK_NO_BED=1): `skip` says why, the suite is skipped.
+ * Missing otherwise (`npm test`, or node --test by hand): `problem` says what is missing, and the suite
+ * must fail with it (see failWithoutBed), so that a run can never be green because nothing ran.
+ */
+export function bedGate(names: string[]): { skip: string | false; problem: string | null } {
+  const missing = [...(process.env.CERTDESK_BED ? [] : ['CERTDESK_BED']), ...names.filter((n) => !process.env[n])];
+  if (!missing.length) return { skip: false, problem: null };
+  const what = `needs the test bed (${missing.join(', ')} not set)`;
+  if (process.env.CERTDESK_NO_BED === '1') return { skip: `${what}; skipped under --no-bed`, problem: null };
+  return {
+    skip: false,
+    problem: `${what}: run the tests through \`npm test\` or \`node test/run.mjs\` (with the services this suite needs), or pass --no-bed to skip it on purpose.`,
+  };
+}
+
+/** Makes every test of the enclosing suite fail when its bed is missing (call it inside the describe). */
+export function failWithoutBed(gate: { problem: string | null }): void {
+  before(() => {
+    if (gate.problem) throw new Error(gate.problem);
+  });
 }
 
 export function pebble() {
@@ -27,6 +53,21 @@ export function pebbleEab() {
     kid: bedEnv('PEBBLE_EAB_KID'),
     hmacKey: bedEnv('PEBBLE_EAB_HMAC'),
   };
+}
+
+/**
+ * A TCP port on 127.0.0.1 where nothing listens: bound on port 0, then closed. (A fixed "closed" port such
+ * as 9 may well be open on a machine running discard or anything else.)
+ */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }
 
 export function tempDir(prefix: string): string {

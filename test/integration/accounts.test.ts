@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import acme from 'acme-client';
 import { lookupExistingAccount } from '../../electron/acme/existing.ts';
 import { trustFor, withTransport } from '../../electron/acme/transport.ts';
-import { findSecret, pebble, pebbleEab, tempDir } from '../helpers/bed.ts';
+import { closedPort, findSecret, pebble, pebbleEab, tempDir } from '../helpers/bed.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
 
 const P = pebble();
@@ -214,7 +214,8 @@ describe('bad input: specific errors, nothing stored', () => {
   it('non-HTTPS directory URL', () =>
     expectError({ ...base(), directory: P.directory.replace('https:', 'http:') }, 'INVALID_INPUT', 'directory', /must use HTTPS/));
   it('not a URL', () => expectError({ ...base(), directory: 'pebble' }, 'INVALID_INPUT', 'directory', /neither "production", "staging" nor a URL/));
-  it('unreachable directory URL', () => expectError({ ...base(), directory: 'https://127.0.0.1:9/dir' }, 'NETWORK', 'directory', /could not be reached/));
+  it('unreachable directory URL', async () =>
+    expectError({ ...base(), directory: `https://127.0.0.1:${await closedPort()}/dir` }, 'NETWORK', 'directory', /could not be reached/));
   it('Terms of Service not accepted', () => expectError({ ...base(), agreeTos: false }, 'INVALID_INPUT', 'agreeTos', /Terms of Service/));
   it('unreadable CA file', () =>
     expectError({ ...base(), caFile: '/nonexistent/ca.pem' }, 'INVALID_INPUT', 'caFile', /cannot be read \(no such file\)/));

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { findSecret, pebble, tempDir } from '../helpers/bed.ts';
 import { leafOf, sansOf, spkiOf } from '../helpers/certs.ts';
 import { Http01Server } from '../helpers/challenges.ts';
+import { certStatus } from '../helpers/pebble-mgmt.ts';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
@@ -144,6 +145,11 @@ describe('certdesk CLI: requests, repository and exports', () => {
     assert.match(noYes.err, /HTTPS breaks.*--yes/);
     const revoked = await json(d, 'cert', 'revoke', created.id, '--reason', 'superseded', '--yes');
     assert.equal(revoked.status, 'revoked');
+    // The CA's view: the renewed certificate is revoked with the reason given on the command line.
+    const atCa = await certStatus(revoked.certificate.serial);
+    assert.equal(atCa.Status, 'Revoked');
+    assert.equal(atCa.Reason, 4, `--reason superseded is RFC 5280 code 4: ${JSON.stringify(atCa)}`);
+    assert.equal((await certStatus(JSON.parse(renewed.out).certificate.serial)).Status, 'Revoked', 'it is the renewal that was revoked');
 
     const delNo = await certdesk(d, 'cert', 'delete', created.id);
     assert.equal(delNo.code, 2);

@@ -1,6 +1,7 @@
 // Crash safety: the CLI is killed with SIGKILL at fixed points of the order flow (checkpoints held open by
-// CERTDESK_TEST_HOLD) and started again. The request must resume to Available with the same key, using at
-// most one extra order, and never lose an issued certificate.
+// CERTDESK_TEST_HOLD, see electron/orders/checkpoints.ts) and started again, for first issuance and for
+// renewals. The request must resume to Available/Renewed with the same key, using at most one extra order,
+// and never lose an issued certificate.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -74,7 +75,25 @@ describe('crash safety (kill -9 and restart)', () => {
   });
   after(() => http.stop());
 
-  for (const checkpoint of ['polling', 'finalized'] as const) {
+  async function exportedLeaf(id: string) {
+    const pemDir = join(tempDir('crash-pem'), 'out');
+    await json(cli(dataDir, ['cert', 'export', id, '--format', 'pem', '--out', pemDir]));
+    return { cert: leafOf(readFileSync(join(pemDir, 'cert.pem'), 'utf8')), key: readFileSync(join(pemDir, 'privkey.pem'), 'utf8') };
+  }
+
+  /** Creates a request and has it issued without interruption. */
+  async function issued(prefix: string, keyPolicy: 'same' | 'new') {
+    const name = `${prefix}-${Date.now()}-${n++}.example.test`;
+    const req = await json(cli(dataDir, ['request', 'create', '--domains', name, '--challenge', 'http-01', '--key', 'ec-p256', '--key-policy', keyPolicy]));
+    http.serve(req);
+    const done = await json(cli(dataDir, ['request', 'verify', req.id]));
+    assert.equal(done.status, 'available', JSON.stringify(done.error));
+    return done;
+  }
+
+  // validating: submitted nothing yet; polling: challenges submitted; finalized: CSR sent; downloaded: the
+  // certificate is fetched and its file written, but the request does not record it yet.
+  for (const checkpoint of ['validating', 'polling', 'finalized', 'downloaded'] as const) {
     it(`killed at "${checkpoint}" during verify: resumes to Available with the same key, no extra order`, async () => {
       const name = `crash-${checkpoint}-${Date.now()}-${n++}.example.test`;
       const req = await json(cli(dataDir, ['request', 'create', '--domains', name, '--challenge', 'http-01', '--key', 'ec-p256']));
@@ -90,12 +109,74 @@ describe('crash safety (kill -9 and restart)', () => {
       assert.equal(done.status, 'available', JSON.stringify(done.error));
       assert.equal(done.ordersCreated, 1, 'the same order was resumed');
       assert.deepEqual(sealedKeys(dataDir, req.id), keysBefore, 'the same key (sealed file unchanged)');
-      const pemDir = join(tempDir('crash-pem'), 'out');
-      await json(cli(dataDir, ['cert', 'export', req.id, '--format', 'pem', '--out', pemDir]));
-      const cert = leafOf(readFileSync(join(pemDir, 'cert.pem'), 'utf8'));
-      assert.ok(spkiOf(cert).equals(spkiOf(readFileSync(join(pemDir, 'privkey.pem'), 'utf8'))), 'certificate is for our key');
+      const { cert, key } = await exportedLeaf(req.id);
+      assert.ok(spkiOf(cert).equals(spkiOf(key)), 'certificate is for our key');
+      assert.equal(done.certificate.serial, cert.serialNumber.toUpperCase(), 'the recorded certificate is the exported one');
+      const certFiles = filesBelow(dataDir).filter((f) => f.includes(req.id) && /cert-\d+\.pem$/.test(f));
+      assert.equal(certFiles.length, 1, `one certificate file: ${certFiles.join(', ')}`);
     });
   }
+
+  for (const checkpoint of ['polling', 'downloaded'] as const) {
+    it(`killed at "${checkpoint}" while a same-key renewal is verified: resumes to Renewed, same key, one renewal order`, async () => {
+      const first = await issued(`crash-renew-${checkpoint}`, 'same');
+      const keysBefore = sealedKeys(dataDir, first.id);
+      const renewing = await json(cli(dataDir, ['cert', 'renew', first.id]));
+      assert.equal(renewing.status, 'pending');
+      assert.equal(renewing.ordersCreated, 2);
+      http.serve(renewing);
+
+      await killAt(dataDir, ['request', 'verify', first.id], checkpoint);
+      assert.equal((await json(cli(dataDir, ['request', 'show', first.id]))).status, 'processing', 'the killed verify left the renewal mid-way');
+
+      const done = await json(cli(dataDir, ['request', 'verify', first.id]));
+      assert.equal(done.status, 'renewed', JSON.stringify(done.error));
+      assert.equal(done.ordersCreated, 2, 'the renewal order was resumed, not placed again');
+      assert.notEqual(done.certificate.serial, first.certificate.serial, 'a new certificate');
+      assert.deepEqual(sealedKeys(dataDir, first.id), keysBefore, 'the same key (sealed file unchanged)');
+      const { cert, key } = await exportedLeaf(first.id);
+      assert.equal(cert.serialNumber.toUpperCase(), done.certificate.serial, 'the renewal is what gets exported');
+      assert.ok(spkiOf(cert).equals(spkiOf(key)), 'certificate is for our key');
+    });
+  }
+
+  it('killed while a new-key renewal is finalized: the renewal key is kept, not made again', async () => {
+    const first = await issued('crash-renew-newkey', 'new');
+    const firstKey = (await exportedLeaf(first.id)).key;
+    const renewing = await json(cli(dataDir, ['cert', 'renew', first.id]));
+    http.serve(renewing);
+    const keysOfRenewal = sealedKeys(dataDir, first.id);
+    assert.equal(Object.keys(keysOfRenewal).length, 2, 'the first key and the renewal key');
+
+    await killAt(dataDir, ['request', 'verify', first.id], 'finalized');
+    const done = await json(cli(dataDir, ['request', 'verify', first.id]));
+    assert.equal(done.status, 'renewed', JSON.stringify(done.error));
+    assert.equal(done.ordersCreated, 2);
+    assert.deepEqual(sealedKeys(dataDir, first.id), keysOfRenewal, 'no third key');
+    const { cert, key } = await exportedLeaf(first.id);
+    assert.ok(spkiOf(cert).equals(spkiOf(key)), 'certificate is for the exported key');
+    assert.ok(!spkiOf(key).equals(spkiOf(firstKey)), 'a new key, as the policy says');
+  });
+
+  it('killed in `cert renew` right after the renewal order was created: that order is recovered, then issued', async () => {
+    const first = await issued('crash-renew-order', 'same');
+    await killAt(dataDir, ['cert', 'renew', first.id], 'order-created');
+    const mid = await json(cli(dataDir, ['request', 'show', first.id]));
+    assert.equal(mid.ordersCreated, 2, 'the renewal order was counted before it was sent');
+
+    const recovered = await cli(dataDir, ['request', 'verify', first.id]);
+    assert.equal(recovered.code, 1, 'not issued yet: the challenges must be fulfilled first');
+    const pending = JSON.parse(recovered.out);
+    assert.equal(pending.status, 'pending');
+    assert.equal(pending.ordersCreated, 2, 'no third order');
+    assert.equal(pending.challenges.length, 1);
+
+    http.serve(pending);
+    const done = await json(cli(dataDir, ['request', 'verify', first.id]));
+    assert.equal(done.status, 'renewed', JSON.stringify(done.error));
+    assert.equal(done.ordersCreated, 2);
+    assert.notEqual(done.certificate.serial, first.certificate.serial);
+  });
 
   it('killed right after the order was created: the same order is recovered, challenges shown, then issued', async () => {
     const name = `crash-order-${Date.now()}.example.test`;

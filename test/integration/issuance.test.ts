@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KeySpec } from '../../shared/model/request.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
-import { bedEnv, filesBelow, findSecret, pebble, tempDir } from '../helpers/bed.ts';
+import { filesBelow, findSecret, pebble, tempDir } from '../helpers/bed.ts';
 import { exportPem, keyTypeOf, leafOf, sansOf, spkiOf } from '../helpers/certs.ts';
+import { certStatus, issuedByPebble } from '../helpers/pebble-mgmt.ts';
 import { Http01Server, publishTxt } from '../helpers/challenges.ts';
 
 const P = pebble();
@@ -211,29 +212,58 @@ describe('renewal, key policies, repository', () => {
       const keyFile = join(tempDir('import'), 'key.pem');
       writeFileSync(keyFile, keyPem, { mode: 0o600 });
       const v = await issueHttp([`import-${uniq()}.example.test`], spec, { keyPolicy: 'import', importKeyFile: keyFile });
-      assert.ok(spkiOf(leafOf((await pemOf(v.id)).cert)).equals(spkiOf(keyPem)), 'certificate carries the imported key');
+      const first = leafOf((await pemOf(v.id)).cert);
+      assert.ok(spkiOf(first).equals(spkiOf(keyPem)), 'certificate carries the imported key');
+      assert.ok(await issuedByPebble(first), 'the first certificate was issued by Pebble');
       const renewing = await t.call('requests:renew', { id: v.id });
+      assert.equal(renewing.status, 'pending');
       http.serve(renewing);
-      await t.call('requests:verify', { id: v.id });
-      assert.ok(spkiOf(leafOf((await pemOf(v.id)).cert)).equals(spkiOf(keyPem)), 'renewal keeps the imported key');
+      const renewed = await t.call('requests:verify', { id: v.id });
+      // The renewal must really have been issued: a new certificate from the CA, not the old one still there.
+      assert.equal(renewed.status, 'renewed', JSON.stringify(renewed.error));
+      assert.equal(renewed.ordersCreated, 2, 'the renewal placed its own order');
+      const second = leafOf((await pemOf(v.id)).cert);
+      assert.notEqual(second.serialNumber, first.serialNumber, 'a new serial');
+      assert.equal(renewed.certificate?.serial, second.serialNumber.toUpperCase(), 'the exported certificate is the renewal');
+      assert.ok(await issuedByPebble(second), 'the renewal was issued by Pebble');
+      assert.equal((await certStatus(second.serialNumber)).Status, 'Valid', 'the CA knows the renewal');
+      assert.ok(spkiOf(second).equals(spkiOf(keyPem)), 'renewal keeps the imported key');
       assert.deepEqual(findSecret([t.dataDir], keyPem), [], 'the imported key is not stored in clear');
     });
   }
 });
 
 describe('revoke and delete', () => {
-  it('revokes: Pebble reports the serial revoked; the saved certificate is marked', async () => {
-    const v = await issueHttp([`revoke-${uniq()}.example.test`], 'ec-p256');
-    await t.call('certs:save', { requestId: v.id });
-    const noConfirm = await t.raw('requests:revoke', { id: v.id, reason: 'keyCompromise' });
-    assert.equal(!noConfirm.ok && noConfirm.error.field, 'confirm');
-    const revoked = await t.call('requests:revoke', { id: v.id, reason: 'superseded', confirm: true });
-    assert.equal(revoked.status, 'revoked');
-    const serial = BigInt(`0x${v.certificate!.serial}`).toString(16);
-    const status = await pebbleMgmtJson(`/cert-status-by-serial/${serial}`);
-    assert.equal(status.Status, 'Revoked');
-    assert.equal((await t.call('certs:list', {})).find((c) => c.requestId === v.id)?.revoked, true);
-  });
+  // Each reason is checked at the CA: a reason dropped or mapped to the wrong RFC 5280 code must fail here.
+  for (const [reason, code] of [
+    ['superseded', 4],
+    ['keyCompromise', 1],
+  ] as const) {
+    it(`revokes (${reason}): Pebble reports the serial Revoked with reason ${code}; the saved certificate is marked`, async () => {
+      const v = await issueHttp([`revoke-${reason.toLowerCase()}-${uniq()}.example.test`], 'ec-p256');
+      await t.call('certs:save', { requestId: v.id });
+      assert.equal((await certStatus(v.certificate!.serial)).Status, 'Valid', 'valid at the CA before');
+      const noConfirm = await t.raw('requests:revoke', { id: v.id, reason });
+      assert.equal(!noConfirm.ok && noConfirm.error.field, 'confirm');
+      assert.equal((await certStatus(v.certificate!.serial)).Status, 'Valid', 'nothing sent without confirmation');
+
+      const before = Date.now();
+      const revoked = await t.call('requests:revoke', { id: v.id, reason, confirm: true });
+      assert.equal(revoked.status, 'revoked');
+      const status = await certStatus(v.certificate!.serial);
+      assert.equal(status.Status, 'Revoked', JSON.stringify(status));
+      assert.equal(status.Reason, code, `the CA recorded reason ${code} (${reason}): ${JSON.stringify(status)}`);
+      // Pebble prints RevokedAt as Go's time.String(): "2026-01-02 15:04:05.999999999 +0000 UTC".
+      const revokedAt = Date.parse(`${(status.RevokedAt ?? '').slice(0, 19).replace(' ', 'T')}Z`);
+      assert.ok(revokedAt >= Math.floor(before / 1000) * 1000 - 60_000, `revoked just now: ${status.RevokedAt}`);
+      assert.equal(leafOf(status.Certificate ?? '').serialNumber.toUpperCase(), v.certificate!.serial, 'the CA revoked this very certificate');
+      assert.equal((await t.call('certs:list', {})).find((c) => c.requestId === v.id)?.revoked, true);
+      // A second revoke is refused locally, not sent again.
+      const again = await t.raw('requests:revoke', { id: v.id, reason: 'unspecified', confirm: true });
+      assert.equal(!again.ok && again.error.code, 'CONFLICT');
+      assert.equal((await certStatus(v.certificate!.serial)).Reason, code, 'the reason at the CA is unchanged');
+    });
+  }
 
   it('deletes from Certdesk only: gone from the repository, files of other certificates untouched', async () => {
     const keep = await issueHttp([`keep-${uniq()}.example.test`], 'ec-p256');
@@ -252,8 +282,7 @@ describe('revoke and delete', () => {
     assert.deepEqual(filesBelow(t.dataDir).filter((f) => f.includes(gone.id) || f.includes(goneCert.id)), [], 'its files are gone');
     assert.deepEqual(snapshot(t.dataDir), beforeFiles, 'the other certificate is untouched');
     // Still valid at the CA: deleting is not revoking.
-    const serial = BigInt(`0x${gone.certificate!.serial}`).toString(16);
-    assert.equal((await pebbleMgmtJson(`/cert-status-by-serial/${serial}`)).Status, 'Valid');
+    assert.equal((await certStatus(gone.certificate!.serial)).Status, 'Valid');
   });
 });
 
@@ -290,10 +319,14 @@ describe('bad input: field-level messages, nothing half-created', () => {
     }
   });
 
-  it('no key file or sealed key leaks in clear across all of the above', async () => {
+  it('no key file or sealed key leaks in clear in the data directory', async () => {
+    // Issues what it checks (it must not depend on the tests above having run), then checks those and
+    // whatever else the data directory holds by now.
+    const own = [await issueHttp([`leak-rsa-${uniq()}.example.test`], 'rsa-2048'), await issueHttp([`leak-ec-${uniq()}.example.test`], 'ec-p384')];
     const reqs = await t.call('requests:list', {});
-    assert.ok(reqs.length > 5);
-    for (const r of reqs.filter((x) => x.certificate && x.status !== 'revoked').slice(0, 5)) {
+    for (const o of own) assert.ok(reqs.some((r) => r.id === o.id));
+    const issued = reqs.filter((x) => x.certificate && x.status !== 'revoked');
+    for (const r of [...own, ...issued.filter((x) => !own.some((o) => o.id === x.id)).slice(0, 3)]) {
       const { key } = await pemOf(r.id);
       assert.deepEqual(findSecret([t.dataDir], key), []);
     }
@@ -301,24 +334,3 @@ describe('bad input: field-level messages, nothing half-created', () => {
     assert.ok(readdirSync(join(t.dataDir, 'requests')).length > 0);
   });
 });
-
-async function pebbleMgmtJson(path: string): Promise<{ Status: string }> {
-  const https = await import('node:https');
-  const ca = readFileSync(bedEnv('PEBBLE_CA_FILE'));
-  return new Promise((resolve, reject) => {
-    https
-      .get(`${P.mgmt}${path}`, { ca }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch {
-            reject(new Error(`Pebble management ${path}: HTTP ${res.statusCode} ${body}`));
-          }
-        });
-      })
-      .on('error', reject);
-  });
-}
-

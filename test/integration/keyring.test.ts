@@ -2,18 +2,17 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { AppError, type ErrorInfo } from '../../shared/ipc/errors.ts';
 import { createKeyringStore, explainKeychainError, type KeyringEntry } from '../../electron/secrets/keyring-store.ts';
 import { openStore } from '../../electron/store/store.ts';
 import { dataKeyName, Vault } from '../../electron/store/vault.ts';
+import { defaultCollectionLocked, lockDefaultCollection, secretToolLookup } from '../helpers/secret-tool.ts';
 
-const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // A service name of its own, so that a run on a desktop by mistake never touches real Certdesk items.
 const SERVICE = `Certdesk-test-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -37,17 +36,16 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-async function lookupWithSecretTool(name: string): Promise<string | null> {
-  try {
-    const { stdout } = await run('secret-tool', ['lookup', 'service', SERVICE, 'username', name], { timeout: 10_000 });
-    return stdout;
-  } catch {
-    return null; // exit status 1: no such item
-  }
+/** The item as secret-tool sees it: null only when it really is not there (errors and a locked keyring throw). */
+function lookupWithSecretTool(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  return secretToolLookup({ service: SERVICE, username: name }, env);
 }
 
-/** Runs check() of a keyring store in a child process with the given environment; returns the error it got. */
-async function checkInChild(env: NodeJS.ProcessEnv): Promise<{ ok: true } | { ok: false; error: ErrorInfo }> {
+/**
+ * Runs check() of a keyring store in a child process with the given environment, or get(name) when a name
+ * is given; returns what it got.
+ */
+async function checkInChild(env: NodeJS.ProcessEnv, getName?: string): Promise<{ ok: true; value?: string | null } | { ok: false; error: ErrorInfo }> {
   const dir = await tempDir();
   const script = path.join(dir, 'check.mts');
   const moduleUrl = pathToFileURL(path.join(repoRoot, 'electron', 'secrets', 'keyring-store.ts')).href;
@@ -55,8 +53,10 @@ async function checkInChild(env: NodeJS.ProcessEnv): Promise<{ ok: true } | { ok
     script,
     `import { createKeyringStore } from ${JSON.stringify(moduleUrl)};
 try {
-  await createKeyringStore({ service: ${JSON.stringify(SERVICE)} }).check();
-  console.log(JSON.stringify({ ok: true }));
+  const store = createKeyringStore({ service: ${JSON.stringify(SERVICE)} });
+  const name = ${JSON.stringify(getName ?? null)};
+  const value = name === null ? (await store.check(), undefined) : await store.get(name);
+  console.log(JSON.stringify({ ok: true, value }));
 } catch (err) {
   console.log(JSON.stringify({ ok: false, error: typeof err.toInfo === 'function' ? err.toInfo() : { code: 'NOT_APP_ERROR', message: String(err) } }));
 }
@@ -70,7 +70,29 @@ try {
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   assert.equal(code, 0, `child failed: ${err}`);
   const line = out.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as { ok: true } | { ok: false; error: ErrorInfo };
+  return JSON.parse(line) as { ok: true; value?: string | null } | { ok: false; error: ErrorInfo };
+}
+
+/** Stores an item with Certdesk's keychain store in a child process using `env` (another keyring). */
+async function createKeyringStoreIn(env: NodeJS.ProcessEnv, name: string, value: string): Promise<void> {
+  const dir = await tempDir();
+  const script = path.join(dir, 'set.mts');
+  const moduleUrl = pathToFileURL(path.join(repoRoot, 'electron', 'secrets', 'keyring-store.ts')).href;
+  await writeFile(script, `import { createKeyringStore } from ${JSON.stringify(moduleUrl)};
+await createKeyringStore({ service: ${JSON.stringify(SERVICE)} }).set(${JSON.stringify(name)}, ${JSON.stringify(value)});
+`);
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, env, timeout: 30_000 }, (e, _o, stderr) => (e ? reject(new Error(`${e.message}: ${stderr}`)) : resolve()));
+  });
+}
+
+/** The built CLI with another environment (e.g. another keyring). */
+function certdesk(env: NodeJS.ProcessEnv, dataDir: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot, 'out/cli/certdesk.cjs'), '--data-dir', dataDir, ...args], { env, timeout: 60_000, encoding: 'utf8' }, (e, stdout, stderr) =>
+      resolve({ code: e ? ((e as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
 }
 
 describe('keychain (gnome-keyring on a private D-Bus)', () => {
@@ -225,5 +247,85 @@ describe('keychain (gnome-keyring on a private D-Bus)', () => {
     const secrets = createKeyringStore({ service: SERVICE, entry: () => failing });
     await assert.rejects(secrets.set('x', 'never stored in plaintext'), (e: unknown) => e instanceof AppError && /locked/.test(e.message));
     await assert.rejects(secrets.check(), (e: unknown) => e instanceof AppError && e.code === 'KEYCHAIN_UNAVAILABLE');
+  });
+  test('the secret-tool probe tells "not found" from a failure', async () => {
+    requireBed();
+    const name = `probe-${randomBytes(4).toString('hex')}`;
+    assert.equal(await lookupWithSecretTool(name), null, 'a missing item is null');
+    const secrets = createKeyringStore({ service: SERVICE });
+    await secrets.set(name, 'seen');
+    try {
+      assert.equal(await lookupWithSecretTool(name), 'seen');
+    } finally {
+      await secrets.delete(name);
+    }
+    // A bus that is not there is an error, not "no such item".
+    const missing = path.join(await tempDir(), 'no-such-bus');
+    await assert.rejects(lookupWithSecretTool(name, { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${missing}` }), /secret-tool lookup .* failed \(exit 1\): .*(connect|No such file)/i);
+    // A tool that cannot run at all is an error too.
+    await assert.rejects(lookupWithSecretTool(name, { ...process.env, PATH: '/nonexistent' }), /secret-tool lookup .* failed/);
+  });
+
+  describe('a really locked gnome-keyring (own D-Bus session and daemon, locked with Secret Service Lock)', () => {
+    // A private keyring: the bed's keyring stays unlocked for every other test.
+    let keyring: { env: Record<string, string>; stop(): Promise<void> } | null = null;
+    let env: NodeJS.ProcessEnv = {};
+    after(async () => {
+      await keyring?.stop();
+    });
+
+    test('Certdesk says the keyring is locked and how to unlock it; "not found" is never believed; nothing is written', async () => {
+      requireBed();
+      const { startKeyring } = (await import(pathToFileURL(path.join(repoRoot, 'test/bed/keyring.mjs')).href)) as {
+        startKeyring(o: { workDir: string; password?: string }): Promise<{ env: Record<string, string>; stop(): Promise<void> }>;
+      };
+      keyring = await startKeyring({ workDir: await tempDir(), password: 'locked-test' });
+      env = { ...process.env, ...keyring.env };
+      delete env.DISPLAY;
+      delete env.WAYLAND_DISPLAY;
+
+      // Unlocked: a data directory is set up (its data key goes into this keyring) and an item is stored.
+      const dataDir = path.join(await tempDir(), 'data');
+      const first = await certdesk(env, dataDir, '--json', 'account', 'show');
+      assert.equal(first.code, 0, first.stderr);
+      const item = `dns/locked-${randomBytes(3).toString('hex')}/token`;
+      const stored = await checkInChild(env); // the keyring works
+      assert.equal(stored.ok, true, JSON.stringify(stored));
+      await createKeyringStoreIn(env, item, 'kept-while-locked');
+      assert.equal(await lookupWithSecretTool(item, env), 'kept-while-locked');
+      const dbBefore = await readFile(path.join(dataDir, 'db.json'));
+      const filesBefore = (await readdir(dataDir, { recursive: true })).sort();
+
+      await lockDefaultCollection(env);
+      assert.equal(await defaultCollectionLocked(env), true);
+
+      // The independent probe does not mistake a locked keyring for a missing item.
+      await assert.rejects(lookupWithSecretTool(item, env), /keyring is locked/);
+
+      // The keychain store: check(), a read of an existing item and a read of a missing one (a locked Secret
+      // Service answers "no such item" there) all fail as "locked", with what to do.
+      for (const result of [await checkInChild(env), await checkInChild(env, item), await checkInChild(env, `${item}-missing`)]) {
+        assert.equal(result.ok, false, `must not succeed on a locked keyring: ${JSON.stringify(result)}`);
+        if (result.ok) return;
+        assert.equal(result.error.code, 'KEYCHAIN_UNAVAILABLE');
+        assert.match(result.error.message, /The OS keychain \(Secret Service\) is unavailable: the keyring is locked/);
+        assert.match(result.error.hint ?? '', /Unlock your keyring/);
+        assert.match(result.error.hint ?? '', /gnome-keyring-daemon with --unlock/);
+      }
+
+      // The CLI on the data directory made before: a one-line error naming the locked keyring, exit 1.
+      const locked = await certdesk(env, dataDir, 'account', 'show');
+      assert.equal(locked.code, 1, locked.stdout);
+      assert.equal(locked.stderr.trim().split('\n').length, 1, `one line: ${locked.stderr}`);
+      assert.match(locked.stderr, /keyring is locked/);
+      assert.match(locked.stderr, /[Uu]nlock/);
+      assert.doesNotMatch(locked.stderr, /move|new data directory|--data-dir/i, 'no advice that would lose the keys');
+      assert.deepEqual(await readFile(path.join(dataDir, 'db.json')), dbBefore, 'db.json untouched');
+      assert.deepEqual((await readdir(dataDir, { recursive: true })).sort(), filesBefore, 'no file added or removed');
+      assert.ok((await stat(path.join(dataDir, 'db.json'))).isFile());
+
+      // The bed's own keyring was not touched.
+      assert.equal(await defaultCollectionLocked(process.env), false, 'the shared bed keyring is still unlocked');
+    });
   });
 });

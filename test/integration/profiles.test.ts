@@ -41,12 +41,15 @@ describe('ACME profiles', () => {
 
   it('applies the 25-name limit of tlsserver and shortlived before anything is sent', async () => {
     const names = Array.from({ length: 26 }, (_, i) => `p${i}.limit.example.test`);
+    const before = (await t.call('requests:list', {})).length;
+    const ordersBefore = proxy.newOrders.length;
     for (const profile of ['tlsserver', 'shortlived']) {
       const env = await t.raw('requests:create', { domains: names, challengeType: 'http-01', key: 'ec-p256', profile });
       assert.equal(!env.ok && env.error.field, 'domains.25', profile);
       assert.match(!env.ok ? env.error.message : '', /at most 25 with this profile/);
     }
-    assert.deepEqual(await t.call('requests:list', {}), []);
+    assert.equal((await t.call('requests:list', {})).length, before, 'nothing created');
+    assert.equal(proxy.newOrders.length, ordersBefore, 'no order reached the CA');
   });
 
   it('refuses a profile the CA does not offer, naming the offered ones', async () => {
@@ -57,8 +60,14 @@ describe('ACME profiles', () => {
 
   it('orders with tlsserver: no common name in the certificate', async () => {
     const name = `tls-${Date.now()}.example.test`;
+    const ordersBefore = proxy.newOrders.length;
     const r = await t.call('requests:create', { domains: [name], challengeType: 'http-01', key: 'ec-p256', profile: 'tlsserver' });
     assert.equal(r.profile, 'tlsserver');
+    // What reached the CA: the newOrder payload, as the directory front recorded it on its way to Pebble.
+    const sent = proxy.newOrders.slice(ordersBefore);
+    assert.equal(sent.length, 1, `one newOrder: ${JSON.stringify(sent)}`);
+    assert.equal(sent[0]!.profile, 'tlsserver', `the profile was sent with the order: ${JSON.stringify(sent[0])}`);
+    assert.deepEqual(sent[0]!.identifiers, [{ type: 'dns', value: name }]);
     http.serve(r);
     const v = await t.call('requests:verify', { id: r.id });
     assert.equal(v.status, 'available');
@@ -68,5 +77,15 @@ describe('ACME profiles', () => {
     const csrFile = filesBelow(t.dataDir).find((f) => f.includes(r.id) && f.endsWith('.csr'))!;
     const subject = execFileSync('openssl', ['req', '-in', csrFile, '-noout', '-subject'], { encoding: 'utf8' });
     assert.doesNotMatch(subject, /CN\s*=/, `CSR subject: ${subject}`);
+  });
+  it('orders without a profile: no profile field reaches the CA', async () => {
+    const name = `noprofile-${Date.now()}.example.test`;
+    const ordersBefore = proxy.newOrders.length;
+    const r = await t.call('requests:create', { domains: [name], challengeType: 'http-01', key: 'ec-p256' });
+    assert.equal(r.profile ?? null, null);
+    const sent = proxy.newOrders.slice(ordersBefore);
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0]!.identifiers, [{ type: 'dns', value: name }]);
+    assert.equal('profile' in sent[0]!, false, `no profile member: ${JSON.stringify(sent[0])}`);
   });
 });
