@@ -2,13 +2,13 @@
 // export the key. One account per directory. Keys are sealed by the store's vault; the EAB HMAC key is used
 // once and never stored.
 import { randomUUID } from 'node:crypto';
-import { chmod, writeFile } from 'node:fs/promises';
 import acme from 'acme-client';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Account, DirectoryInfo } from '../../shared/model/account.ts';
 import type { EventHub } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Operation } from '../core/operations.ts';
+import { readUserText, writeUserFile } from '../core/files.ts';
 import type { AccountRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -29,7 +29,7 @@ import { retryAcme } from './retry.ts';
 import { poolNonces, trustFor, withTransport, type Trust } from './transport.ts';
 
 /** What the account service needs from the store. */
-export type AccountStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
+export type AccountStore = Pick<Store, 'dataDir' | 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile'>;
 
 export interface AccountServiceDeps {
   store: AccountStore;
@@ -344,22 +344,23 @@ export class AccountService {
     });
   }
 
-  /** Writes the account key as PEM (mode 0600) to `out`, or where the user chooses. */
-  async exportKey(id: string, out: string | undefined): Promise<string | null> {
+  /**
+   * Writes the account key as PEM (mode 0600) to `out`, or where the user chooses. An existing file is replaced
+   * only with `force` (CLI --force; a path from the save dialog counts as confirmed, the dialog asked); never
+   * inside the data directory.
+   */
+  async exportKey(id: string, out: string | undefined, opts: { force?: boolean } = {}): Promise<string | null> {
     const rec = this.record(id);
     let target = out ?? null;
+    let force = opts.force === true;
     if (!target) {
       if (!this.deps.chooseSavePath) throw new AppError('INVALID_INPUT', 'Choose where to save the key (--out FILE).', { field: 'out' });
       target = await this.deps.chooseSavePath({ title: 'Export account key', defaultName: `${slug(rec.name)}-account-key.pem` });
       if (!target) return null;
+      force = true;
     }
     const pem = await this.store.readSecret(rec.keyFile);
-    try {
-      await writeFile(target, pem, { mode: 0o600 });
-      await chmod(target, 0o600);
-    } catch (err) {
-      throw AppError.invalid('out', `Cannot write ${target}: ${(err as Error).message}`, 'Choose a folder you can write to.');
-    }
+    target = await writeUserFile(target, pem, 0o600, { force, dataDir: this.store.dataDir, field: 'out', ...(out ? { flag: '--out' } : {}) });
     this.log.info('account key exported', { id, path: target });
     return target;
   }
@@ -529,12 +530,7 @@ export class AccountService {
     if (input.keyPem && input.keyFile) throw AppError.invalid('keyFile', 'Give the account key either as a file or as text, not both.');
     if (input.keyPem) return input.keyPem;
     if (input.keyFile) {
-      try {
-        const { readFile } = await import('node:fs/promises');
-        return await readFile(input.keyFile, 'utf8');
-      } catch (err) {
-        throw AppError.invalid('keyFile', `Key file ${input.keyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Choose the PEM file of the account key.');
-      }
+      return readUserText(input.keyFile, { field: 'keyFile', label: 'Key file', hint: 'Choose the PEM file of the account key.' });
     }
     throw AppError.invalid('keyPem', 'Account key is required: choose the PEM file of the existing account key.');
   }

@@ -1,9 +1,9 @@
 // Resolves the user's directory choice and reads the CA's directory object (RFC 8555 §7.1.1), with errors
 // that name the field at fault. The extra CA is checked here so a bad file never gets stored.
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import acme from 'acme-client';
 import { AppError } from '../../shared/ipc/errors.ts';
+import { readUserText } from '../core/files.ts';
 import { DIRECTORY_PRESETS, type DirectoryInfo, type DirectoryKind } from '../../shared/model/account.ts';
 import { mapAcmeError } from './errors.ts';
 import { trustFor, withTransport } from './transport.ts';
@@ -79,16 +79,12 @@ async function readCa(choice: DirectoryChoice): Promise<string | null> {
   let field = 'caPem';
   if (choice.caFile) {
     field = 'caFile';
-    try {
-      pem = await readFile(choice.caFile, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw AppError.invalid(
-        'caFile',
-        `CA file ${choice.caFile} cannot be read (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}).`,
-        'Choose a readable PEM file with the CA certificate (BEGIN CERTIFICATE).',
-      );
-    }
+    // Through the intake: a FIFO, a device or a huge file is refused without blocking a file thread.
+    pem = await readUserText(choice.caFile, {
+      field: 'caFile',
+      label: 'CA file',
+      hint: 'Choose a readable PEM file with the CA certificate (BEGIN CERTIFICATE).',
+    });
   } else if (choice.caPem) {
     pem = choice.caPem;
   }

@@ -64,6 +64,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     repository,
     ops,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
+    ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
+    redact: (secret) => logger.redact(secret),
     info: async () => {
       let available = true;
       let detail: string | null = null;

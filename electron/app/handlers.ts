@@ -1,6 +1,13 @@
 // Maps every contract channel to the services. Thin on purpose: validation happened in dispatch(), the
 // logic lives in the services, so the same behaviour serves the Electron IPC, the bridge and the CLI.
-import type { Handlers } from '../../shared/ipc/dispatch.ts';
+import { basename } from 'node:path';
+import type { CallContext, Handlers } from '../../shared/ipc/dispatch.ts';
+import { AppError } from '../../shared/ipc/errors.ts';
+import type { FilePurpose } from '../../shared/ipc/contract.ts';
+import { parsePrivateKey } from '../acme/keys.ts';
+import { PickedFiles, readUserText } from '../core/files.ts';
+import { readImportedKey } from '../orders/keys.ts';
+import type { OpenPathRequest } from './platform-services.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
@@ -15,21 +22,89 @@ export interface HandlerDeps {
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
   copyText?: (text: string) => boolean;
+  /** The native open dialog (main process); absent or null where nobody can be asked. */
+  chooseOpenPath?: (opts: OpenPathRequest) => Promise<string | null>;
+  /** Keeps the secret picked in the window (e.g. key texts) out of the logs. */
+  redact?: (secret: string) => void;
 }
+
+/** Request fields that name a local path. Only the CLI may send them. */
+const PATH_FIELDS: Record<string, string> = {
+  caFile: 'Send the CA certificate as text (caPem), read from a file the user picked.',
+  keyFile: 'Let the user pick the key with the open dialog (files:open, then keyHandle), or send its text (keyPem).',
+  importKeyFile: 'Let the user pick the key with the open dialog (files:open, then importKeyHandle), or send its text (importKeyPem).',
+  out: 'Leave it out: Certdesk asks where to save with the native save dialog.',
+};
+
+/**
+ * A window (Electron or the loopback bridge) must not make the main process open paths it names: it would
+ * learn which files exist, could pull in e.g. a server's TLS key as a request key, or point it at a FIFO.
+ */
+function refusePaths(ctx: CallContext, req: object): void {
+  if (ctx.face === 'cli') return;
+  for (const [field, hint] of Object.entries(PATH_FIELDS)) {
+    if ((req as Record<string, unknown>)[field] !== undefined) {
+      throw new AppError('FORBIDDEN', `${field} names a file path, and a window cannot name files for Certdesk to read or write.`, { field, hint });
+    }
+  }
+}
+
+const OPEN_DIALOGS: Record<FilePurpose, OpenPathRequest> = {
+  'account-key': { title: 'Choose the account key (PEM)', filters: [{ name: 'PEM keys', extensions: ['pem', 'key'] }, { name: 'All files', extensions: ['*'] }] },
+  'certificate-key': { title: 'Choose the private key to import (PEM)', filters: [{ name: 'PEM keys', extensions: ['pem', 'key'] }, { name: 'All files', extensions: ['*'] }] },
+};
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { accounts, requests, repository, ops } = deps;
+  const picked = new PickedFiles();
+  /** `text` or the content behind `handle` (never both). */
+  const keyText = (text: string | undefined, handle: string | undefined, purpose: FilePurpose, textField: string, handleField: string): string | undefined => {
+    if (handle === undefined) return text;
+    if (text !== undefined) throw AppError.invalid(handleField, `Give the key either as a picked file (${handleField}) or as text (${textField}), not both.`);
+    return picked.get(handle, purpose, handleField);
+  };
   return {
     'app:info': async (_req, ctx) => ({ ...(await deps.info()), face: ctx.face }),
     'ops:cancel': async (req) => ({ cancelled: ops.cancel(req.opId) }),
     'app:copy': async (req) => ({ copied: deps.copyText?.(req.text) ?? false }),
+    'files:open': async (req) => {
+      const path = deps.chooseOpenPath ? await deps.chooseOpenPath(OPEN_DIALOGS[req.purpose]) : null;
+      if (!path) return { file: null };
+      const name = basename(path);
+      const text = await readUserText(path, { field: 'file', label: 'The file', hint: 'Choose a PEM private key file.' });
+      deps.redact?.(text);
+      // Checked now, so the window can say at once what is wrong with the file (and show the key type).
+      let keySpec = null;
+      let pem: string;
+      if (req.purpose === 'certificate-key') {
+        const key = readImportedKey(text, 'file');
+        keySpec = key.spec;
+        pem = key.pem;
+      } else {
+        parsePrivateKey(text, 'file');
+        pem = text;
+      }
+      deps.redact?.(pem);
+      return { file: { handle: picked.add(req.purpose, name, pem), name, keySpec } };
+    },
 
     'accounts:list': async () => accounts.list(),
     'accounts:get': async (req) => accounts.get(req.id),
-    'accounts:directory-info': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.directoryInfo(req, op.signal)),
+    'accounts:directory-info': (req, ctx) => {
+      refusePaths(ctx, req);
+      return ops.run(req.opId, ctx.signal, (op) => accounts.directoryInfo(req, op.signal));
+    },
     'accounts:directory': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.directoryInfoOf(req.id, op.signal)),
-    'accounts:register': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.register(req, op)),
-    'accounts:import': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.importExisting(req, op)),
+    'accounts:register': (req, ctx) => {
+      refusePaths(ctx, req);
+      return ops.run(req.opId, ctx.signal, (op) => accounts.register(req, op));
+    },
+    'accounts:import': (req, ctx) => {
+      refusePaths(ctx, req);
+      const { keyHandle, ...rest } = req;
+      const keyPem = keyText(req.keyPem, keyHandle, 'account-key', 'keyPem', 'keyHandle');
+      return ops.run(req.opId, ctx.signal, (op) => accounts.importExisting({ ...rest, keyPem }, op));
+    },
     'accounts:update': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.update(req.id, req, op)),
     'accounts:refresh': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.refresh(req.id, op)),
     'accounts:rollover': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => accounts.rollover(req.id, op)),
@@ -39,11 +114,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { deleted: true as const };
     },
     // Only the CLI may name the output file; a renderer always goes through the native save dialog.
-    'accounts:export-key': async (req, ctx) => ({
-      path: await accounts.exportKey(req.id, ctx.face === 'cli' ? req.out : undefined),
-    }),
+    'accounts:export-key': async (req, ctx) => {
+      refusePaths(ctx, req);
+      return { path: await accounts.exportKey(req.id, req.out, { force: ctx.face === 'cli' && req.force === true }) };
+    },
 
-    'requests:create': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.create(req, op)),
+    'requests:create': (req, ctx) => {
+      refusePaths(ctx, req);
+      const { importKeyHandle, ...rest } = req;
+      const importKeyPem = keyText(req.importKeyPem, importKeyHandle, 'certificate-key', 'importKeyPem', 'importKeyHandle');
+      return ops.run(req.opId, ctx.signal, (op) => requests.create({ ...rest, importKeyPem }, op));
+    },
     'requests:list': async () => requests.list(),
     'requests:get': async (req) => requests.get(req.id),
     'requests:verify': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.verify(req.id, op)),
@@ -59,9 +140,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'certs:list': async () => repository.list(),
     'certs:get': async (req) => repository.get(req.id),
     // As with keys: only the CLI names the output path; windows use the native save dialog.
-    'certs:export': async (req, ctx) => ({
-      paths: await repository.export({ ...req, out: ctx.face === 'cli' ? req.out : undefined }),
-    }),
+    'certs:export': async (req, ctx) => {
+      refusePaths(ctx, req);
+      return { paths: await repository.export({ ...req, force: ctx.face === 'cli' && req.force === true }) };
+    },
     'certs:delete': async (req) => {
       await repository.remove(req.id);
       return { deleted: true as const };

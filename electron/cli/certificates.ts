@@ -1,6 +1,6 @@
 // `certdesk request ...` and `certdesk cert ...`: certificate requests, the repository, exports.
-import { readFile } from 'node:fs/promises';
 import { AppError } from '../../shared/ipc/errors.ts';
+import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { Command, Values } from './commands-types.ts';
 
@@ -17,11 +17,8 @@ function idArg(args: string[], what = 'request'): string {
 }
 
 async function secretFile(path: string, flag: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-  } catch (err) {
-    throw AppError.invalid(flag, `--${flag} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-  }
+  const text = await readUserText(path, { field: flag, label: `--${flag}`, maxBytes: MAX_SECRET_FILE_BYTES, hint: `Give --${flag} a regular file that holds only the password.` });
+  return text.replace(/\r?\n$/, '');
 }
 
 const STATUS: Record<Request['status'], string> = {
@@ -207,10 +204,11 @@ export const certCommands: Record<string, Command> = {
   },
   export: {
     summary: 'Export with the key: pfx (AES-256), pfx-legacy (3DES, Windows Server 2016 and older), jks, pem (a folder)',
-    usage: 'cert export ID --format pfx|pfx-legacy|jks|pem --out F --password-file F [--alias A] [--key-password-file F] [--encrypt-key]',
+    usage: 'cert export ID --format pfx|pfx-legacy|jks|pem --out F [--force] --password-file F [--alias A] [--key-password-file F] [--encrypt-key]',
     options: {
       format: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       'password-file': { type: 'string' },
       alias: { type: 'string' },
       'key-password-file': { type: 'string' },
@@ -223,6 +221,7 @@ export const certCommands: Record<string, Command> = {
         id,
         format: required(v, 'format', 'pfx, pfx-legacy, jks or pem') as never,
         out: required(v, 'out', 'the file (pfx/jks) or folder (pem) to write'),
+        ...(v.force === true ? { force: true } : {}),
         ...(v['password-file'] ? { password: await secretFile(v['password-file'] as string, 'password-file') } : {}),
         ...(v['key-password-file'] ? { keyPassword: await secretFile(v['key-password-file'] as string, 'key-password-file') } : {}),
         ...(v.alias ? { alias: v.alias as string } : {}),

@@ -1,7 +1,6 @@
 // `certdesk` — the headless face: the same dispatch() and contract as the app, for scripts and cron.
 // Output: human text on stdout, progress on stderr, `--json` prints the result object; on failure a
 // one-line error on stderr and a non-zero exit code (with --json also {"error": {...}} on stdout).
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Res } from '../../shared/ipc/contract.ts';
 import { dispatch } from '../../shared/ipc/dispatch.ts';
@@ -9,6 +8,7 @@ import { AppError, fromInfo, type ErrorInfo } from '../../shared/ipc/errors.ts';
 import type { Account } from '../../shared/model/account.ts';
 import { bootstrap, type App } from '../app/bootstrap.ts';
 import { headlessPlatform } from '../app/platform-services.ts';
+import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import { VERSION } from '../app/version.ts';
 import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
@@ -34,11 +34,7 @@ function required(v: Values, name: string, what: string): string {
 }
 
 async function readSecretFile(path: string, flag: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (err) {
-    throw AppError.invalid(flag, `--${flag} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-  }
+  return (await readUserText(path, { field: flag, label: `--${flag}`, maxBytes: MAX_SECRET_FILE_BYTES, hint: `Give --${flag} a regular file that holds only the secret.` })).trim();
 }
 
 /** Picks the account a command acts on: --id, else --directory, else the only one. */
@@ -191,12 +187,12 @@ const accountCommands: Record<string, Command> = {
   },
   'export-key': {
     summary: 'Write the account key (PEM, mode 0600) to a file',
-    usage: 'account export-key --out F [--id ID | --directory D]',
-    options: { ...SELECT_OPTS, out: { type: 'string' } },
+    usage: 'account export-key --out F [--force] [--id ID | --directory D]',
+    options: { ...SELECT_OPTS, out: { type: 'string' }, force: { type: 'boolean' } },
     async run(ctx, v) {
       const out = required(v, 'out', 'the file to write the key to');
       const a = await selectAccount(ctx, v);
-      return ctx.call('accounts:export-key', { id: a.id, out });
+      return ctx.call('accounts:export-key', { id: a.id, out, ...(v.force === true ? { force: true } : {}) });
     },
     print: (r: { path: string | null }) => `Account key written to ${r.path}. Keep it secret.`,
   },

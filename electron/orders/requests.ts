@@ -3,7 +3,7 @@
 // out (order URL, authorization and challenge states, key, CSR, certificate). A killed process resumes where
 // it stopped, with the same key, and never orders twice for nothing.
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readUserText } from '../core/files.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type acme from 'acme-client';
 import { AppError, type ErrorInfo } from '../../shared/ipc/errors.ts';
@@ -227,11 +227,7 @@ export class RequestService {
       let pem = input.importKeyPem;
       const field = input.importKeyFile ? 'importKeyFile' : 'importKeyPem';
       if (!pem && input.importKeyFile) {
-        try {
-          pem = await readFile(input.importKeyFile, 'utf8');
-        } catch (err) {
-          throw AppError.invalid('importKeyFile', `Key file ${input.importKeyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-        }
+        pem = await readUserText(input.importKeyFile, { field: 'importKeyFile', label: 'Key file', hint: 'Choose the PEM file of the private key to import.' });
       }
       if (!pem) throw AppError.invalid('importKeyPem', 'Key policy "Import key" needs the key: choose its PEM file.');
       const imported = readImportedKey(pem, field);

@@ -2,19 +2,18 @@
 // copy of the chain and the sealed key, and the versions a renewal replaced (seed Step 5 note). Exports in
 // the formats servers need.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Certificate, CertificateDetail, ExportFormat } from '../../shared/model/request.ts';
 import type { EventHub } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
+import { writeUserFile, writeUserFolder } from '../core/files.ts';
 import { exportKeystore, keystoreFileName, validatePassword } from '../keystore/index.ts';
 import { daysLeft, splitPem } from '../orders/certinfo.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { CertificateRecord, RequestRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 
-export type RepositoryStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir'>;
+export type RepositoryStore = Pick<Store, 'dataDir' | 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir'>;
 
 export interface RepositoryDeps {
   store: RepositoryStore;
@@ -34,6 +33,8 @@ export interface ExportInput {
   encryptKey?: boolean | undefined;
   /** CLI only: a file (pfx/jks) or a folder (pem). */
   out?: string | undefined;
+  /** Replace existing files at `out` (CLI --force). A path from the save dialog is confirmed by the dialog. */
+  force?: boolean | undefined;
 }
 
 export class Repository {
@@ -151,22 +152,19 @@ export class Repository {
     ).files;
     const defaultName = keystoreFileName(source.commonName, input.format);
     let target = input.out ?? null;
+    let force = input.force === true;
     if (!target) {
       if (!this.deps.chooseSavePath) throw AppError.invalid('out', 'Choose where to save the export (--out).');
       target = await this.deps.chooseSavePath({ title: `Export ${source.commonName}`, defaultName });
       if (!target) return null;
+      // The native save dialog asked before replacing a file (the headless one never picks an existing path).
+      force = true;
     }
-    const written: string[] = [];
-    try {
-      if (input.format === 'pem') {
-        await mkdir(target, { recursive: true, mode: 0o700 });
-        for (const f of files) written.push(await writeOut(join(target, f.name), f.data, f.mode));
-      } else {
-        written.push(await writeOut(target, files[0]!.data, files[0]!.mode));
-      }
-    } catch (err) {
-      throw AppError.invalid('out', `Cannot write ${target}: ${(err as Error).message}`, 'Choose a folder you can write to.');
-    }
+    const output = { force, dataDir: this.store.dataDir, field: 'out', ...(input.out ? { flag: '--out' } : {}) };
+    const written =
+      input.format === 'pem'
+        ? await writeUserFolder(target, files, output)
+        : [await writeUserFile(target, files[0]!.data, files[0]!.mode, output)];
     this.log.info('certificate exported', { id: input.id, format: input.format, files: written.length });
     return written;
   }
@@ -250,10 +248,4 @@ export class Repository {
       history: c.history.map((h) => ({ serial: h.serial, notBefore: h.notBefore, notAfter: h.notAfter, savedAt: h.savedAt, sha256: h.sha256 })),
     };
   }
-}
-
-async function writeOut(path: string, data: Buffer, mode: number): Promise<string> {
-  await writeFile(path, data, { mode });
-  await chmod(path, mode);
-  return path;
 }

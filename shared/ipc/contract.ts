@@ -32,12 +32,33 @@ const directory = z
   .trim()
   .min(1, { error: 'Directory is required: choose Production, Staging or enter a directory URL.' });
 
+/** PEM text a window sends (a certificate or key it read from a file the user picked): at most 1 MiB. */
+const MAX_PEM_CHARS = 1024 * 1024;
+const pemText = z.string().min(1).max(MAX_PEM_CHARS, { error: 'PEM text is too long: at most 1 MiB (a PEM file is a few KiB).' });
+
+/**
+ * A path of a file the main process reads or writes. Only the CLI may send one: from a window (Electron,
+ * bridge) every path field is refused by the handlers; files arrive through the native open dialog
+ * (`files:open`) or as content.
+ */
+const filePath = z.string().min(1).max(4096, { error: 'File path is too long.' });
+
+/** What a file picked with `files:open` is for; the main process checks it is one. */
+export const FilePurpose = z.enum(['account-key', 'certificate-key']);
+export type FilePurpose = z.infer<typeof FilePurpose>;
+
+/** A file picked with `files:open`: the main process holds its content; the window only knows this handle. */
+const fileHandle = z.string().min(1).max(64);
+
 const caSource = {
-  /** Path of a PEM file with an extra CA to trust for a custom directory (CLI). */
-  caFile: z.string().min(1).optional(),
+  /** Path of a PEM file with an extra CA to trust for a custom directory (CLI only). */
+  caFile: filePath.optional(),
   /** The same, as PEM text (UI: read from a file the user picked). */
-  caPem: z.string().min(1).optional(),
+  caPem: pemText.optional(),
 };
+
+/** Replace an existing output file (CLI --force); windows never need it: the save dialog asked. */
+const force = z.boolean().optional();
 
 const eab = z
   .object({
@@ -73,6 +94,25 @@ export const contract = {
     res: z.object({ copied: z.boolean() }),
   },
   'ops:cancel': { req: z.object({ opId: z.string().min(1) }), res: z.object({ cancelled: z.boolean() }) },
+  /**
+   * Asks the user for a file with the native open dialog (main process) and reads it there, checked: a
+   * regular file of at most 1 MiB holding what `purpose` needs. The content stays in the main process; the
+   * window gets a handle to send instead (`keyHandle`, `importKeyHandle`), the file's name and, for a
+   * certificate key, its type. `file` is null when the user cancels.
+   */
+  'files:open': {
+    req: z.object({ purpose: FilePurpose }),
+    res: z.object({
+      file: z
+        .object({
+          handle: fileHandle,
+          name: z.string(),
+          /** certificate-key: the key's type (the request's key algorithm is taken from it). */
+          keySpec: KeySpec.nullable(),
+        })
+        .nullable(),
+    }),
+  },
 
   'accounts:list': { req: z.object({}), res: z.array(Account) },
   'accounts:get': { req: z.object({ id }), res: Account },
@@ -98,8 +138,11 @@ export const contract = {
       name: name.optional(),
       directory,
       ...caSource,
-      keyPem: z.string().min(1).optional(),
-      keyFile: z.string().min(1).optional(),
+      keyPem: pemText.optional(),
+      /** CLI only. */
+      keyFile: filePath.optional(),
+      /** A key the user picked with `files:open` (purpose account-key): it never enters the window. */
+      keyHandle: fileHandle.optional(),
       opId,
     }),
     res: Account,
@@ -118,7 +161,7 @@ export const contract = {
    * native save dialog; the key itself never crosses to a renderer.
    */
   'accounts:export-key': {
-    req: z.object({ id, out: z.string().min(1).optional() }),
+    req: z.object({ id, out: filePath.optional(), force }),
     res: z.object({ path: z.string().nullable() }),
   },
 
@@ -139,8 +182,11 @@ export const contract = {
       keystorePassword: z.string().optional(),
       keyPolicy: KeyPolicy.default('new'),
       /** Key policy "import": the key as PEM (UI) or a file path (CLI). */
-      importKeyPem: z.string().min(1).optional(),
-      importKeyFile: z.string().min(1).optional(),
+      importKeyPem: pemText.optional(),
+      /** CLI only. */
+      importKeyFile: filePath.optional(),
+      /** A key the user picked with `files:open` (purpose certificate-key): it never enters the window. */
+      importKeyHandle: fileHandle.optional(),
       /** An ACME profile the CA's directory offers (meta.profiles). */
       profile: z.string().min(1).optional(),
       /** Issuer common name of the chain to prefer when the CA offers alternates. */
@@ -182,7 +228,8 @@ export const contract = {
       keyPassword: z.string().optional(),
       /** PEM: encrypt the private key (PKCS#8, AES-256) with the password. */
       encryptKey: z.boolean().optional(),
-      out: z.string().min(1).optional(),
+      out: filePath.optional(),
+      force,
     }),
     res: z.object({ paths: z.array(z.string()).nullable() }),
   },

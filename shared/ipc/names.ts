@@ -8,6 +8,7 @@ export const CHANNEL_NAMES = [
   'app:info',
   'app:copy',
   'ops:cancel',
+  'files:open',
   'accounts:list',
   'accounts:get',
   'accounts:directory-info',

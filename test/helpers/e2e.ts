@@ -45,6 +45,8 @@ export interface E2EStartOptions {
   onEvent?: (event: string, payload: unknown) => void;
   /** Runs once the services and the bridge are up, before the browser starts (e.g. to seed data). */
   beforeBrowser?: () => Promise<void>;
+  /** Answers the main process's open dialog (files:open); without it the dialog counts as cancelled. */
+  openPath?: () => string | null;
 }
 
 /**
@@ -76,7 +78,10 @@ export class E2ESession {
     this.profileDir = mkdtempSync(join(tmpdir(), `${this.tmpPrefix}chromium-`));
     this.exportDir = mkdtempSync(join(tmpdir(), `${this.tmpPrefix}exports-`));
 
-    this.app = await bootstrap({ dataDir: this.dataDir, face: 'bridge', platform: headlessPlatform({ exportDir: this.exportDir }) });
+    const headless = headlessPlatform({ exportDir: this.exportDir });
+    const openPath = opts.openPath;
+    const platform = openPath ? { ...headless, chooseOpenPath: async () => openPath() } : headless;
+    this.app = await bootstrap({ dataDir: this.dataDir, face: 'bridge', platform });
     const bridge = await startBridge({ handlers: this.app.handlers, staticDir, shimFile });
     this.bridge = bridge;
     this.app.events.on((event, payload) => {

@@ -13,19 +13,19 @@ import type { Account } from '../../../shared/model/account.ts';
 import { call, errorInfo, fieldErrors, onlyFieldErrors } from '../api.ts';
 import { useOperation } from '../state/operation.ts';
 import { DirectoryChooser } from './DirectoryChooser.tsx';
-import { caPemRequest, directoryErrors, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue, type PemFile } from './directory.ts';
+import { caPemRequest, directoryErrors, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue, type KeyFile, isPicked } from './directory.ts';
 import { focusFirstInvalid, schemaErrors, type FieldErrors } from './formErrors.ts';
 import { AccountNameField, FormFooter, FormHeader, FormSection } from './FormParts.tsx';
 import { PemFileField } from './PemFileField.tsx';
 
-const SHOWN = ['name', 'directory', 'caPem', 'caFile', 'keyPem', 'keyFile'];
+const SHOWN = ['name', 'directory', 'caPem', 'caFile', 'keyPem', 'keyFile', 'keyHandle'];
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => void; onBack: () => void }) {
   const rootRef = useRef<HTMLFormElement>(null);
   const [name, setName] = useState('');
   const [dir, setDir] = useState<DirectoryValue>(EMPTY_DIRECTORY);
-  const [keyFile, setKeyFile] = useState<PemFile | null>(null);
+  const [keyFile, setKeyFile] = useState<KeyFile | null>(null);
   const [pasted, setPasted] = useState('');
   const [reveal, setReveal] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -38,16 +38,21 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
     e.preventDefault();
     if (working) return;
     setAlert(null);
-    const keyPem = keyFile?.text ?? pasted.trim();
+    // A key picked in the desktop app stays in the main process: only its handle is sent.
+    const keyHandle = isPicked(keyFile) ? keyFile.handle : undefined;
+    const keyPem = keyHandle ? '' : keyFile && !isPicked(keyFile) ? keyFile.text : pasted.trim();
     const caPem = caPemRequest(dir);
     const request = {
       ...(name.trim() ? { name } : {}),
       directory: directoryRequest(dir) ?? '',
       ...(caPem ? { caPem } : {}),
       ...(keyPem ? { keyPem } : {}),
+      ...(keyHandle ? { keyHandle } : {}),
     };
     const found = { ...schemaErrors(contract['accounts:import'].req, request), ...directoryErrors(dir, info) };
-    if (!keyPem) found.keyPem = 'Account key is required: choose the PEM file you exported, or paste its text.';
+    if (keyHandle) {
+      // Checked by the main process when it was picked.
+    } else if (!keyPem) found.keyPem = 'Account key is required: choose the PEM file you exported, or paste its text.';
     else if (!KEY_PATTERN.test(keyPem)) found.keyPem = 'This is not a PEM private key: it should start with -----BEGIN … PRIVATE KEY-----.';
     if (Object.keys(found).length > 0) {
       setErrors(found);
@@ -67,7 +72,7 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
     }
   };
 
-  const keyError = errors.keyPem ?? errors.keyFile;
+  const keyError = errors.keyPem ?? errors.keyFile ?? errors.keyHandle;
 
   return (
     <Box component="form" ref={rootRef} noValidate onSubmit={(e) => void submit(e)} aria-label="Add Account">
@@ -96,7 +101,7 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
               value={keyFile}
               onChange={(f) => {
                 setKeyFile(f);
-                setErrors(({ keyPem: _k, keyFile: _f, ...rest }) => rest);
+                setErrors(({ keyPem: _k, keyFile: _f, keyHandle: _h, ...rest }) => rest);
               }}
               mustContain={KEY_PATTERN}
               wrongKindMessage="this file holds no PEM private key (-----BEGIN … PRIVATE KEY-----)."
@@ -104,6 +109,7 @@ export function ImportForm({ onDone, onBack }: { onDone: (account: Account) => v
               error={keyFile ? keyError : undefined}
               disabled={working}
               secret
+              pickInMain="account-key"
             />
             {keyFile ? null : (
               <>

@@ -1,4 +1,6 @@
-// A PEM file picked with the File API (nothing is uploaded: the text goes into the request).
+// A PEM file picked with the File API (nothing is uploaded: the text goes into the request), or, for a
+// private key in the desktop app, with the native open dialog run by the main process (`files:open`): the
+// main process reads and keeps the key, and the page only gets a handle, so the key never enters it.
 import DescriptionOutlinedIcon from '@mui/icons-material/DescriptionOutlined';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
 import Box from '@mui/material/Box';
@@ -8,15 +10,17 @@ import Typography from '@mui/material/Typography';
 import { useId, useRef, useState } from 'react';
 import { IconAction } from '../components/IconAction.tsx';
 import CloseIcon from '@mui/icons-material/Close';
-import type { PemFile } from './directory.ts';
+import type { FilePurpose } from '../../../shared/ipc/contract.ts';
+import { call, errorInfo, face } from '../api.ts';
+import type { KeyFile, PemFile } from './directory.ts';
 
 const MAX_PEM_BYTES = 256 * 1024;
 
-interface PemFileFieldProps {
+interface PemFileFieldProps<V extends KeyFile> {
   /** Visible label and the file input's accessible name. */
   label: string;
-  value: PemFile | null;
-  onChange: (value: PemFile | null) => void;
+  value: V | null;
+  onChange: (value: V | null) => void;
   /** Text every valid file contains, e.g. "-----BEGIN CERTIFICATE-----". */
   mustContain: RegExp;
   /** Said when the file does not match `mustContain`. */
@@ -26,9 +30,25 @@ interface PemFileFieldProps {
   disabled?: boolean;
   /** Secret files (keys) show their name only, never their content or size details. */
   secret?: boolean;
+  /**
+   * A private key: in the desktop app it is picked with the native dialog and read by the main process for
+   * this purpose (onChange then gets a PickedKey); the browser preview reads it here.
+   */
+  pickInMain?: FilePurpose;
 }
 
-export function PemFileField({ label, value, onChange, mustContain, wrongKindMessage, helperText, error, disabled, secret }: PemFileFieldProps) {
+export function PemFileField<V extends KeyFile = PemFile>({
+  label,
+  value,
+  onChange,
+  mustContain,
+  wrongKindMessage,
+  helperText,
+  error,
+  disabled,
+  secret,
+  pickInMain,
+}: PemFileFieldProps<V>) {
   const inputRef = useRef<HTMLInputElement>(null);
   const [readError, setReadError] = useState<string | null>(null);
   const helpId = useId();
@@ -46,10 +66,24 @@ export function PemFileField({ label, value, onChange, mustContain, wrongKindMes
       setReadError(`${file.name}: ${wrongKindMessage}`);
       return;
     }
-    onChange({ fileName: file.name, text });
+    onChange({ fileName: file.name, text } as V);
   };
 
-  const count = value && !secret ? (value.text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length : 0;
+  const viaMain = pickInMain !== undefined && face() === 'electron';
+
+  const pickInMainProcess = async () => {
+    if (!pickInMain) return;
+    setReadError(null);
+    try {
+      const { file } = await call('files:open', { purpose: pickInMain });
+      if (file) onChange({ fileName: file.name, handle: file.handle, keySpec: file.keySpec } as V);
+    } catch (err) {
+      const info = errorInfo(err);
+      setReadError(info.hint ? `${info.message} ${info.hint}` : info.message);
+    }
+  };
+
+  const count = value && !secret && 'text' in value ? (value.text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length : 0;
 
   return (
     <Box>
@@ -70,30 +104,46 @@ export function PemFileField({ label, value, onChange, mustContain, wrongKindMes
           bgcolor: 'background.paper',
         }}
       >
-        <Button
-          component="label"
-          size="small"
-          variant="outlined"
-          startIcon={<UploadFileIcon />}
-          disabled={disabled}
-          sx={{ flexShrink: 0 }}
-        >
-          {value ? 'Choose another file…' : 'Choose file…'}
-          <input
-            ref={inputRef}
-            type="file"
-            hidden
-            accept=".pem,.crt,.cer,.key,text/plain,application/x-pem-file"
+        {viaMain ? (
+          <Button
+            size="small"
+            variant="outlined"
+            startIcon={<UploadFileIcon />}
+            disabled={disabled}
+            sx={{ flexShrink: 0 }}
             aria-label={label}
             aria-describedby={helpId}
             aria-invalid={shownError ? true : undefined}
-            onChange={(e) => {
-              void pick(e.currentTarget.files?.[0]);
-              // Picking the same file again must fire change again.
-              e.currentTarget.value = '';
-            }}
-          />
-        </Button>
+            onClick={() => void pickInMainProcess()}
+          >
+            {value ? 'Choose another file…' : 'Choose file…'}
+          </Button>
+        ) : (
+          <Button
+            component="label"
+            size="small"
+            variant="outlined"
+            startIcon={<UploadFileIcon />}
+            disabled={disabled}
+            sx={{ flexShrink: 0 }}
+          >
+            {value ? 'Choose another file…' : 'Choose file…'}
+            <input
+              ref={inputRef}
+              type="file"
+              hidden
+              accept=".pem,.crt,.cer,.key,text/plain,application/x-pem-file"
+              aria-label={label}
+              aria-describedby={helpId}
+              aria-invalid={shownError ? true : undefined}
+              onChange={(e) => {
+                void pick(e.currentTarget.files?.[0]);
+                // Picking the same file again must fire change again.
+                e.currentTarget.value = '';
+              }}
+            />
+          </Button>
+        )}
         {value ? (
           <>
             <DescriptionOutlinedIcon fontSize="small" color="action" aria-hidden />

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { DirectoryInfo } from '../../../shared/model/account.ts';
+import type { KeySpec } from '../../../shared/model/request.ts';
 import { call, errorInfo } from '../api.ts';
 
 export type DirectoryChoice = 'production' | 'staging' | 'custom';
@@ -9,6 +10,23 @@ export type DirectoryChoice = 'production' | 'staging' | 'custom';
 export interface PemFile {
   fileName: string;
   text: string;
+}
+
+/**
+ * A key file picked with the native open dialog (Electron): the main process read it and keeps it; the page
+ * only holds its handle, name and (for a certificate key) type.
+ */
+export interface PickedKey {
+  fileName: string;
+  handle: string;
+  keySpec: KeySpec | null;
+}
+
+/** A key chosen in a form: read in the page (browser preview) or picked in the main process (Electron). */
+export type KeyFile = PemFile | PickedKey;
+
+export function isPicked(file: KeyFile | null): file is PickedKey {
+  return file !== null && 'handle' in file;
 }
 
 export interface DirectoryValue {

@@ -40,7 +40,7 @@ import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { directoryLabel } from '../format.ts';
-import type { PemFile } from '../manage/directory.ts';
+import { isPicked, type KeyFile } from '../manage/directory.ts';
 import { focusFirstInvalid, type FieldErrors } from '../manage/formErrors.ts';
 import { PemFileField } from '../manage/PemFileField.tsx';
 import { useAccounts } from '../state/accounts.tsx';
@@ -124,14 +124,23 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
   const [confirm, setConfirm] = useState('');
   const [showPassword, setShowPassword] = useState(false);
   const [keyPolicy, setKeyPolicy] = useState<KeyPolicy>('new');
-  const [importKey, setImportKey] = useState<PemFile | null>(null);
+  const [importKey, setImportKey] = useState<KeyFile | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverChipErrors, setServerChipErrors] = useState<Record<number, string>>({});
   const [alert, setAlert] = useState<ErrorInfo | null>(null);
   const op = useOperation();
   const working = op.running;
 
-  const imported = importKey && keyPolicy === 'import' ? detectKeySpec(importKey.text) : null;
+  // A key picked in the desktop app was read (and its type found) by the main process; one read in the browser
+  // preview is looked at here.
+  const imported =
+    importKey && keyPolicy === 'import'
+      ? isPicked(importKey)
+        ? importKey.keySpec
+          ? { spec: importKey.keySpec }
+          : { problem: 'is not a supported key: Certdesk supports RSA 2048, 3072 or 4096 and EC P-256 or P-384.' }
+        : detectKeySpec(importKey.text)
+      : null;
   const importedSpec = imported && 'spec' in imported ? imported.spec : null;
   const key: KeySpec = importedSpec ?? specOf(algorithm, rsaBits, curve);
   const signatures = signaturesFor(key);
@@ -214,7 +223,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
           keystoreType,
           ...(password ? { keystorePassword: password } : {}),
           keyPolicy,
-          ...(keyPolicy === 'import' && importKey ? { importKeyPem: importKey.text } : {}),
+          ...(keyPolicy === 'import' && importKey ? (isPicked(importKey) ? { importKeyHandle: importKey.handle } : { importKeyPem: importKey.text }) : {}),
           ...(profile ? { profile } : {}),
           opId,
         }),
@@ -231,7 +240,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
       }
       setServerChipErrors(chips);
       setErrors(rest);
-      const shown = ['domains', 'keystorePassword', 'importKeyPem', 'importKeyFile', 'key', 'signatureAlgorithm', 'profile', 'accountId'];
+      const shown = ['domains', 'keystorePassword', 'importKeyPem', 'importKeyFile', 'importKeyHandle', 'key', 'signatureAlgorithm', 'profile', 'accountId'];
       const onlyFields = Object.keys(byField).length > 0 && Object.keys(rest).every((f) => shown.includes(f));
       if (!onlyFields) setAlert(errorInfo(err));
       focusFirstInvalid(rootRef.current);
@@ -512,7 +521,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
                 value={keyPolicy}
                 onChange={(e) => {
                   setKeyPolicy(e.target.value as KeyPolicy);
-                  clearError('importKeyPem', 'keyPolicy', 'key');
+                  clearError('importKeyPem', 'importKeyHandle', 'keyPolicy', 'key');
                 }}
                 sx={{ columnGap: 3 }}
               >
@@ -529,18 +538,19 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
                   value={importKey}
                   onChange={(v) => {
                     setImportKey(v);
-                    clearError('importKeyPem', 'key');
+                    clearError('importKeyPem', 'importKeyHandle', 'key');
                   }}
                   mustContain={/-----BEGIN [A-Z ]*PRIVATE KEY-----/}
                   wrongKindMessage="holds no private key: choose a PEM file with BEGIN PRIVATE KEY."
                   helperText={
                     importedSpec
                       ? `${KEY_LABELS[importedSpec]} key: the key algorithm and length above are taken from it.`
-                      : 'Read here and sealed by Certdesk; the key type is taken from the file.'
+                      : 'Sealed by Certdesk at rest; the key type is taken from the file.'
                   }
-                  error={errors.importKeyPem ?? errors.importKeyFile ?? (importKey && imported && 'problem' in imported ? `${importKey.fileName} ${imported.problem}` : undefined)}
+                  error={errors.importKeyPem ?? errors.importKeyFile ?? errors.importKeyHandle ?? (importKey && imported && 'problem' in imported ? `${importKey.fileName} ${imported.problem}` : undefined)}
                   disabled={working}
                   secret
+                  pickInMain="certificate-key"
                 />
               </Box>
             ) : null}
