@@ -426,7 +426,14 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       throw err;
     }
     const data = deepFreeze(migrate(null, dbPath).data);
-    return makeStore(ctx, { data, quarantine: noProblems(), problems: [], lock: null, vault: null });
+    // The window and the bridge run for long: they own the directory from the start (a second window on it is
+    // refused at once), so they create the folder and its lock now. A CLI command takes both at its first write.
+    let lock: StoreLock | null = null;
+    if (opts.face !== 'cli') {
+      await prepareDataDir(dataDir, logger);
+      lock = await acquireLock(dataDir, { face: opts.face, logger });
+    }
+    return makeStore(ctx, { data, quarantine: noProblems(), problems: [], lock, vault: null });
   };
 
   if (!(await lstat(dbPath).then(() => true, () => false))) return fresh('missing');
@@ -515,13 +522,17 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
 
   /** First write of a new store: the folder, the lock, the data key, the check file, then db.json. */
   const materialize = async (): Promise<void> => {
-    const created = await prepareDataDir(dataDir, logger);
-    let lock: StoreLock;
-    try {
-      lock = await acquireLock(dataDir, { face: ctx.face, logger });
-    } catch (err) {
-      await removeCreatedDirs(dataDir, created);
-      throw err;
+    let lock = state.lock;
+    const lockedHere = lock === null;
+    let created: string | undefined;
+    if (lock === null) {
+      created = await prepareDataDir(dataDir, logger);
+      try {
+        lock = await acquireLock(dataDir, { face: ctx.face, logger });
+      } catch (err) {
+        await removeCreatedDirs(dataDir, created);
+        throw err;
+      }
     }
     try {
       if (await lstat(dbPath).then(() => true, () => false)) {
@@ -537,8 +548,10 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       state.vault = vault;
       logger.info('created the data directory', { dataDir });
     } catch (err) {
-      lock.release();
-      await removeCreatedDirs(dataDir, created); // e.g. the keychain refused the data key: leave nothing behind
+      if (lockedHere) {
+        lock.release();
+        await removeCreatedDirs(dataDir, created); // e.g. the keychain refused the data key: leave nothing behind
+      }
       throw err;
     }
   };

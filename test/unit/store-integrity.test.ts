@@ -354,6 +354,36 @@ describe('start-up housekeeping', () => {
   });
 });
 
+describe('who owns a new data directory', () => {
+  test('the window and the bridge take the folder and its lock at open; a CLI command only at its first write', async () => {
+    const dataDir = path.join(await tempDir(), 'data');
+    const cli = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' });
+    assert.equal(existsSync(dataDir), false);
+    const window = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'electron' });
+    try {
+      assert.equal(existsSync(path.join(dataDir, 'certdesk.lock')), true, 'the window holds the lock from the start');
+      assert.equal(existsSync(path.join(dataDir, DB_FILE)), false, 'but writes no database yet');
+      await rejectsWith(openStore({ dataDir, secrets: new MemorySecretStore(), face: 'bridge' }), 'STORE_LOCKED');
+      await rejectsWith(cli.update((d) => void (d.settings.x = 1)), 'STORE_LOCKED');
+      await window.update((d) => void (d.settings.x = 1));
+      assert.equal(window.materialized, true);
+    } finally {
+      await window.close();
+      await cli.close();
+    }
+    assert.equal(existsSync(path.join(dataDir, 'certdesk.lock')), false);
+    // The CLI's in-memory store is stale now: its first write says so instead of replacing the new database.
+    const late = await openStore({ dataDir: path.join(await tempDir(), 'data2'), secrets: new MemorySecretStore(), face: 'cli' });
+    const other = await openStore({ dataDir: late.dataDir, secrets: new MemorySecretStore(), face: 'cli' });
+    await other.update((d) => void (d.settings.first = true));
+    await other.close();
+    const err = await rejectsWith(late.update((d) => void (d.settings.second = true)), 'STORE_LOCKED');
+    assert.match(err.message, /Another Certdesk set up the data directory/);
+    await late.close();
+    assert.equal((await onDisk(path.join(late.dataDir, DB_FILE))).settings.first, true);
+  });
+});
+
 describe('bootstrap', () => {
   test('a request that fails validation on a new data directory creates nothing: no folder, no db.json, no data key', async () => {
     const dataDir = path.join(await tempDir(), 'data');
