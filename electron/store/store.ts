@@ -404,6 +404,15 @@ function noProblems(): Quarantine {
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  try {
+    return await openStoreIn(opts);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('INTERNAL', `Cannot open the Certdesk data directory ${path.resolve(opts.dataDir)}: ${(err as Error).message}`);
+  }
+}
+
+async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
   const dataDir = path.resolve(opts.dataDir);
   const logger = (opts.logger ?? createLogger({ level: 'error' })).child('store');
   const dbPath = path.join(dataDir, DB_FILE);
@@ -475,9 +484,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       }
     }
 
-    // Judge what is there before migrating too: a migration must never turn a damaged list into an empty one.
-    const before = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? topLevelProblem(raw as Record<string, unknown>, false) : null;
+    // Migrations run in memory first (a database from a newer Certdesk is refused there). The content as found is
+    // judged too: a migration must never turn a damaged list into an empty one.
     const result = migrate(raw, dbPath);
+    const before = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? topLevelProblem(raw as Record<string, unknown>, false) : null;
     const shape = before ?? topLevelProblem(result.data as unknown as Record<string, unknown>, true);
     if (shape !== null) {
       logger.error('database is damaged', { db: dbPath, problem: shape });

@@ -121,6 +121,13 @@ describe('db.json top level', () => {
     assert.deepEqual(await readdir(dataDir), [DB_FILE]);
   });
 
+  test('a newer database whose layout changed is reported as newer, not as damaged', async () => {
+    const { dataDir, dbPath, bytes } = await dirWith(db({ schemaVersion: SCHEMA_VERSION + 1, accounts: { byId: {} } }));
+    const err = await rejectsWith(openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' }), 'STORE_CORRUPT');
+    assert.match(err.message, /made by a newer Certdesk/);
+    assert.deepEqual(await readFile(dbPath), bytes);
+  });
+
   test('other top-level fields: storeId, settings, a missing list', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [db({ storeId: 42 }), /"storeId" must be the store id \(a non-empty string\), but it is a number \(42\)/],
