@@ -1,7 +1,7 @@
 // Where the data directory is. The default is the folder Electron's app.getPath('userData') gives for the
 // product name "Certdesk", computed here without Electron so the CLI and the bridge find the same data.
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, mkdtemp, rmdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../shared/ipc/errors.ts';
@@ -96,6 +96,13 @@ export async function checkDataDir(dataDir: string): Promise<void> {
     // `current` is the nearest part of the path that exists: the rest is created under it.
     if (!s.isDirectory()) throw unusable(dataDir, `cannot be created: ${current} is a file, not a folder`);
     if (!(await canWrite(current))) throw unusable(dataDir, `cannot be created: no permission to create folders in ${current}`);
+    // Permission bits do not tell everything (read-only or virtual file systems, and root passes every access
+    // check): make sure a folder can really be made there, and remove it at once.
+    try {
+      await rmdir(await mkdtemp(path.join(current, '.certdesk-probe-')));
+    } catch (err) {
+      throw unusable(dataDir, `cannot be created: no folder can be made in ${current} (${errCode(err) ?? (err as Error).message})`);
+    }
     return;
   }
 }

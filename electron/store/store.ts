@@ -448,7 +448,13 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
   if (!(await lstat(dbPath).then(() => true, () => false))) return fresh('missing');
 
   await prepareDataDir(dataDir, logger);
-  const lock: StoreLock = await acquireLock(dataDir, { face: opts.face, logger });
+  const lock: StoreLock = await acquireLock(dataDir, { face: opts.face, logger }).catch((err: unknown) => {
+    if (err instanceof AppError) throw err;
+    throw new AppError('INVALID_INPUT', `The data directory ${dataDir} cannot be written to: ${(err as Error).message}`, {
+      field: 'dataDir',
+      hint: 'Give your user write access to it, or choose another one with --data-dir.',
+    });
+  });
   try {
     const text = await readDbText(dbPath);
     if (text === null) {

@@ -60,7 +60,7 @@ describe('certdesk CLI: the data directory and db.json', () => {
     assert.equal(dataKeysInKeychain().length, keysBefore.length + 1);
   });
 
-  it('--data-dir naming a file, or a path below a file, is refused naming --data-dir; the file is untouched', () => {
+  it('--data-dir naming a file, a path below a file or an unwritable place is refused naming --data-dir; the file is untouched', () => {
     const f = join(tempDir('cli-datadir-file'), 'not-a-folder');
     writeFileSync(f, 'mine');
     const r = certdesk(f, 'account', 'show');
@@ -72,6 +72,10 @@ describe('certdesk CLI: the data directory and db.json', () => {
     assert.equal(below.code, 2);
     assert.ok(below.stderr.includes(`--data-dir: The data directory ${join(f, 'sub')} cannot be created: ${f} is a file, not a folder.`), below.stderr);
     assert.equal(readFileSync(f, 'utf8'), 'mine');
+    // A place where no folder can be made (sysfs refuses even root): said at once, also for a command that only reads.
+    const unwritable = certdesk('/sys/certdesk-cli-test', 'account', 'show');
+    assert.equal(unwritable.code, 2, unwritable.stderr);
+    assert.match(unwritable.stderr, /^certdesk: --data-dir: The data directory \/sys\/certdesk-cli-test cannot be created: .*\/sys/);
   });
 
   it('one odd account status among three: the other two are listed and usable, info names the record, saves keep it', () => {

@@ -359,6 +359,15 @@ describe('start-up housekeeping', () => {
     assert.equal(e2.message, `The data directory ${path.join(file, 'sub')} cannot be created: ${file} is a file, not a folder.`);
     assert.equal(await readFile(file, 'utf8'), 'not a folder');
   });
+
+  test('a data directory where no folder can be made is refused at open, before anything is read or written', { skip: process.platform !== 'linux' }, async () => {
+    // sysfs refuses new folders even to root, whom permission bits never stop.
+    const dataDir = '/sys/certdesk-test-data';
+    const err = await rejectsWith(openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' }), 'INVALID_INPUT');
+    assert.equal(err.field, 'dataDir');
+    assert.match(err.message, /^The data directory \/sys\/certdesk-test-data cannot be created: (no folder can be made in|no permission to create folders in) \/sys/);
+    assert.equal(existsSync(dataDir), false);
+  });
 });
 
 describe('who owns a new data directory', () => {
