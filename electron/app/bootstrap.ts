@@ -1,5 +1,7 @@
 // Composition root: builds every service with its dependencies, once per process and data directory.
 // No module-level singletons, so tests build as many independent instances as they need.
+import { existsSync } from 'node:fs';
+import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Handlers } from '../../shared/ipc/dispatch.ts';
 import type { EventName, EventPayload } from '../../shared/ipc/events.ts';
@@ -9,7 +11,8 @@ import { createLogger, type Logger } from '../core/logger.ts';
 import { Operations } from '../core/operations.ts';
 import { createKeyringStore } from '../secrets/keyring-store.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import { openStore } from '../store/store.ts';
+import { checkDataDir } from '../store/paths.ts';
+import { DB_FILE, openStore, type StoreProblem } from '../store/store.ts';
 import { RequestService } from '../orders/requests.ts';
 import { Repository } from '../repository/certificates.ts';
 import { createHandlers } from './handlers.ts';
@@ -32,16 +35,44 @@ export interface App {
   services: { accounts: AccountService; requests: RequestService; repository: Repository; ops: Operations };
   logger: Logger;
   dataDir: string;
+  /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
+  storeProblems: readonly StoreProblem[];
   close(): Promise<void>;
 }
 
+/** Makes an existing logs folder and log file private (older versions created them with the default mode). */
+async function restrictLogs(logsDir: string, logFile: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  for (const [p, mode] of [
+    [logsDir, 0o700],
+    [logFile, 0o600],
+  ] as const) {
+    const s = await stat(p).catch(() => null);
+    if (s && (s.mode & 0o077) !== 0) await chmod(p, mode).catch(() => undefined);
+  }
+}
+
 export async function bootstrap(opts: BootstrapOptions): Promise<App> {
+  const logsDir = join(opts.dataDir, 'logs');
+  const logFile = join(logsDir, 'certdesk.log');
+  // The log waits until the data directory is in use (db.json or logs/ exists): a command that ends up writing
+  // nothing (bad input, a read on a new directory) must not create the directory just to log in it.
+  let dirInUse = false;
   const logger =
-    opts.logger ?? createLogger({ file: join(opts.dataDir, 'logs', 'certdesk.log'), level: 'info', stderr: opts.verbose ?? false });
+    opts.logger ??
+    createLogger({
+      file: logFile,
+      level: 'info',
+      stderr: opts.verbose ?? false,
+      holdFileUntil: () => (dirInUse ||= existsSync(join(opts.dataDir, DB_FILE)) || existsSync(logsDir)),
+    });
+  // Before anything else: a data directory that is a file or cannot be written is the first thing to fix.
+  await checkDataDir(opts.dataDir);
   const secrets = opts.secrets ?? createKeyringStore({ logger });
   // Fail closed: without a working keychain nothing secret can be stored, so nothing starts.
   await secrets.check();
   const store = await openStore({ dataDir: opts.dataDir, secrets, face: opts.face, logger });
+  await restrictLogs(logsDir, logFile);
   const hub = new EventHub();
   const ops = new Operations(hub);
   const accounts = new AccountService({
@@ -75,7 +106,12 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
         available = false;
         detail = (err as Error).message;
       }
-      return { version: VERSION, dataDir: opts.dataDir, keychain: { available, backend: secrets.backend, detail } };
+      return {
+        version: VERSION,
+        dataDir: opts.dataDir,
+        keychain: { available, backend: secrets.backend, detail },
+        storeProblems: store.problems.map((p) => ({ ...p })),
+      };
     },
   });
   logger.info('certdesk started', { face: opts.face, dataDir: opts.dataDir, version: VERSION });
@@ -89,6 +125,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     services: { accounts, requests, repository, ops },
     logger,
     dataDir: opts.dataDir,
+    storeProblems: store.problems,
     close: async () => {
       await store.close();
     },

@@ -205,7 +205,10 @@ const topCommands: Record<string, Command> = {
     options: {},
     run: (ctx) => ctx.call('app:info', {}),
     print: (i: Res<'app:info'>) =>
-      `Certdesk ${i.version}\nData directory  ${i.dataDir}\nKeychain        ${i.keychain.backend}: ${i.keychain.available ? 'available' : `unavailable (${i.keychain.detail})`}`,
+      `Certdesk ${i.version}\nData directory  ${i.dataDir}\nKeychain        ${i.keychain.backend}: ${i.keychain.available ? 'available' : `unavailable (${i.keychain.detail})`}` +
+      (i.storeProblems?.length
+        ? `\nDatabase        ${i.storeProblems.length} record(s) set aside (kept in db.json, not used until corrected):\n${i.storeProblems.map((p) => `  ${p.message}`).join('\n')}`
+        : ''),
   },
 };
 
@@ -305,6 +308,10 @@ export async function main(argv: string[]): Promise<number> {
     const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
     app = await bootstrap({ dataDir, face: 'cli', platform: headlessPlatform({}), verbose: values.verbose === true });
     const quiet = values.quiet === true;
+    const problems = app.storeProblems;
+    if (problems.length > 0 && !quiet && words[0] !== 'info') {
+      process.stderr.write(`certdesk: warning: ${problems.length} record(s) in db.json set aside (not used, kept in the file): ${problems[0]!.message}${problems.length > 1 ? ' ...' : ''} See \`certdesk info\`.\n`);
+    }
     app.events.on((event, payload) => {
       if (quiet || event !== 'ops:progress') return;
       const p = payload as Res<'ops:cancel'> & { status: string; message: string };
@@ -326,6 +333,8 @@ export async function main(argv: string[]): Promise<number> {
     return cmd.exitCode ? cmd.exitCode(result as never) : 0;
   } catch (err) {
     const info: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+    // The data directory is chosen by a flag or the environment: say which one is at fault.
+    if (info.field === 'dataDir') info.message = `${typeof values['data-dir'] === 'string' ? '--data-dir' : process.env.CERTDESK_DATA_DIR ? 'CERTDESK_DATA_DIR' : 'Default data directory'}: ${info.message}`;
     return fail(info, info.code === 'INVALID_INPUT' || info.code === 'CONFIRMATION_REQUIRED' ? 2 : 1);
   } finally {
     process.off('SIGINT', onSigint);

@@ -18,7 +18,13 @@ export interface Logger {
 }
 
 export interface LoggerOptions {
+  /** Log file (mode 0600; its folder is created 0700 on the first line written). */
   file?: string;
+  /**
+   * While this answers false, lines for the file are held in memory (the newest 1000) and written once it answers
+   * true. The app's log lives in the data directory, which a command that ends up writing nothing must not create.
+   */
+  holdFileUntil?: () => boolean;
   level?: Level;
   /** Also write to stderr (CLI --verbose). */
   stderr?: boolean;
@@ -70,13 +76,27 @@ function makeLogger(scope: string, min: number, sink: Sink, redactor: Redactor):
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+  let held: string[] = [];
+  let holding = opts.holdFileUntil !== undefined;
+  let dirMade = false;
   const sink: Sink = (line) => {
     if (opts.file) {
-      try {
-        appendFileSync(opts.file, line + '\n', { mode: 0o600 });
-      } catch {
-        // Logging must never break the operation being logged.
+      if (holding && !opts.holdFileUntil?.()) {
+        held.push(line);
+        if (held.length > 1000) held.shift();
+      } else {
+        try {
+          if (!dirMade) {
+            // Private from the start: the log names domains, accounts and file paths.
+            mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+            dirMade = true;
+          }
+          holding = false;
+          appendFileSync(opts.file, [...held, line].join('\n') + '\n', { mode: 0o600 });
+          held = [];
+        } catch {
+          // Logging must never break the operation being logged.
+        }
       }
     }
     if (opts.stderr) process.stderr.write(line + '\n');

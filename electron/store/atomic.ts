@@ -49,6 +49,16 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** The name of the temp file writeFileAtomic writes `base` through: `.<base>.<pid>.<12 hex>.tmp`. */
+export function tempNameFor(base: string): string {
+  return `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** True for names made by tempNameFor (left behind only when a process was killed mid-write). */
+export function isTempName(name: string): boolean {
+  return /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/.test(name);
+}
+
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array,
@@ -56,7 +66,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const mode = opts.mode ?? PRIVATE_FILE_MODE;
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = path.join(dir, tempNameFor(path.basename(target)));
   // 'wx': never follow or reuse something already sitting at the temp name.
   const handle = await open(tmp, 'wx', mode);
   try {

@@ -2,6 +2,8 @@
 // `version` and is idempotent (running it on data that is already there changes nothing), so a crash in the
 // middle is harmless: the file on disk is only replaced, atomically, after all of them ran.
 // To change the schema: bump SCHEMA_VERSION in schema.ts and append a migration here; never edit an old one.
+// The record schemas in schema.ts must follow (a type check there fails until they do): records that do not
+// match them are set aside at open (validate.ts).
 import { constants } from 'node:fs';
 import { chmod, copyFile, readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';

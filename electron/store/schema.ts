@@ -1,7 +1,11 @@
 // The shape of the metadata database (lowdb, db.json). Metadata only: keys and certificates live in
 // files beside it (keys encrypted). Bump SCHEMA_VERSION with a new numbered migration in migrations.ts.
-import type { AccountStatus, DirectoryKind } from '../../shared/model/account.ts';
-import type {
+// The TypeScript interfaces below are what services see; the zod schemas at the end check db.json against them
+// at load (and every record before it is written). A type check at the end of the file fails when the two drift:
+// a new required field or a new enum value must be added to both.
+import { z } from 'zod';
+import { AccountStatus, DirectoryKind } from '../../shared/model/account.ts';
+import {
   CertificateSummary,
   ChallengeType,
   KeyPolicy,
@@ -135,3 +139,136 @@ export interface StoreData {
   certificates: CertificateRecord[];
   settings: Record<string, unknown>;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation of db.json. Only used to judge records: what services get is the record exactly as stored (unknown
+// fields are kept, never stripped), so a newer field written by a later version survives a save.
+
+/** A path relative to the data directory that stays inside it (the store refuses anything else at use, too). */
+export function isRelativeDataPath(rel: string): boolean {
+  if (rel === '' || rel.includes('\0')) return false;
+  if (rel.startsWith('/') || rel.startsWith('\\') || /^[a-zA-Z]:/.test(rel)) return false;
+  return rel.split(/[\\/]/).every((p) => p !== '' && p !== '.' && p !== '..');
+}
+
+const text = z.string();
+const id = z.string().min(1, { error: 'expected a non-empty id' });
+const relPath = z.string().refine(isRelativeDataPath, { error: 'expected a path inside the data directory' });
+const timestampText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected a date (ISO 8601)' });
+const names = z.array(text).min(1, { error: 'expected at least one name' });
+
+export const REQUEST_PHASES = ['ordering', 'challenges', 'validating', 'finalizing', 'downloading', 'done', 'failed'] as const;
+
+export const AccountRecordSchema = z.object({
+  id,
+  name: text,
+  email: text.nullable(),
+  directoryUrl: z.string().min(1, { error: 'expected the directory URL' }),
+  directoryKind: DirectoryKind,
+  caFile: relPath.nullable(),
+  caName: text.nullable(),
+  url: text,
+  status: AccountStatus,
+  keyAlgorithm: text,
+  keyThumbprint: text,
+  keyFile: relPath,
+  pendingKeyFile: relPath.optional(),
+  termsOfServiceUrl: text.nullable(),
+  eabKid: text.nullable(),
+  createdAt: timestampText,
+  updatedAt: timestampText,
+});
+
+const AcmeErrorSchema = z.object({ type: text, detail: text });
+
+export const AuthorizationRecordSchema = z.object({
+  url: text,
+  identifier: text,
+  wildcard: z.boolean(),
+  status: text,
+  challenge: z
+    .object({ type: ChallengeType, url: text, token: text, status: text, error: AcmeErrorSchema.nullable() })
+    .nullable(),
+});
+
+export const OrderRecordSchema = z.object({
+  url: text,
+  status: text,
+  expires: text.nullable(),
+  finalizeUrl: text,
+  certificateUrl: text.nullable(),
+  authorizations: z.array(AuthorizationRecordSchema),
+});
+
+export const RequestRecordSchema = z.object({
+  id,
+  accountId: id,
+  names,
+  namesUnicode: names,
+  challengeType: ChallengeType,
+  key: KeySpec,
+  signatureAlgorithm: SignatureAlgorithm,
+  keystoreType: KeystoreType,
+  keystorePasswordRef: text.nullable(),
+  keyPolicy: KeyPolicy,
+  profile: text.nullable(),
+  preferredChain: text.nullable(),
+  status: RequestStatus,
+  phase: z.enum(REQUEST_PHASES),
+  keyFile: relPath,
+  issuedKeyFile: relPath.nullable(),
+  importKeyFile: relPath.nullable(),
+  csrFile: relPath.nullable(),
+  order: OrderRecordSchema.nullable(),
+  certFile: relPath.nullable(),
+  certificate: CertificateSummary.nullable(),
+  error: z.object({ code: text, message: text, hint: text.optional(), acmeType: text.optional() }).nullable(),
+  savedCertificateId: text.nullable(),
+  savedSha256: text.nullable(),
+  renewal: z.boolean(),
+  ordersCreated: z.number().int().nonnegative(),
+  createdAt: timestampText,
+  updatedAt: timestampText,
+});
+
+export const CertificateVersionRecordSchema = z.object({
+  serial: text,
+  notBefore: text,
+  notAfter: text,
+  sha256: text,
+  savedAt: timestampText,
+  certFile: relPath,
+});
+
+export const CertificateRecordSchema = z.object({
+  id,
+  requestId: text.nullable(),
+  names,
+  namesUnicode: names,
+  summary: CertificateSummary,
+  certFile: relPath,
+  keyFile: relPath,
+  savedAt: timestampText,
+  revoked: z.boolean(),
+  history: z.array(CertificateVersionRecordSchema),
+});
+
+/** The record lists of db.json, with the schema of one record and what a record is called in messages. */
+export const COLLECTIONS = {
+  accounts: { schema: AccountRecordSchema, noun: 'account' },
+  requests: { schema: RequestRecordSchema, noun: 'certificate request' },
+  certificates: { schema: CertificateRecordSchema, noun: 'saved certificate' },
+} as const;
+export type CollectionName = keyof typeof COLLECTIONS;
+export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
+
+// The interfaces and the schemas must describe the same records (see the top of the file).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type SchemaMatchesInterfaces = [
+  Assert<Same<z.output<typeof AccountRecordSchema>, AccountRecord>>,
+  Assert<Same<z.output<typeof RequestRecordSchema>, RequestRecord>>,
+  Assert<Same<z.output<typeof CertificateRecordSchema>, CertificateRecord>>,
+  Assert<Same<z.output<typeof AuthorizationRecordSchema>, AuthorizationRecord>>,
+  Assert<Same<(typeof REQUEST_PHASES)[number], RequestPhase>>,
+];

@@ -1,20 +1,45 @@
 // The data directory: db.json (metadata, lowdb) plus files beside it (certificates, chains, and private keys
-// sealed by the Vault). Opening it takes the directory lock, runs the migrations, then unlocks the Vault;
-// every failure on the way is an AppError that says which file and what to do, and leaves the lock free.
+// sealed by the Vault). Opening it takes the directory lock, runs the migrations, checks the records against the
+// schema (a bad record is set aside, never dropped), then unlocks the Vault; every failure on the way is an
+// AppError that says which file and what to do, and leaves the lock free.
+// A data directory that does not exist yet (or has no db.json) is not created at open: the store lives in memory
+// until the first write, so a command that fails validation or only reads leaves nothing behind (no folder, no
+// db.json, no data key in the keychain).
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdir, open as openFile, readdir, readFile as fsReadFile, rm, stat, unlink } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  open as openFile,
+  readdir,
+  readFile as fsReadFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.ts';
+import { isTempName, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tempNameFor, writeFileAtomic } from './atomic.ts';
 import { acquireLock, LOCK_FILE, type Face, type StoreLock } from './lock.ts';
 import { backupBeforeMigration, migrate } from './migrations.ts';
+import { checkDataDir } from './paths.ts';
 import type { StoreData } from './schema.ts';
+import { assertSavable, setAside, topLevelProblem, withSetAside, type Quarantine, type StoreProblem } from './validate.ts';
 import { isSealed, Vault } from './vault.ts';
 
+export type { StoreProblem } from './validate.ts';
+
 export const DB_FILE = 'db.json';
+/** The previous db.json, kept on every save (a hard link to the replaced file: no copying). */
+export const DB_BACKUP_FILE = `${DB_FILE}.bak`;
 /** A small sealed file that proves, at open time, that the keychain's data key is the one this directory uses. */
 export const VAULT_CHECK_FILE = 'vault.check';
 const VAULT_CHECK_TEXT = 'Certdesk vault check';
@@ -29,13 +54,21 @@ export interface OpenStoreOptions {
 export interface Store {
   readonly dataDir: string;
   /**
-   * The current data. Deeply frozen at run time (a stray assignment throws); change it only through update().
-   * Typed shallow-readonly so that records can be handed to code that takes plain StoreData types.
+   * The current data: only records that passed validation (see `problems` for the others). Deeply frozen at run
+   * time (a stray assignment throws); change it only through update(). Typed shallow-readonly so that records can
+   * be handed to code that takes plain StoreData types.
    */
   readonly data: Readonly<StoreData>;
   /**
+   * Records of db.json that failed validation at open. They stay in the file, at their places, through every
+   * save; services never see them.
+   */
+  readonly problems: readonly StoreProblem[];
+  /** False while a new data directory exists only in memory (nothing written yet). */
+  readonly materialized: boolean;
+  /**
    * Runs `mutator` on a copy of the data and writes the result atomically; updates run one at a time in call
-   * order. If the mutator throws or the write fails, nothing changes.
+   * order. If the mutator throws, a record is invalid, or the write fails, nothing changes.
    */
   update(mutator: (draft: StoreData) => void | Promise<void>): Promise<void>;
   /** Encrypts with the data key and writes atomically (0600). `rel` is relative to the data directory. */
@@ -60,26 +93,69 @@ function errCode(err: unknown): string | undefined {
 
 class JsonParseError extends Error {}
 
-/** lowdb adapter: JSON in, atomic private writes out. */
+/** Parses db.json text; a BOM from an editor on Windows is not corruption. */
+function parseDb(text: string): unknown {
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new JsonParseError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** db.json as text, or null when there is none. */
+async function readDbText(dbPath: string): Promise<string | null> {
+  try {
+    return await fsReadFile(dbPath, 'utf8');
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return null;
+    if (errCode(err) === 'EISDIR') {
+      throw new AppError('STORE_CORRUPT', `The Certdesk database ${dbPath} is a folder, not a file.`, {
+        hint: 'Move that folder away, then restore db.json from a backup.',
+      });
+    }
+    throw err;
+  }
+}
+
+/** Keeps the current file as `<file>.bak` before it is replaced. Best effort: a failure here never stops a save. */
+async function keepPrevious(file: string, logger: Logger): Promise<void> {
+  const tmp = path.join(path.dirname(file), tempNameFor(`${path.basename(file)}.bak`));
+  try {
+    // A blank file (being replaced by a new database) is not worth keeping and must not replace a real backup.
+    const size = await stat(file).then((s) => s.size, () => null);
+    if (size === null) return;
+    if (size <= 16 && ['', 'null'].includes((await fsReadFile(file, 'utf8')).replace(/^\uFEFF/, '').trim())) return;
+    try {
+      await link(file, tmp);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return; // nothing to keep yet
+      // File systems without hard links: copy instead.
+      await copyFile(file, tmp, constants.COPYFILE_EXCL);
+      await chmod(tmp, PRIVATE_FILE_MODE);
+    }
+    await rename(tmp, `${file}.bak`);
+  } catch (err) {
+    logger.warn('could not keep the previous database as a backup', { file: `${file}.bak`, error: (err as Error).message });
+  } finally {
+    // Gone after the rename, except when .bak already was this very file (rename then does nothing).
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/** lowdb adapter: JSON in, atomic private writes out, the previous version kept as db.json.bak. */
 class AtomicJsonFile<T> implements Adapter<T> {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly logger: Logger,
+  ) {}
 
   async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await fsReadFile(this.file, 'utf8');
-    } catch (err) {
-      if (errCode(err) === 'ENOENT') return null;
-      throw err;
-    }
-    try {
-      return JSON.parse(text.replace(/^\uFEFF/, '')) as T; // a BOM from an editor on Windows is not corruption
-    } catch (err) {
-      throw new JsonParseError(err instanceof Error ? err.message : String(err));
-    }
+    const text = await readDbText(this.file);
+    return text === null ? null : (parseDb(text) as T);
   }
 
   async write(data: T): Promise<void> {
+    await keepPrevious(this.file, this.logger);
     await writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
   }
 }
@@ -140,44 +216,135 @@ function aadOf(rel: string): string {
   return rel.split(/[\\/]/).join('/');
 }
 
-/** True if any file under `dir` (db and lock files aside) starts like a sealed file. */
-async function containsSealedFiles(dir: string, top = true): Promise<boolean> {
+/**
+ * Files under `dir` (db and lock files aside) that start like a sealed file, as paths relative to `dir`;
+ * at most `limit` of them. The vault check file is not counted: it holds nothing.
+ */
+async function listSealedFiles(dir: string, limit = Infinity, prefix = ''): Promise<string[]> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
   } catch (err) {
-    if (errCode(err) === 'ENOENT') return false;
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return [];
     throw err;
   }
+  const found: string[] = [];
   for (const e of entries) {
-    if (top && isReserved(e.name)) continue;
-    const p = path.join(dir, e.name);
+    if (found.length >= limit) break;
+    if (prefix === '' && isReserved(e.name)) continue;
+    const rel = prefix === '' ? e.name : `${prefix}/${e.name}`;
     if (e.isDirectory()) {
-      if (await containsSealedFiles(p, false)) return true;
+      found.push(...(await listSealedFiles(dir, limit - found.length, rel)));
     } else if (e.isFile()) {
-      const handle = await openFile(p, 'r');
+      const handle = await openFile(path.join(dir, rel), 'r');
       try {
         const head = Buffer.alloc(64);
         const { bytesRead } = await handle.read(head, 0, head.length, 0);
-        if (isSealed(head.subarray(0, bytesRead))) return true;
+        if (isSealed(head.subarray(0, bytesRead))) found.push(rel);
       } finally {
         await handle.close();
       }
     }
   }
-  return false;
+  return found;
 }
 
-async function prepareDataDir(dataDir: string, logger: Logger): Promise<void> {
-  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  if (process.platform === 'win32') return; // ACLs there; the user profile folder is private already
+/** Removes temp files that a process killed mid-write left in the data directory (only our own name pattern). */
+async function removeLeftoverTempFiles(dataDir: string, logger: Logger): Promise<void> {
+  const removed: string[] = [];
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(path.join(dataDir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory() && depth < 8) await walk(child, depth + 1);
+      else if (e.isFile() && isTempName(e.name)) {
+        await unlink(path.join(dataDir, child)).then(
+          () => removed.push(child),
+          () => undefined,
+        );
+      }
+    }
+  };
+  await walk('', 0);
+  if (removed.length > 0) logger.info('removed temp files left by an interrupted write', { dataDir, files: removed });
+}
+
+/** Where a backup of db.json is, said as the end of "Restore db.json from a backup...", or ''. */
+async function backupAdvice(dbPath: string): Promise<string> {
+  const bak = `${dbPath}.bak`;
+  try {
+    const raw = parseDb(await fsReadFile(bak, 'utf8')) as { storeId?: unknown } | null;
+    if (raw !== null && typeof raw === 'object' && typeof raw.storeId === 'string') {
+      const when = (await stat(bak)).mtime.toISOString();
+      return ` (${bak}, saved ${when}, is the version before the last change: copy it to ${dbPath})`;
+    }
+  } catch {
+    // no usable backup beside it
+  }
+  return '';
+}
+
+type DbLoss = 'missing' | 'empty' | 'null' | 'no-store-id';
+
+async function dbLostError(dataDir: string, dbPath: string, loss: DbLoss, sealed: string[]): Promise<AppError> {
+  const what: Record<DbLoss, string> = {
+    missing: 'is missing',
+    empty: 'is empty',
+    null: 'holds no data (null)',
+    'no-store-id': 'has no store id ("storeId")',
+  };
+  const n = sealed.length;
+  const sample = sealed.slice(0, 3).join(', ') + (n > 3 ? ', ...' : '');
+  return new AppError(
+    'STORE_CORRUPT',
+    `The Certdesk database ${dbPath} ${what[loss]}, but the data directory ${dataDir} holds ${n} encrypted key file${n === 1 ? '' : 's'} ` +
+      `(${sample}). They belong to that database, so Certdesk does not start a new, empty one there. Nothing was changed.`,
+    {
+      hint:
+        `Restore db.json from a backup${await backupAdvice(dbPath)}. Do not delete or move this folder: its keys open only ` +
+        'with the data key in the keychain that db.json names.',
+    },
+  );
+}
+
+/** Creates the data directory if needed (0700) and tightens its mode; returns the first folder it created. */
+async function prepareDataDir(dataDir: string, logger: Logger): Promise<string | undefined> {
+  let created: string | undefined;
+  try {
+    created = await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  } catch (err) {
+    throw new AppError('INVALID_INPUT', `The data directory ${dataDir} cannot be created: ${(err as Error).message}`, {
+      field: 'dataDir',
+      hint: 'Check the permissions of its parent folder, or choose another one with --data-dir.',
+    });
+  }
   const s = await stat(dataDir);
   if (!s.isDirectory()) {
-    throw new AppError('INVALID_INPUT', `The data directory ${dataDir} is not a directory.`, { field: 'dataDir' });
+    throw new AppError('INVALID_INPUT', `The data directory ${dataDir} is a file, not a folder.`, { field: 'dataDir' });
   }
+  if (process.platform === 'win32') return created; // ACLs there; the user profile folder is private already
   if ((s.mode & 0o077) !== 0) {
     await chmod(dataDir, PRIVATE_DIR_MODE);
     logger.info('restricted the data directory to its owner', { dataDir, was: (s.mode & 0o777).toString(8) });
+  }
+  return created;
+}
+
+/** Removes the folders prepareDataDir created, as long as they are still empty (after a failed first write). */
+async function removeCreatedDirs(dataDir: string, created: string | undefined): Promise<void> {
+  if (created === undefined) return;
+  for (let dir = dataDir; ; dir = path.dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+    if (dir === created || path.dirname(dir) === dir) return;
   }
 }
 
@@ -189,7 +356,7 @@ async function openVault(dataDir: string, data: StoreData, secrets: SecretStore,
   });
   // Only real sealed files make a missing key fatal (the check file is skipped by the scan: it holds nothing).
   const vault = await Vault.open(secrets, data.storeId, logger, {
-    hasSealedData: () => containsSealedFiles(dataDir),
+    hasSealedData: async () => (await listSealedFiles(dataDir, 1)).length > 0,
     where: `the data directory ${dataDir}`,
   });
   if (checkFile !== null && !vault.created) {
@@ -209,49 +376,145 @@ async function openVault(dataDir: string, data: StoreData, secrets: SecretStore,
   return vault;
 }
 
+interface StoreContext {
+  dataDir: string;
+  dbPath: string;
+  secrets: SecretStore;
+  face: Face;
+  logger: Logger;
+  low: Low<StoreData>;
+}
+
+interface StoreState {
+  /** What services see (valid records only), deeply frozen. */
+  data: StoreData;
+  quarantine: Quarantine;
+  problems: readonly StoreProblem[];
+  /** Both null while the store lives in memory only. */
+  lock: StoreLock | null;
+  vault: Vault | null;
+}
+
+function hasStoreId(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && typeof (raw as { storeId?: unknown }).storeId === 'string' && (raw as { storeId: string }).storeId !== '';
+}
+
+function noProblems(): Quarantine {
+  return { accounts: [], requests: [], certificates: [] };
+}
+
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  try {
+    return await openStoreIn(opts);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('INTERNAL', `Cannot open the Certdesk data directory ${path.resolve(opts.dataDir)}: ${(err as Error).message}`);
+  }
+}
+
+async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
   const dataDir = path.resolve(opts.dataDir);
   const logger = (opts.logger ?? createLogger({ level: 'error' })).child('store');
   const dbPath = path.join(dataDir, DB_FILE);
+  const ctx: StoreContext = {
+    dataDir,
+    dbPath,
+    secrets: opts.secrets,
+    face: opts.face,
+    logger,
+    low: new Low<StoreData>(new AtomicJsonFile<StoreData>(dbPath, logger), null as unknown as StoreData),
+  };
+  await checkDataDir(dataDir);
 
-  try {
-    await prepareDataDir(dataDir, logger);
-  } catch (err) {
+  /** A new store, in memory until its first write; refused beside sealed files that belong to a lost db.json. */
+  const fresh = async (loss: DbLoss): Promise<Store> => {
+    const sealed = await listSealedFiles(dataDir);
+    if (sealed.length > 0) {
+      const err = await dbLostError(dataDir, dbPath, loss, sealed);
+      logger.error('database lost beside encrypted keys', { db: dbPath, loss, sealed: sealed.length });
+      throw err;
+    }
+    const data = deepFreeze(migrate(null, dbPath).data);
+    // The window and the bridge run for long: they own the directory from the start (a second window on it is
+    // refused at once), so they create the folder and its lock now. A CLI command takes both at its first write.
+    let lock: StoreLock | null = null;
+    if (opts.face !== 'cli') {
+      await prepareDataDir(dataDir, logger);
+      lock = await acquireLock(dataDir, { face: opts.face, logger });
+    }
+    return makeStore(ctx, { data, quarantine: noProblems(), problems: [], lock, vault: null });
+  };
+
+  if (!(await lstat(dbPath).then(() => true, () => false))) return fresh('missing');
+
+  await prepareDataDir(dataDir, logger);
+  const lock: StoreLock = await acquireLock(dataDir, { face: opts.face, logger }).catch((err: unknown) => {
     if (err instanceof AppError) throw err;
-    throw new AppError('INTERNAL', `Cannot create the data directory ${dataDir}: ${(err as Error).message}`, {
-      hint: 'Check the permissions of its parent folder, or choose another one with --data-dir.',
+    throw new AppError('INVALID_INPUT', `The data directory ${dataDir} cannot be written to: ${(err as Error).message}`, {
+      field: 'dataDir',
+      hint: 'Give your user write access to it, or choose another one with --data-dir.',
     });
-  }
-
-  const lock: StoreLock = await acquireLock(dataDir, { face: opts.face, logger });
+  });
   try {
-    const adapter = new AtomicJsonFile<StoreData>(dbPath);
-    const low = new Low<StoreData | null>(adapter as Adapter<StoreData | null>, null);
-    try {
-      await low.read();
-    } catch (err) {
-      if (!(err instanceof JsonParseError)) throw err;
-      const copy = await keepCorruptCopy(dbPath);
-      logger.error('database is not valid JSON', { db: dbPath, copy, error: err.message });
-      throw new AppError(
-        'STORE_CORRUPT',
-        `The Certdesk database ${dbPath} is not valid JSON (${err.message}). A copy was kept at ${copy}.`,
-        { hint: 'Restore it from a backup or move it away to start with an empty database.' },
-      );
+    const text = await readDbText(dbPath);
+    if (text === null) {
+      lock.release(); // removed between the look and the lock: a new store after all (or the loss diagnosed)
+      return await fresh('missing');
+    }
+    let raw: unknown = null;
+    let loss: DbLoss | null = null;
+    if (text.replace(/^\uFEFF/, '').trim() === '') {
+      loss = 'empty';
+    } else {
+      try {
+        raw = parseDb(text);
+      } catch (err) {
+        if (!(err instanceof JsonParseError)) throw err;
+        const copy = await keepCorruptCopy(dbPath);
+        logger.error('database is not valid JSON', { db: dbPath, copy, error: err.message });
+        throw new AppError(
+          'STORE_CORRUPT',
+          `The Certdesk database ${dbPath} is not valid JSON (${err.message}). A copy was kept at ${copy}.`,
+          { hint: `Restore it from a backup${await backupAdvice(dbPath)} or move it away to start with an empty database.` },
+        );
+      }
+      if (raw === null) loss = 'null';
+      else if (typeof raw === 'object' && !Array.isArray(raw) && !hasStoreId(raw)) loss = 'no-store-id';
+    }
+    if (loss !== null) {
+      // A new store id would not name the data key of the sealed files that are there: diagnose, never replace.
+      const sealed = await listSealedFiles(dataDir);
+      if (sealed.length > 0) {
+        logger.error('database lost beside encrypted keys', { db: dbPath, loss, sealed: sealed.length });
+        throw await dbLostError(dataDir, dbPath, loss, sealed);
+      }
     }
 
-    const existed = low.data !== null;
-    const result = migrate(low.data, dbPath);
+    // Migrations run in memory first (a database from a newer Certdesk is refused there). The content as found is
+    // judged too: a migration must never turn a damaged list into an empty one.
+    const result = migrate(raw, dbPath);
+    const before = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? topLevelProblem(raw as Record<string, unknown>, false) : null;
+    const shape = before ?? topLevelProblem(result.data as unknown as Record<string, unknown>, true);
+    if (shape !== null) {
+      logger.error('database is damaged', { db: dbPath, problem: shape });
+      throw new AppError('STORE_CORRUPT', `The Certdesk database ${dbPath} is damaged: ${shape}. Certdesk changed nothing.`, {
+        hint: `Correct that field in the file by hand, or restore db.json from a backup${await backupAdvice(dbPath)}.`,
+      });
+    }
+    const { data, quarantine, problems } = setAside(result.data);
+    for (const p of problems) logger.warn('database record set aside: it is kept in db.json but not used', { db: dbPath, problem: p.message });
+
     if (result.applied.length > 0) {
-      if (existed) await backupBeforeMigration(dbPath, result.from, logger);
-      low.data = result.data;
-      await low.write();
+      if (raw !== null) await backupBeforeMigration(dbPath, result.from, logger);
+      ctx.low.data = result.data; // every record, the set-aside ones included
+      await ctx.low.write();
       logger.info('database migrated', { db: dbPath, from: result.from, to: result.to, applied: result.applied });
     }
-    let current: StoreData = deepFreeze(result.data);
+    await removeLeftoverTempFiles(dataDir, logger);
 
-    const vault = await openVault(dataDir, current, opts.secrets, logger);
-    return makeStore(dataDir, low as Low<StoreData>, () => current, (d) => (current = d), vault, lock);
+    const frozen = deepFreeze(data);
+    const vault = await openVault(dataDir, frozen, opts.secrets, logger);
+    return makeStore(ctx, { data: frozen, quarantine, problems: Object.freeze([...problems]), lock, vault });
   } catch (err) {
     lock.release();
     if (err instanceof AppError) throw err;
@@ -259,16 +522,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   }
 }
 
-function makeStore(
-  dataDir: string,
-  low: Low<StoreData>,
-  getData: () => StoreData,
-  setData: (d: StoreData) => void,
-  vault: Vault,
-  lock: StoreLock,
-): Store {
+function makeStore(ctx: StoreContext, state: StoreState): Store {
+  const { dataDir, dbPath, logger, low } = ctx;
   let closed = false;
   let queue: Promise<void> = Promise.resolve();
+  let materializing: Promise<void> | null = null;
 
   const ensureOpen = (): void => {
     if (closed) throw new AppError('INTERNAL', `The data directory ${dataDir} was closed; it can no longer be used.`);
@@ -277,12 +535,57 @@ function makeStore(
     ensureOpen();
     return resolveInside(dataDir, rel);
   };
+
+  /** First write of a new store: the folder, the lock, the data key, the check file, then db.json. */
+  const materialize = async (): Promise<void> => {
+    let lock = state.lock;
+    const lockedHere = lock === null;
+    let created: string | undefined;
+    if (lock === null) {
+      created = await prepareDataDir(dataDir, logger);
+      try {
+        lock = await acquireLock(dataDir, { face: ctx.face, logger });
+      } catch (err) {
+        await removeCreatedDirs(dataDir, created);
+        throw err;
+      }
+    }
+    try {
+      if (await lstat(dbPath).then(() => true, () => false)) {
+        throw new AppError('STORE_LOCKED', `Another Certdesk set up the data directory ${dataDir} while this one was running, so this one cannot save there.`, {
+          hint: 'Run the command again (or restart Certdesk).',
+        });
+      }
+      await removeLeftoverTempFiles(dataDir, logger);
+      const vault = await openVault(dataDir, state.data, ctx.secrets, logger);
+      low.data = state.data;
+      await low.write();
+      state.lock = lock;
+      state.vault = vault;
+      logger.info('created the data directory', { dataDir });
+    } catch (err) {
+      if (lockedHere) {
+        lock.release();
+        await removeCreatedDirs(dataDir, created); // e.g. the keychain refused the data key: leave nothing behind
+      }
+      throw err;
+    }
+  };
+  const ensureMaterialized = (): Promise<void> => {
+    if (state.vault !== null) return Promise.resolve();
+    materializing ??= materialize().catch((err: unknown) => {
+      materializing = null;
+      throw err;
+    });
+    return materializing;
+  };
+
   const readRaw = async (rel: string): Promise<Buffer> => {
     const p = abs(rel);
     try {
       return await fsReadFile(p);
     } catch (err) {
-      if (errCode(err) === 'ENOENT') {
+      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') {
         throw new AppError('NOT_FOUND', `The file ${rel} is missing from the data directory ${dataDir}.`);
       }
       throw err;
@@ -290,6 +593,7 @@ function makeStore(
   };
   const writeRaw = async (rel: string, data: string | Uint8Array, mode: number): Promise<void> => {
     const p = abs(rel);
+    await ensureMaterialized();
     await mkdir(path.dirname(p), { recursive: true, mode: PRIVATE_DIR_MODE });
     await writeFileAtomic(p, data, { mode });
   };
@@ -297,25 +601,28 @@ function makeStore(
   return {
     dataDir,
     get data() {
-      return getData();
+      return state.data;
+    },
+    get problems() {
+      return state.problems;
+    },
+    get materialized() {
+      return state.vault !== null;
     },
     update(mutator) {
       const run = async (): Promise<void> => {
         ensureOpen();
-        const before = getData();
+        const before = state.data;
         const draft = structuredClone(before) as StoreData;
         await mutator(draft);
         if (draft.schemaVersion !== before.schemaVersion || draft.storeId !== before.storeId) {
           throw new AppError('INTERNAL', 'An update tried to change schemaVersion or storeId; only migrations may.');
         }
-        low.data = draft;
-        try {
-          await low.write();
-        } catch (err) {
-          low.data = before;
-          throw err;
-        }
-        setData(deepFreeze(draft));
+        assertSavable(draft);
+        await ensureMaterialized();
+        low.data = withSetAside(draft, state.quarantine);
+        await low.write();
+        state.data = deepFreeze(draft);
       };
       const result = queue.then(run);
       queue = result.catch(() => undefined);
@@ -323,10 +630,15 @@ function makeStore(
     },
     async writeSecret(rel, plain) {
       abs(rel); // refuse a bad path before spending a seal on it
-      await writeRaw(rel, vault.seal(plain, aadOf(rel)), PRIVATE_FILE_MODE);
+      await ensureMaterialized();
+      await writeRaw(rel, state.vault!.seal(plain, aadOf(rel)), PRIVATE_FILE_MODE);
     },
     async readSecret(rel) {
-      return vault.open(await readRaw(rel), aadOf(rel));
+      const sealed = await readRaw(rel);
+      if (state.vault === null) {
+        throw new AppError('NOT_FOUND', `The file ${rel} does not belong to the data directory ${dataDir}: it has no data key yet.`);
+      }
+      return state.vault.open(sealed, aadOf(rel));
     },
     writeFile: (rel, data, mode = PRIVATE_FILE_MODE) => writeRaw(rel, data, mode),
     readFile: (rel) => readRaw(rel),
@@ -334,7 +646,7 @@ function makeStore(
       try {
         await unlink(abs(rel));
       } catch (err) {
-        if (errCode(err) !== 'ENOENT') throw err;
+        if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENOTDIR') throw err;
       }
     },
     async removeDir(rel) {
@@ -355,8 +667,9 @@ function makeStore(
     async close() {
       if (closed) return;
       await queue;
+      await materializing?.catch(() => undefined);
       closed = true;
-      lock.release();
+      state.lock?.release();
     },
   };
 }

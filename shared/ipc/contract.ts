@@ -78,11 +78,23 @@ const name = z
   .min(1, { error: 'Name is required: give the account a name you will recognise.' })
   .max(64, { error: 'Name is too long: use at most 64 characters.' });
 
+/** A record of db.json that failed validation: kept in the file, not used until it is corrected. */
+export const StoreProblem = z.object({
+  collection: z.string(),
+  index: z.number(),
+  id: z.string().nullable(),
+  field: z.string(),
+  message: z.string(),
+});
+export type StoreProblem = z.infer<typeof StoreProblem>;
+
 export const AppInfo = z.object({
   version: z.string(),
   dataDir: z.string(),
   face: z.enum(['electron', 'bridge', 'cli']),
   keychain: z.object({ available: z.boolean(), backend: z.string(), detail: z.string().nullable() }),
+  /** Records of db.json set aside at start because they failed validation (absent: none). */
+  storeProblems: z.array(StoreProblem).optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

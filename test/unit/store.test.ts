@@ -115,7 +115,8 @@ describe('migrations', () => {
     assert.ok(!(again instanceof Error), String(again));
     await (again as Store).close();
     assert.deepEqual(await readFile(dbPath), before);
-    assert.deepEqual((await readdir(dataDir)).filter((n) => n.endsWith('.bak')), ['db.json.v1.bak']);
+    assert.deepEqual((await readdir(dataDir)).filter((n) => n.endsWith('.bak')).sort(), ['db.json.bak', 'db.json.v1.bak']);
+    assert.deepEqual(await readFile(path.join(dataDir, 'db.json.bak')), original, 'the version before the last save is kept too');
   });
 
   test('migrations are idempotent and a current database is left as it is', async () => {
@@ -134,20 +135,30 @@ describe('migrations', () => {
     }
   });
 
-  test('no database: a fresh version 2 database with a random store id', async () => {
+  test('no database: a fresh database with a random store id, created by the first write (not by opening)', async () => {
     const dataDir = await dataDirPath();
-    const store = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' });
+    const secrets = new MemorySecretStore();
+    const store = await openStore({ dataDir, secrets, face: 'cli' });
     try {
       assert.equal(store.data.schemaVersion, SCHEMA_VERSION);
       assert.match(store.data.storeId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.deepEqual(store.data.accounts, []);
+      assert.equal(store.materialized, false);
+      assert.equal(existsSync(dataDir), false, 'opening creates no folder');
+      assert.deepEqual(secrets.names(), [], 'opening creates no data key');
+      await store.update((d) => {
+        d.settings.first = true;
+      });
+      assert.equal(store.materialized, true);
+      assert.deepEqual(secrets.names(), [dataKeyName(store.data.storeId)]);
       const onDisk = JSON.parse(await readFile(path.join(dataDir, DB_FILE), 'utf8')) as StoreData;
       assert.equal(onDisk.storeId, store.data.storeId);
-      assert.deepEqual((await readdir(dataDir)).filter((n) => n.includes('.bak')), [], 'nothing to back up');
+      assert.deepEqual((await readdir(dataDir)).filter((n) => /\.v\d+\.bak$/.test(n)), [], 'nothing to migrate, so no migration backup');
     } finally {
       await store.close();
     }
     const other = await openStore({ dataDir: await dataDirPath(), secrets: new MemorySecretStore(), face: 'cli' });
+    assert.equal(other.materialized, false);
     const firstId = JSON.parse(await readFile(path.join(dataDir, DB_FILE), 'utf8')).storeId;
     assert.notEqual(other.data.storeId, firstId, 'each data directory gets its own id');
     await other.close();
@@ -257,6 +268,9 @@ process.stdin.once('data', async () => { await store.close(); process.stdout.wri
     const dataDir = await dataDirPath();
     const secrets = new MemorySecretStore();
     const store = await openStore({ dataDir, secrets, face: 'cli' });
+    await store.update((d) => {
+      d.settings.prepared = true;
+    });
     const name = dataKeyName(store.data.storeId);
     await store.close();
     return { dataDir, secrets, seed: { [name]: (await secrets.get(name))! } };
@@ -427,6 +441,9 @@ describe('encryption at rest', () => {
     const dataDir = await dataDirPath();
     const secrets = new MemorySecretStore();
     const store = await openStore({ dataDir, secrets, face: 'cli' });
+    await store.update((d) => {
+      d.settings.x = 1;
+    });
     const name = dataKeyName(store.data.storeId);
     await store.close();
     await secrets.set(name, randomBytes(32).toString('base64'));
@@ -436,10 +453,21 @@ describe('encryption at rest', () => {
     await rejectsWith(openStore({ dataDir, secrets, face: 'cli' }), 'STORE_CORRUPT');
   });
 
-  test('keychain unavailable: KEYCHAIN_UNAVAILABLE, lock released', async () => {
+  test('keychain unavailable: KEYCHAIN_UNAVAILABLE, lock released, nothing created', async () => {
     const dataDir = await dataDirPath();
     const secrets = new MemorySecretStore();
     secrets.setUnavailable('no D-Bus session');
+    // A new directory: the first write needs the data key, fails, and leaves no folder behind.
+    const fresh = await openStore({ dataDir, secrets, face: 'cli' });
+    await rejectsWith(fresh.update((d) => void (d.settings.x = 1)), 'KEYCHAIN_UNAVAILABLE');
+    await rejectsWith(fresh.writeSecret('a/b.key', Buffer.from('k')), 'KEYCHAIN_UNAVAILABLE');
+    await fresh.close();
+    assert.equal(existsSync(dataDir), false);
+    // An existing directory: refused at open.
+    const ok = new MemorySecretStore();
+    const store = await openStore({ dataDir, secrets: ok, face: 'cli' });
+    await store.update((d) => void (d.settings.x = 1));
+    await store.close();
     await rejectsWith(openStore({ dataDir, secrets, face: 'cli' }), 'KEYCHAIN_UNAVAILABLE');
     assert.equal(existsSync(path.join(dataDir, LOCK_FILE)), false);
   });

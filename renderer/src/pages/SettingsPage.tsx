@@ -91,6 +91,20 @@ export function SettingsPage() {
               </Alert>
             </Row>
           ) : null}
+          {info?.storeProblems?.length ? (
+            <Row label="Database">
+              <Alert severity="warning" sx={{ py: 0 }} aria-label="Database records set aside">
+                {info.storeProblems.length === 1 ? 'One record' : `${info.storeProblems.length} records`} of db.json could not be
+                read and {info.storeProblems.length === 1 ? 'is' : 'are'} set aside: kept in the file unchanged, but not shown
+                or used until corrected.
+                <Box component="ul" sx={{ m: 0, mt: 0.5, pl: 2.5, fontFamily: MONO_FONTS, fontSize: '0.8rem', overflowWrap: 'anywhere' }}>
+                  {info.storeProblems.map((p) => (
+                    <li key={`${p.collection}-${p.index}`}>{p.message}</li>
+                  ))}
+                </Box>
+              </Alert>
+            </Row>
+          ) : null}
           <Row label="Theme">
             <Typography variant="body2">Follows your system setting (now {theme.palette.mode}).</Typography>
           </Row>
