@@ -46,9 +46,12 @@ describe('e2e: style CSP with a nonce, look-alike confirmation (bridge + Pebble)
       assert.equal(await page.locator('meta[name="csp-nonce"]').count(), 0, 'the nonce meta is removed once read');
       const button = page.getByRole('button', { name: 'Certificate Request' }).first();
       await button.waitFor();
-      // MUI's contained button: a filled background, not the browser's default grey.
-      const bg = (await button.evaluate("(el) => getComputedStyle(el).textTransform + ' ' + getComputedStyle(el).borderRadius")) as string;
-      assert.doesNotMatch(bg, /^none 0px$/, `the button is unstyled: ${bg}`);
+      // The theme's button (radius 8, weight 600), not the browser's default one.
+      const bg = await button.evaluate((el) => {
+        const style = (globalThis as unknown as { getComputedStyle(e: unknown): { fontWeight: string; borderRadius: string } }).getComputedStyle(el);
+        return `${style.fontWeight} ${style.borderRadius}`;
+      });
+      assert.equal(bg, '600 8px', 'the button is styled by the theme');
       const fontFamily = (await page.evaluate('getComputedStyle(document.body).fontFamily')) as string;
       assert.match(fontFamily, /Roboto|Inter|system-ui|Segoe|Helvetica|Arial/i, 'CssBaseline applied the theme font');
       // Chromium reports every blocked style as a console error ("Refused to apply inline style ...").
