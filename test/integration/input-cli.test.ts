@@ -162,9 +162,15 @@ describe('preferred chain and key password (services, Pebble)', () => {
     await http?.stop();
   });
 
+  it('a preferred chain that cannot be an issuer name is refused at request time, before anything is ordered', async () => {
+    for (const preferredChain of ['   ', 'x'.repeat(65), 'Root\nCA']) {
+      const r = await t.raw('requests:create', { domains: [`chain-${uniq()}.example.test`], challengeType: 'http-01', key: 'ec-p256', preferredChain });
+      assert.equal(!r.ok && r.error.field, 'preferredChain', JSON.stringify(preferredChain));
+    }
+    assert.deepEqual((await t.call('requests:list', {})).filter((r) => r.names[0]!.startsWith('chain-')), []);
+  });
+
   it('a preferred chain the CA does not offer is reported on the request, with the issuers offered', async () => {
-    const blank = await t.raw('requests:create', { domains: [`chain-${uniq()}.example.test`], challengeType: 'http-01', key: 'ec-p256', preferredChain: '   ' });
-    assert.equal(!blank.ok && blank.error.field, 'preferredChain');
     const created = await t.call('requests:create', { domains: [`chain-${uniq()}.example.test`], challengeType: 'http-01', key: 'ec-p256', preferredChain: 'No Such Root CA' });
     assert.equal(created.chainWarning, null);
     http.serve(created);
