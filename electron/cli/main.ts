@@ -236,7 +236,8 @@ function helpText(): string {
   const lines = [`certdesk ${VERSION} — Let's Encrypt (ACME) certificates from your workstation`, '', 'Usage: certdesk [--data-dir DIR] [--json] [--quiet] <command> ...   (certdesk --version, -V: the version)', '', 'Commands:'];
   for (const c of Object.values(topCommands)) lines.push(`  ${c.usage.padEnd(60)} ${c.summary}`);
   for (const group of Object.values(GROUPS)) for (const c of Object.values(group)) lines.push(`  ${c.usage}\n      ${c.summary}`);
-  lines.push('', 'Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
+  lines.push('', 'IDs: what `cert list` and `request list` print (8 characters are enough); every cert command also takes the request ID.');
+  lines.push('Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
   return lines.join('\n');
 }
 
