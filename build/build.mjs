@@ -2,19 +2,31 @@
 // the loopback preview bridge, and the React renderer. One script for all faces keeps their inputs aligned.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'out');
-const production = process.env.NODE_ENV === 'production';
+
+// `node build/build.mjs [--production] [--out DIR]`. A production build is what gets packaged (`npm run dist`
+// runs it before electron-builder; NODE_ENV=production selects it too): the renderer, preload and bridge shim
+// are minified and no bundle has a source map, so the package ships neither maps nor the sources inside them.
+// Development builds (npm start, preview, tests) keep readable code and source maps. --out is for tests.
+const args = process.argv.slice(2);
+const flagValue = (name) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const production = args.includes('--production') || process.env.NODE_ENV === 'production';
+const out = resolve(root, flagValue('--out') ?? 'out');
+// The folder is wiped first: never the project itself or a folder above it.
+if (out === root || root.startsWith(out + sep) || out === sep) throw new Error(`--out ${out} would wipe the project: choose an empty folder.`);
 
 // Native addons and Electron itself are never bundled.
 const nodeExternals = ['electron', '@napi-rs/keyring', 'cpu-features', 'ssh2'];
 
 const common = {
   bundle: true,
-  sourcemap: true,
+  sourcemap: !production,
   logLevel: 'warning',
   absWorkingDir: root,
   define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
@@ -55,6 +67,7 @@ async function main() {
       platform: 'node',
       format: 'cjs',
       target: 'chrome130',
+      minify: production,
       external: ['electron'],
     }));
   }
@@ -81,10 +94,11 @@ async function main() {
       platform: 'browser',
       format: 'iife',
       target: 'chrome120',
+      minify: production,
     }));
   }
   await Promise.all(jobs);
-  writeFileSync(join(out, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString() }));
+  writeFileSync(join(out, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString(), production }));
 }
 
 main().catch((err) => {

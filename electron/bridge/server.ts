@@ -12,6 +12,7 @@ import { dispatch, type Handlers } from '../../shared/ipc/dispatch.ts';
 import type { Envelope } from '../../shared/ipc/errors.ts';
 import { events as eventSchemas, isEventName, type EventName, type EventPayload } from '../../shared/ipc/events.ts';
 import { CONTENT_TYPES } from '../app/content-types.ts';
+import { contentSecurityPolicy, htmlWithNonce, newCspNonce } from '../app/window-policy.ts';
 import type { Logger } from '../core/logger.ts';
 
 export const BRIDGE_WS_PATH = '/__bridge/ws';
@@ -129,8 +130,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   let hostHeader = '';
   let csp = '';
 
-  const securityHeaders = (): Record<string, string> => ({
-    'Content-Security-Policy': csp,
+  const securityHeaders = (nonce?: string): Record<string, string> => ({
+    'Content-Security-Policy': nonce ? contentSecurityPolicy({ nonce, connectSrc: [`ws://${hostHeader}`] }) : csp,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
@@ -139,8 +140,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     'Cache-Control': 'no-store',
   });
 
-  const send = (res: ServerResponse, status: number, body: string | Buffer, type: string): void => {
-    res.writeHead(status, { ...securityHeaders(), 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  const send = (res: ServerResponse, status: number, body: string | Buffer, type: string, nonce?: string): void => {
+    res.writeHead(status, { ...securityHeaders(nonce), 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
 
@@ -188,7 +189,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     if (pathname === '/' || pathname === '/index.html') {
       const html = await readFile(resolve(staticRoot, 'index.html'), 'utf8');
-      send(res, 200, injectShim(html), CONTENT_TYPES['.html']!);
+      // A style nonce per page load, as the app:// protocol does (see contentSecurityPolicy()).
+      const nonce = newCspNonce();
+      send(res, 200, htmlWithNonce(injectShim(html), nonce), CONTENT_TYPES['.html']!, nonce);
       return;
     }
     if (pathname === BRIDGE_SHIM_PATH) {
@@ -320,16 +323,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   port = address.port;
   hostHeader = `${hostForUrl(host)}:${port}`;
   origin = `http://${hostHeader}`;
-  csp = [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    `connect-src 'self' ws://${hostHeader}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  csp = contentSecurityPolicy({ connectSrc: [`ws://${hostHeader}`] });
   log?.info('bridge listening', { origin });
 
   let closing: Promise<void> | null = null;

@@ -2,7 +2,8 @@
 import { AppError } from '../../shared/ipc/errors.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
-import type { Command, Values } from './commands-types.ts';
+import type { CliContext, Command, Values } from './commands-types.ts';
+import { resolveCertTarget, resolveRequestId, type CertTarget } from './ids.ts';
 
 function required(v: Values, name: string, what: string): string {
   const value = v[name];
@@ -14,6 +15,42 @@ function idArg(args: string[], what = 'request'): string {
   const id = args[0];
   if (!id) throw AppError.invalid('id', `The ${what} ID is required.`, `List them with certdesk ${what === 'request' ? 'request' : 'cert'} list.`);
   return id;
+}
+
+/** The request a `request` command names (full id or a unique 8+ character prefix). */
+async function requestIdArg(ctx: CliContext, args: string[]): Promise<string> {
+  const id = idArg(args);
+  const requests = await ctx.call('requests:list', {});
+  return resolveRequestId(id, requests.map((r) => ({ id: r.id, savedCertificateId: r.savedCertificateId, commonName: r.commonName })));
+}
+
+/** What a `cert` command names: the id `cert list` prints or the request's id (`request list`), either may be a prefix. */
+async function certTargetArg(ctx: CliContext, args: string[]): Promise<CertTarget> {
+  const id = idArg(args, 'certificate');
+  const [certs, requests] = await Promise.all([ctx.call('certs:list', {}), ctx.call('requests:list', {})]);
+  return resolveCertTarget(
+    id,
+    certs.map((c) => ({ id: c.id, requestId: c.requestId, commonName: c.commonName })),
+    requests.map((r) => ({ id: r.id, savedCertificateId: r.savedCertificateId, commonName: r.commonName })),
+  );
+}
+
+/** The request behind a `cert` command's id (renew, revoke, save act on the request). */
+function requestOf(t: CertTarget, action: string): string {
+  if (t.requestId) return t.requestId;
+  throw new AppError('CONFLICT', `Certificate ${t.input} has no certificate request in Certdesk, so it cannot be ${action} here.`, {
+    field: 'id',
+    hint: 'Raise a new request for its names with certdesk request create.',
+  });
+}
+
+/** The saved certificate behind a `cert` command's id (show). */
+function certificateOf(t: CertTarget): string {
+  if (t.certificateId) return t.certificateId;
+  throw new AppError('NOT_FOUND', `Request ${t.input} has no certificate saved in the repository.`, {
+    field: 'id',
+    hint: `Save it first: certdesk cert save ${t.input} (certdesk request show ${t.input} shows the request).`,
+  });
 }
 
 async function secretFile(path: string, flag: string): Promise<string> {
@@ -44,6 +81,8 @@ function describeRequest(r: Request): string {
     `Key          ${r.key}, ${r.signatureAlgorithm}, key policy ${r.keyPolicy}, keystore ${r.keystoreType}`,
   ];
   if (r.profile) lines.push(`Profile      ${r.profile}`);
+  if (r.preferredChain) lines.push(`Chain        preferred: ${r.preferredChain}`);
+  if (r.chainWarning) lines.push(`Warning      ${r.chainWarning}`);
   if (r.certificate) {
     lines.push(`Certificate  serial ${r.certificate.serial}, issuer ${r.certificate.issuer}`);
     lines.push(`Expires      ${r.certificate.notAfter} (${r.daysLeft} days left)`);
@@ -89,7 +128,7 @@ export const requestCommands: Record<string, Command> = {
   create: {
     summary: 'Raise a certificate request; prints the challenges to fulfil',
     usage:
-      'request create --domains a,b --challenge http-01|dns-01 --key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384 [--signature ALG] [--keystore pkcs12|jks|pem] [--keystore-password-file F] [--key-policy new|same|import --key-file F] [--account ID] [--profile P] [--preferred-chain ISSUER]',
+      'request create --domains a,b --challenge http-01|dns-01 --key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384 [--signature ALG] [--keystore pkcs12|jks|pem] [--keystore-password-file F] [--key-policy new|same|import --key-file F] [--account ID] [--profile P] [--preferred-chain ISSUER] [--allow-mixed-scripts]',
     options: {
       domains: { type: 'string' },
       challenge: { type: 'string' },
@@ -102,6 +141,19 @@ export const requestCommands: Record<string, Command> = {
       account: { type: 'string' },
       profile: { type: 'string' },
       'preferred-chain': { type: 'string' },
+      'allow-mixed-scripts': { type: 'boolean' },
+    },
+    flags: {
+      challengeType: '--challenge',
+      signatureAlgorithm: '--signature',
+      keystoreType: '--keystore',
+      keystorePassword: '--keystore-password-file',
+      keyPolicy: '--key-policy',
+      importKeyFile: '--key-file',
+      importKeyPem: '--key-file',
+      accountId: '--account',
+      preferredChain: '--preferred-chain',
+      allowMixedScripts: '--allow-mixed-scripts',
     },
     async run(ctx, v) {
       const domains = required(v, 'domains', 'the names to certify, comma-separated (the first is the common name)')
@@ -120,6 +172,7 @@ export const requestCommands: Record<string, Command> = {
         ...(v.account ? { accountId: v.account as string } : {}),
         ...(v.profile ? { profile: v.profile as string } : {}),
         ...(v['preferred-chain'] ? { preferredChain: v['preferred-chain'] as string } : {}),
+        ...(v['allow-mixed-scripts'] === true ? { allowMixedScripts: true } : {}),
       });
     },
     print: (r: Request) => `Request created. Fulfil the challenges, then run: certdesk request verify ${r.id}\n\n${describeRequest(r)}`,
@@ -150,7 +203,7 @@ export const requestCommands: Record<string, Command> = {
     usage: 'request show ID',
     options: {},
     positionals: ['ID'],
-    run: (ctx, _v, args) => ctx.call('requests:get', { id: idArg(args) }),
+    run: async (ctx, _v, args) => ctx.call('requests:get', { id: await requestIdArg(ctx, args) }),
     print: describeRequest,
   },
   verify: {
@@ -158,7 +211,7 @@ export const requestCommands: Record<string, Command> = {
     usage: 'request verify ID',
     options: {},
     positionals: ['ID'],
-    run: (ctx, _v, args) => ctx.call('requests:verify', { id: idArg(args) }),
+    run: async (ctx, _v, args) => ctx.call('requests:verify', { id: await requestIdArg(ctx, args) }),
     print: describeRequest,
     exitCode: (r: Request) => (SUCCESS.has(r.status) ? 0 : 1),
   },
@@ -167,7 +220,7 @@ export const requestCommands: Record<string, Command> = {
     usage: 'request new-challenge ID',
     options: {},
     positionals: ['ID'],
-    run: (ctx, _v, args) => ctx.call('requests:new-challenge', { id: idArg(args) }),
+    run: async (ctx, _v, args) => ctx.call('requests:new-challenge', { id: await requestIdArg(ctx, args) }),
     print: describeRequest,
   },
 };
@@ -177,8 +230,9 @@ export const certCommands: Record<string, Command> = {
     summary: "Save a request's certificate to the repository (a renewal replaces the saved version)",
     usage: 'cert save ID',
     options: {},
+    flags: { requestId: 'ID' },
     positionals: ['ID'],
-    run: (ctx, _v, args) => ctx.call('certs:save', { requestId: idArg(args) }),
+    run: async (ctx, _v, args) => ctx.call('certs:save', { requestId: requestOf(await certTargetArg(ctx, args), 'saved') }),
     print: (c: Certificate) => `Saved to the repository.\n${describeCert(c)}`,
   },
   list: {
@@ -199,7 +253,7 @@ export const certCommands: Record<string, Command> = {
     usage: 'cert show ID',
     options: {},
     positionals: ['ID'],
-    run: (ctx, _v, args) => ctx.call('certs:get', { id: idArg(args, 'certificate') }),
+    run: async (ctx, _v, args) => ctx.call('certs:get', { id: certificateOf(await certTargetArg(ctx, args)) }),
     print: describeCert,
   },
   export: {
@@ -214,9 +268,11 @@ export const certCommands: Record<string, Command> = {
       'key-password-file': { type: 'string' },
       'encrypt-key': { type: 'boolean' },
     },
+    flags: { password: '--password-file', keyPassword: '--key-password-file', encryptKey: '--encrypt-key' },
     positionals: ['ID'],
     async run(ctx, v, args) {
-      const id = idArg(args, 'certificate');
+      const t = await certTargetArg(ctx, args);
+      const id = t.certificateId ?? requestOf(t, 'exported');
       return ctx.call('certs:export', {
         id,
         format: required(v, 'format', 'pfx, pfx-legacy, jks or pem') as never,
@@ -235,16 +291,17 @@ export const certCommands: Record<string, Command> = {
     usage: 'cert renew ID',
     options: {},
     positionals: ['ID'],
-    run: (ctx, _v, args) => ctx.call('requests:renew', { id: idArg(args) }),
+    run: async (ctx, _v, args) => ctx.call('requests:renew', { id: requestOf(await certTargetArg(ctx, args), 'renewed') }),
     print: (r: Request) => `Renewal ordered. Fulfil the challenges, then run: certdesk request verify ${r.id}\n\n${describeRequest(r)}`,
   },
   revoke: {
     summary: 'Revoke at the CA (HTTPS breaks for every site that uses it)',
     usage: 'cert revoke ID [--reason unspecified|keyCompromise|superseded|cessationOfOperation|affiliationChanged] --yes',
     options: { reason: { type: 'string' }, yes: { type: 'boolean' } },
+    flags: { confirm: '--yes' },
     positionals: ['ID'],
     async run(ctx, v, args) {
-      const id = idArg(args);
+      const id = requestOf(await certTargetArg(ctx, args), 'revoked');
       if (v.yes !== true) {
         throw new AppError('CONFIRMATION_REQUIRED', 'Revoking makes the certificate invalid at once: HTTPS breaks for every site that uses it.', {
           field: 'yes',
@@ -259,9 +316,11 @@ export const certCommands: Record<string, Command> = {
     summary: 'Delete from Certdesk (repository and request); the certificate stays valid',
     usage: 'cert delete ID --yes',
     options: { yes: { type: 'boolean' } },
+    flags: { confirm: '--yes' },
     positionals: ['ID'],
     async run(ctx, v, args) {
-      const id = idArg(args, 'certificate');
+      const t = await certTargetArg(ctx, args);
+      const id = t.certificateId ?? requestOf(t, 'deleted');
       if (v.yes !== true) {
         throw new AppError('CONFIRMATION_REQUIRED', 'Deleting removes the certificate and its request from Certdesk only; the certificate stays valid until it expires.', {
           field: 'yes',

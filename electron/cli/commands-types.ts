@@ -18,6 +18,11 @@ export interface Command {
   options: Options;
   /** Positional arguments the command takes (e.g. ['ID']). */
   positionals?: string[];
+  /**
+   * Request fields (as the contract and the services name them in errors) → the flag they come from, for
+   * fields whose flag is not simply `--<field>` (e.g. challengeType → --challenge).
+   */
+  flags?: Record<string, string>;
   run(ctx: CliContext, v: Values, args: string[]): Promise<unknown>;
   print?(result: never): string;
   /** Exit code for a successful call whose result still means failure (e.g. a Failed request). */

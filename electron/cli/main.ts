@@ -13,6 +13,7 @@ import { VERSION } from '../app/version.ts';
 import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
+import { withFlags } from './flags.ts';
 
 const GLOBAL: Options = {
   'data-dir': { type: 'string' },
@@ -87,6 +88,7 @@ const accountCommands: Record<string, Command> = {
     summary: 'Create an ACME account at a CA',
     usage: 'account register --email E --directory production|staging|URL [--ca-file PEM] --agree-tos [--eab-kid K --eab-hmac-key-file F] [--name N]',
     options: { ...DIRECTORY_OPTS, email: { type: 'string' }, 'agree-tos': { type: 'boolean' }, 'eab-kid': { type: 'string' }, 'eab-hmac-key-file': { type: 'string' }, name: { type: 'string' } },
+    flags: { caFile: '--ca-file', agreeTos: '--agree-tos', eab: '--eab-kid', 'eab.kid': '--eab-kid', 'eab.hmacKey': '--eab-hmac-key-file' },
     async run(ctx, v) {
       const directory = required(v, 'directory', 'production, staging or a directory URL');
       const email = required(v, 'email', 'the contact e-mail of the account');
@@ -148,6 +150,7 @@ const accountCommands: Record<string, Command> = {
     summary: 'Deactivate the account at the CA (irreversible)',
     usage: 'account deactivate --yes [--id ID | --directory D]',
     options: { ...SELECT_OPTS, yes: { type: 'boolean' } },
+    flags: { confirm: '--yes' },
     async run(ctx, v) {
       const a = await selectAccount(ctx, v);
       if (v.yes !== true) {
@@ -161,6 +164,7 @@ const accountCommands: Record<string, Command> = {
     summary: 'Remove the account from Certdesk (it stays active at the CA)',
     usage: 'account delete --yes [--id ID | --directory D]',
     options: { ...SELECT_OPTS, yes: { type: 'boolean' } },
+    flags: { confirm: '--yes' },
     async run(ctx, v) {
       const a = await selectAccount(ctx, v);
       if (v.yes !== true) {
@@ -175,6 +179,7 @@ const accountCommands: Record<string, Command> = {
     summary: 'Add an account that exists at the CA, by its key',
     usage: 'account import --key-file F --directory production|staging|URL [--ca-file PEM] [--name N]',
     options: { ...DIRECTORY_OPTS, 'key-file': { type: 'string' }, name: { type: 'string' } },
+    flags: { keyFile: '--key-file', caFile: '--ca-file' },
     async run(ctx, v) {
       return ctx.call('accounts:import', {
         directory: required(v, 'directory', 'production, staging or a directory URL'),
@@ -227,10 +232,11 @@ function hostOf(url: string): string {
 }
 
 function helpText(): string {
-  const lines = [`certdesk ${VERSION} — Let's Encrypt (ACME) certificates from your workstation`, '', 'Usage: certdesk [--data-dir DIR] [--json] [--quiet] <command> ...', '', 'Commands:'];
+  const lines = [`certdesk ${VERSION} — Let's Encrypt (ACME) certificates from your workstation`, '', 'Usage: certdesk [--data-dir DIR] [--json] [--quiet] <command> ...   (certdesk --version, -V: the version)', '', 'Commands:'];
   for (const c of Object.values(topCommands)) lines.push(`  ${c.usage.padEnd(60)} ${c.summary}`);
   for (const group of Object.values(GROUPS)) for (const c of Object.values(group)) lines.push(`  ${c.usage}\n      ${c.summary}`);
-  lines.push('', 'Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
+  lines.push('', 'IDs: what `cert list` and `request list` print (8 characters are enough); every cert command also takes the request ID.');
+  lines.push('Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
   return lines.join('\n');
 }
 
@@ -245,7 +251,7 @@ function splitCommand(argv: string[]): { words: string[]; rest: string[] } {
       rest.push(a, argv[i + 1] ?? '');
       i++;
     } else if (a.startsWith('-')) {
-      if (a.startsWith('--data-dir=') || ['--json', '--quiet', '-q', '--verbose', '--help', '-h', '--version'].includes(a)) rest.push(a);
+      if (a.startsWith('--data-dir=') || ['--json', '--quiet', '-q', '--verbose', '--help', '-h', '--version', '-V'].includes(a)) rest.push(a);
       else break;
     } else if (words.length < (words[0] !== undefined && words[0] in GROUPS ? 2 : 1)) words.push(a);
     else break;
@@ -268,13 +274,14 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(JSON.stringify({ error: info }, null, 2) + '\n');
     return code;
   };
+  // `--version` / `-V` before help: `certdesk --version` has no command words and must not print the help.
+  if (words[0] === 'version' || argv.includes('--version') || argv.includes('-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   if (words.length === 0 || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(helpText() + '\n');
     return words.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
-  }
-  if (words[0] === 'version' || argv.includes('--version')) {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
   }
   let cmd: Command | undefined;
   const group = GROUPS[words[0] ?? ''];
@@ -332,7 +339,9 @@ export async function main(argv: string[]): Promise<number> {
     else process.stdout.write((cmd.print ? cmd.print(result as never) : JSON.stringify(result, null, 2)) + '\n');
     return cmd.exitCode ? cmd.exitCode(result as never) : 0;
   } catch (err) {
-    const info: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+    const raw: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+    // Name the flag the user typed, not the request field behind it (--challenge, not challengeType).
+    const info = withFlags(raw, cmd);
     // The data directory is chosen by a flag or the environment: say which one is at fault.
     if (info.field === 'dataDir') info.message = `${typeof values['data-dir'] === 'string' ? '--data-dir' : process.env.CERTDESK_DATA_DIR ? 'CERTDESK_DATA_DIR' : 'Default data directory'}: ${info.message}`;
     return fail(info, info.code === 'INVALID_INPUT' || info.code === 'CONFIRMATION_REQUIRED' ? 2 : 1);

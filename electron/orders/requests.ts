@@ -7,7 +7,7 @@ import { readUserText } from '../core/files.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type acme from 'acme-client';
 import { AppError, type ErrorInfo } from '../../shared/ipc/errors.ts';
-import { parseDomains } from '../../shared/model/domains.ts';
+import { lookalikeWarnings, parseDomains } from '../../shared/model/domains.ts';
 import {
   REVOCATION_CODES,
   signaturesFor,
@@ -33,6 +33,7 @@ import type { Store } from '../store/store.ts';
 import { validatePassword } from '../keystore/index.ts';
 import { daysLeft, publicKeyDer, splitPem, summarize } from './certinfo.ts';
 import { createCsr } from './csr.ts';
+import { alternateLinks, checkPreferredChain, pickChain } from './chains.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
 
@@ -62,6 +63,8 @@ export interface CreateInput {
   importKeyFile?: string | undefined;
   profile?: string | undefined;
   preferredChain?: string | undefined;
+  /** Confirms names with a mixed-script or look-alike label (see lookalikeWarnings). */
+  allowMixedScripts?: boolean | undefined;
 }
 
 /** How many challenges are submitted (or authorizations read) at once. */
@@ -155,7 +158,8 @@ export class RequestService {
       keystorePasswordRef: input.keystorePassword ? passwordRef(id) : null,
       keyPolicy: input.keyPolicy,
       profile: input.profile ?? null,
-      preferredChain: input.preferredChain ?? null,
+      preferredChain: checked.preferredChain,
+      chainWarning: null,
       status: 'pending',
       phase: 'ordering',
       keyFile,
@@ -208,6 +212,7 @@ export class RequestService {
     key: KeySpec;
     signature: SignatureAlgorithm;
     importedKeyPem: string | null;
+    preferredChain: string | null;
   }> {
     const maxNames = input.profile ? PROFILE_MAX_NAMES[input.profile] : undefined;
     const { names, issues } = parseDomains(input.domains, {
@@ -221,6 +226,17 @@ export class RequestService {
         issues: issues.map((i) => ({ field: `domains.${i.index}`, message: i.message })),
       });
     }
+    // A name that can pass for another one (a Cyrillic "а" in "exаmple") is ordered only once confirmed.
+    const lookalikes = lookalikeWarnings(names);
+    if (lookalikes.length > 0 && input.allowMixedScripts !== true) {
+      const first = lookalikes[0]!;
+      throw new AppError(
+        'CONFIRMATION_REQUIRED',
+        lookalikes.length === 1 ? first.message : `${lookalikes.length} names can look like other names. ${lookalikes.map((w) => w.message).join(' ')}`,
+        { field: 'allowMixedScripts', hint: 'Check that these are the names you mean; if they are, confirm them (CLI: --allow-mixed-scripts).' },
+      );
+    }
+    const preferredChain = input.preferredChain !== undefined ? checkPreferredChain(input.preferredChain) : null;
     let key = input.key;
     let importedKeyPem: string | null = null;
     if (input.keyPolicy === 'import') {
@@ -245,7 +261,7 @@ export class RequestService {
       throw AppError.invalid('signatureAlgorithm', `Signature algorithm ${signature} does not fit a ${key} key.`, `Choose one of: ${allowed.join(', ')}.`);
     }
     if (input.keystorePassword !== undefined) validatePassword(input.keystorePassword, 'keystorePassword');
-    return { names, key, signature, importedKeyPem };
+    return { names, key, signature, importedKeyPem, preferredChain };
   }
 
   /** Creates the ACME order and reads its challenges. Counts the order before sending it. */
@@ -556,9 +572,10 @@ export class RequestService {
     rec = this.record(id);
     await this.patch(id, { phase: 'downloading', order: { ...rec.order!, status: 'valid', certificateUrl: order.certificate ?? null } });
     op.step('download', 'Downloading the certificate');
-    const chain = (await this.call('Downloading the certificate', account, op, () =>
-      client.getCertificate(order as never, rec.preferredChain ?? undefined),
-    )) as string;
+    const { chain, warning: chainWarning } = await this.call('Downloading the certificate', account, op, () =>
+      this.downloadChain(client, order, rec.preferredChain),
+    );
+    if (chainWarning) this.log.warn('preferred chain not offered', { id, preferredChain: rec.preferredChain });
     const blocks = splitPem(chain);
     const leaf = blocks[0];
     if (!leaf) throw new AppError('ACME_ERROR', 'The CA returned no certificate.');
@@ -579,10 +596,31 @@ export class RequestService {
       certFile,
       certificate: summary,
       issuedKeyFile: rec.keyFile,
+      chainWarning,
       error: null,
     });
     op.step('done', `Issued: serial ${summary.serial}, valid until ${summary.notAfter.slice(0, 10)}`);
     this.log.info('certificate issued', { id, serial: summary.serial, notAfter: summary.notAfter });
+  }
+
+  /**
+   * The certificate chain: the CA's default, or with a preferred chain the alternate (Link rel="alternate")
+   * that names that issuer. When none does, the default is kept with a warning listing the issuers offered.
+   */
+  private async downloadChain(client: acme.Client, order: AcmeOrder, preferred: string | null): Promise<{ chain: string; warning: string | null }> {
+    if (!preferred) return { chain: (await client.getCertificate(order as never)) as string, warning: null };
+    if (!order.certificate) throw new AppError('ACME_ERROR', 'The CA gave no certificate URL for a valid order.');
+    // acme-client's getCertificate() silently falls back to the default chain; its signed request helper is
+    // used to see every chain on offer.
+    const api = (client as unknown as { api?: { apiRequest(url: string, payload: null, codes: number[]): Promise<{ data: unknown; headers: Record<string, unknown> }> } }).api;
+    if (!api || typeof api.apiRequest !== 'function') {
+      const chain = (await client.getCertificate(order as never, preferred)) as string;
+      return { chain, warning: pickChain([chain], preferred).warning };
+    }
+    const first = await api.apiRequest(order.certificate, null, [200]);
+    const links = alternateLinks(first.headers.link as string | string[] | undefined);
+    const others = await Promise.all(links.map(async (url) => String((await api.apiRequest(url, null, [200])).data)));
+    return pickChain([String(first.data), ...others], preferred);
   }
 
   /** The order's key; made anew if a crash came before it was sealed (nothing was signed with it yet). */
@@ -740,6 +778,7 @@ export class RequestService {
       keyPolicy: rec.keyPolicy,
       profile: rec.profile,
       preferredChain: rec.preferredChain,
+      chainWarning: rec.chainWarning ?? null,
       status: rec.status,
       phase: rec.phase,
       orderUrl: rec.order?.url ?? null,

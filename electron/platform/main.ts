@@ -26,7 +26,14 @@ import { bootstrap, type App } from '../app/bootstrap.ts';
 import { describeStartupFailure, resolveDataDir } from '../app/launch-options.ts';
 import type { PlatformServices } from '../app/platform-services.ts';
 import { APP_ORIGIN, APP_SCHEME } from '../app/sender-check.ts';
-import { CONTENT_SECURITY_POLICY, externalLink, rendererResponseHeaders, resolveRendererFile } from '../app/window-policy.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  externalLink,
+  htmlWithNonce,
+  newCspNonce,
+  rendererResponseHeaders,
+  resolveRendererFile,
+} from '../app/window-policy.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { electronPlatform } from './dialogs.ts';
 import { registerIpc, type IpcAdapter } from './ipc-main.ts';
@@ -130,6 +137,12 @@ function registerAppProtocol(root: string, logger: Logger): void {
     }
     try {
       const body = await readFile(target.file);
+      if (target.contentType.startsWith('text/html')) {
+        // Every load of the page gets its own style nonce, in the CSP header and in the page (for Emotion).
+        const nonce = newCspNonce();
+        const html = htmlWithNonce(body.toString('utf8'), nonce);
+        return new Response(request.method === 'HEAD' ? null : html, { status: 200, headers: rendererResponseHeaders(target.contentType, nonce) });
+      }
       return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
         status: 200,
         headers: rendererResponseHeaders(target.contentType),

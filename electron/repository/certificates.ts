@@ -126,6 +126,9 @@ export class Repository {
 
   /** Writes a keystore; the id may be a saved certificate's or a request's (its issued certificate). */
   async export(input: ExportInput): Promise<string[] | null> {
+    // Secrets are registered before anything can log them, as every other secret is.
+    if (input.password) this.deps.logger.redact(input.password);
+    if (input.keyPassword) this.deps.logger.redact(input.keyPassword);
     const source = await this.exportSource(input.id);
     let password = input.password;
     if (password === undefined && source.request) password = (await this.deps.requests.keystorePassword(source.request)) ?? undefined;

@@ -82,6 +82,8 @@ export interface RequestRecord {
   keyPolicy: KeyPolicy;
   profile: string | null;
   preferredChain: string | null;
+  /** Set when the preferred chain was not offered (the default chain was kept): says which issuers were. */
+  chainWarning?: string | null;
   status: RequestStatus;
   phase: RequestPhase;
   /** Sealed private key of the current order. */

@@ -1,3 +1,5 @@
+import createCache from '@emotion/cache';
+import { CacheProvider } from '@emotion/react';
 import CssBaseline from '@mui/material/CssBaseline';
 import { ThemeProvider } from '@mui/material/styles';
 import useMediaQuery from '@mui/material/useMediaQuery';
@@ -9,6 +11,20 @@ import { NoticeProvider } from './components/Notice.tsx';
 import { AccountsProvider } from './state/accounts.tsx';
 import { RequestsProvider } from './state/requests.tsx';
 import { createAppTheme } from './theme.ts';
+
+/**
+ * The style nonce of this page load (the CSP allows only <style> elements that carry it; see
+ * contentSecurityPolicy() in electron/app/window-policy.ts). Read once, then the meta is removed.
+ */
+function cspNonce(): string | undefined {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]');
+  const nonce = meta?.content;
+  meta?.remove();
+  return nonce && !nonce.startsWith('__') ? nonce : undefined;
+}
+
+// MUI styles go through Emotion; this cache stamps the nonce on every <style> element it inserts.
+const styleCache = createCache({ key: 'cd', nonce: cspNonce() });
 
 function Root() {
   // The theme follows the OS setting, live.
@@ -32,8 +48,10 @@ const container = document.getElementById('root');
 if (!container) throw new Error('Certdesk: #root is missing from index.html.');
 createRoot(container).render(
   <StrictMode>
-    <ErrorBoundary>
-      <Root />
-    </ErrorBoundary>
+    <CacheProvider value={styleCache}>
+      <ErrorBoundary>
+        <Root />
+      </ErrorBoundary>
+    </CacheProvider>
   </StrictMode>,
 );

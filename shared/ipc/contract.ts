@@ -203,6 +203,8 @@ export const contract = {
       profile: z.string().min(1).optional(),
       /** Issuer common name of the chain to prefer when the CA offers alternates. */
       preferredChain: z.string().min(1).optional(),
+      /** The person confirmed names that mix scripts or look like Latin ones (`exаmple` with a Cyrillic "а"). */
+      allowMixedScripts: z.boolean().optional(),
       opId,
     }),
     res: Request,

@@ -112,3 +112,106 @@ export function parseDomains(inputs: string[], rules: DomainRules): { names: Dom
   });
   return { names, issues };
 }
+
+// ---- look-alike names ----------------------------------------------------------------------------------------
+// An internationalised name can pass for another one: a Cyrillic "а" (U+0430) in "exаmple" looks exactly like
+// the Latin "a". Following Unicode TS #39 ("highly restrictive"), a label may use one script, or Latin with
+// the Han/Kana/Hangul/Bopomofo combinations that Chinese, Japanese and Korean names need; anything else is a
+// mixed-script label. A label written wholly in Cyrillic or Greek letters that all look like Latin ones
+// ("раураl") is a whole-script look-alike. Both are allowed only once a person has confirmed them.
+
+/** Scripts named in warnings; a letter of any other script is reported by its code point. */
+const SCRIPTS = [
+  'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Nko', 'Devanagari', 'Bengali',
+  'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan',
+  'Myanmar', 'Georgian', 'Hangul', 'Ethiopic', 'Cherokee', 'Canadian_Aboriginal', 'Ogham', 'Runic', 'Khmer',
+  'Mongolian', 'Hiragana', 'Katakana', 'Bopomofo', 'Han', 'Yi', 'Coptic', 'Glagolitic', 'Tifinagh', 'Vai', 'Lisu',
+  'Adlam', 'Osage', 'Javanese', 'Balinese', 'Sundanese', 'Tai_Le', 'Tai_Tham', 'Tai_Viet', 'Ol_Chiki',
+] as const;
+const SCRIPT_TESTS = SCRIPTS.map((name) => [name.replace(/_/g, ' '), new RegExp(`^\\p{Script=${name}}$`, 'u')] as const);
+/** Digits, hyphens and combining marks belong to no script of their own. */
+const NEUTRAL = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
+/** Script sets a single label may combine (UTS #39 "highly restrictive"). */
+const ALLOWED_MIXES: readonly (readonly string[])[] = [
+  ['Latin', 'Han', 'Hiragana', 'Katakana'],
+  ['Latin', 'Han', 'Bopomofo'],
+  ['Latin', 'Han', 'Hangul'],
+];
+/** Cyrillic and Greek lower-case letters that are drawn like a Latin letter, with that letter. */
+const LATIN_LOOKALIKES: Record<string, string> = {
+  'а': 'a', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'ӏ': 'l', 'о': 'o', 'р': 'p', 'ԛ': 'q',
+  'ѕ': 's', 'ԝ': 'w', 'х': 'x', 'у': 'y', 'ο': 'o', 'ν': 'v', 'ι': 'i', 'κ': 'k', 'ρ': 'p', 'υ': 'u',
+};
+
+export function scriptOf(char: string): string | null {
+  if (NEUTRAL.test(char)) return null;
+  for (const [name, re] of SCRIPT_TESTS) if (re.test(char)) return name;
+  return `script of U+${codePoint(char)}`;
+}
+
+function codePoint(char: string): string {
+  return (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+}
+
+export interface LookalikeWarning {
+  /** The name as people read it (Unicode), e.g. `exаmple.com`. */
+  name: string;
+  /** The suspicious label, e.g. `exаmple`. */
+  label: string;
+  /** Scripts of its letters, the most used first. */
+  scripts: string[];
+  kind: 'mixed-scripts' | 'whole-script';
+  message: string;
+}
+
+function labelWarning(name: string, label: string): LookalikeWarning | null {
+  const chars = [...label];
+  const counts = new Map<string, number>();
+  for (const ch of chars) {
+    const s = scriptOf(ch);
+    if (s) counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  const scripts = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+  if (scripts.length > 1 && !ALLOWED_MIXES.some((set) => scripts.every((s) => set.includes(s)))) {
+    const main = scripts[0]!;
+    const odd = [...new Set(chars.filter((ch) => { const s = scriptOf(ch); return s !== null && s !== main; }))]
+      .slice(0, 5)
+      .map((ch) => `"${ch}" (U+${codePoint(ch)}) is ${scriptOf(ch)}`);
+    return {
+      name,
+      label,
+      scripts,
+      kind: 'mixed-scripts',
+      message: `Domain name "${name}": the label "${label}" mixes ${scripts.slice(0, -1).join(', ')} and ${scripts[scripts.length - 1]} letters (${odd.join(', ')}), so it can look like a different name.`,
+    };
+  }
+  if (scripts.length === 1 && (scripts[0] === 'Cyrillic' || scripts[0] === 'Greek')) {
+    const letters = chars.filter((ch) => scriptOf(ch) !== null);
+    if (letters.length > 0 && letters.every((ch) => ch in LATIN_LOOKALIKES)) {
+      const latin = chars.map((ch) => LATIN_LOOKALIKES[ch] ?? ch).join('');
+      return {
+        name,
+        label,
+        scripts,
+        kind: 'whole-script',
+        message: `Domain name "${name}": the label "${label}" is written in ${scripts[0]} letters that look like the Latin "${latin}", so it can pass for a different name.`,
+      };
+    }
+  }
+  return null;
+}
+
+/** Names (already checked by parseDomains) with a label that can pass for another name; empty when none. */
+export function lookalikeWarnings(names: Pick<DomainName, 'unicode'>[]): LookalikeWarning[] {
+  const out: LookalikeWarning[] = [];
+  for (const n of names) {
+    for (const label of n.unicode.replace(/^\*\./, '').split('.')) {
+      const w = labelWarning(n.unicode, label);
+      if (w) {
+        out.push(w);
+        break;
+      }
+    }
+  }
+  return out;
+}

@@ -100,6 +100,8 @@ export const Request = z.object({
   keyPolicy: KeyPolicy,
   profile: z.string().nullable(),
   preferredChain: z.string().nullable(),
+  /** The preferred chain was not offered: the default chain was kept; names the issuers that were. */
+  chainWarning: z.string().nullable(),
   status: RequestStatus,
   /** Internal step, shown as live progress: ordering, challenges, validating, finalizing, downloading, done. */
   phase: z.string(),

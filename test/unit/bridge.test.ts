@@ -257,6 +257,9 @@ describe('bridge server', () => {
     assert.match(csp, /script-src 'self';/);
     assert.match(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${bridge.port};`));
     assert.match(csp, /frame-ancestors 'none'/);
+    for (const d of ["form-action 'none'", "frame-src 'none'", "worker-src 'none'"]) assert.ok(csp.includes(d), d);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(csp, /style-src 'self' 'nonce-[A-Za-z0-9+/=]{24}';/);
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
     assert.equal((await httpGet(bridge.port, '/__bridge/shim.js')).body, 'window.certdesk = {}');
     assert.equal((await httpGet(bridge.port, '/app.js')).status, 200);

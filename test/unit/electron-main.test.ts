@@ -360,9 +360,20 @@ describe('electron/platform/main.ts against a fake Electron', () => {
     assert.ok(existsSync(join(root, 'out/renderer/index.html')), 'out/renderer/index.html is not built: run node build/build.mjs (npm test does)');
     const res = await handler(new Request('app://certdesk/index.html'));
     assert.equal(res.status, 200);
-    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
-    assert.equal(await res.text(), readFileSync(join(root, 'out/renderer/index.html'), 'utf8'));
+    // The page carries this response's style nonce where index.html has the placeholder.
+    const nonce = /style-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
+    assert.ok(nonce, csp);
+    const body = await res.text();
+    assert.equal(body, readFileSync(join(root, 'out/renderer/index.html'), 'utf8').split('__CSP_NONCE__').join(nonce));
+    assert.match(body, new RegExp(`<meta name="csp-nonce" content="${nonce.replace(/[+/]/g, '\\$&')}"`));
+    const next = await handler(new Request('app://certdesk/'));
+    assert.doesNotMatch(next.headers.get('content-security-policy') ?? '', new RegExp(nonce.replace(/[+/]/g, '\\$&')), 'a new nonce per load');
+    const script = await handler(new Request('app://certdesk/app.js'));
+    assert.match(script.headers.get('content-security-policy') ?? '', /style-src 'self'; /);
   });
 
   it('denies every permission', async () => {

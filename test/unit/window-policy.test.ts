@@ -1,11 +1,16 @@
 // What the Certdesk window may load: app:// requests map to files inside the built renderer only, every
 // response carries the CSP, and only plain web links leave the app (to the user's browser).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  contentSecurityPolicy,
   CONTENT_SECURITY_POLICY,
+  CSP_NONCE_PLACEHOLDER,
   externalLink,
+  htmlWithNonce,
+  newCspNonce,
   rendererResponseHeaders,
   resolveRendererFile,
 } from '../../electron/app/window-policy.ts';
@@ -76,27 +81,58 @@ describe('resolveRendererFile', () => {
   });
 });
 
+function directivesOf(csp: string): Record<string, string> {
+  return Object.fromEntries(
+    csp.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name, values.join(' ')] as const;
+    }),
+  );
+}
+
 describe('response headers', () => {
-  it('carry the strict CSP', () => {
-    const headers = rendererResponseHeaders('text/html; charset=utf-8');
+  const strict = {
+    'default-src': "'self'",
+    'script-src': "'self'",
+    'img-src': "'self' data:",
+    'connect-src': "'self'",
+    'object-src': "'none'",
+    'base-uri': "'none'",
+    'form-action': "'none'",
+    'frame-src': "'none'",
+    'worker-src': "'none'",
+    'frame-ancestors': "'none'",
+  };
+
+  it('carry the strict CSP: nothing framed, no workers, no form submissions, no inline styles', () => {
+    const headers = rendererResponseHeaders('text/javascript; charset=utf-8');
     assert.equal(headers['Content-Security-Policy'], CONTENT_SECURITY_POLICY);
     assert.equal(headers['X-Content-Type-Options'], 'nosniff');
-    const directives = new Map(
-      CONTENT_SECURITY_POLICY.split(';').map((d) => {
-        const [name, ...values] = d.trim().split(/\s+/);
-        return [name, values.join(' ')] as const;
-      }),
-    );
-    assert.deepEqual(Object.fromEntries(directives), {
-      'default-src': "'self'",
-      'script-src': "'self'",
-      'style-src': "'self' 'unsafe-inline'",
-      'img-src': "'self' data:",
-      'connect-src': "'self'",
-      'object-src': "'none'",
-      'base-uri': "'none'",
-      'frame-ancestors': "'none'",
-    });
+    assert.deepEqual(directivesOf(CONTENT_SECURITY_POLICY), { ...strict, 'style-src': "'self'" });
+    assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval/);
+  });
+
+  it("allow the page's styles by the nonce of that response only", () => {
+    const nonce = newCspNonce();
+    assert.match(nonce, /^[A-Za-z0-9+/]{22}==$/, '128 random bits');
+    assert.notEqual(newCspNonce(), nonce);
+    const headers = rendererResponseHeaders('text/html; charset=utf-8', nonce);
+    assert.deepEqual(directivesOf(headers['Content-Security-Policy']!), { ...strict, 'style-src': `'self' 'nonce-${nonce}'` });
+    assert.equal(contentSecurityPolicy({ connectSrc: ['ws://127.0.0.1:1234'] }).includes("connect-src 'self' ws://127.0.0.1:1234;"), true);
+  });
+
+  it('put the nonce into the page wherever index.html has the placeholder', () => {
+    const html = readFileSync(join(process.cwd(), 'renderer/index.html'), 'utf8');
+    assert.equal(html.split(CSP_NONCE_PLACEHOLDER).length - 1, 3, 'the meta CSP, the csp-nonce meta and the <style>');
+    const page = htmlWithNonce(html, 'abc123');
+    assert.ok(!page.includes(CSP_NONCE_PLACEHOLDER));
+    assert.match(page, /<meta name="csp-nonce" content="abc123" \/>/);
+    assert.match(page, /<style nonce="abc123">/);
+    // The page's own copy of the policy is never looser than the header.
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(page)?.[1] ?? '';
+    assert.doesNotMatch(meta, /unsafe-inline/);
+    assert.match(meta, /style-src 'self' 'nonce-abc123'/);
+    for (const d of ["form-action 'none'", "frame-src 'none'", "worker-src 'none'"]) assert.ok(meta.includes(d), d);
   });
 });
 

@@ -24,7 +24,7 @@ import Typography from '@mui/material/Typography';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Account, DirectoryInfo } from '../../../shared/model/account.ts';
-import { MAX_NAMES, parseDomains } from '../../../shared/model/domains.ts';
+import { lookalikeWarnings, MAX_NAMES, parseDomains, type LookalikeWarning } from '../../../shared/model/domains.ts';
 import {
   KEY_LABELS,
   signaturesFor,
@@ -36,6 +36,7 @@ import {
   type SignatureAlgorithm,
 } from '../../../shared/model/request.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
@@ -128,6 +129,8 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverChipErrors, setServerChipErrors] = useState<Record<number, string>>({});
   const [alert, setAlert] = useState<ErrorInfo | null>(null);
+  /** Look-alike names waiting for the person's confirmation, with the names to order once confirmed. */
+  const [lookalikes, setLookalikes] = useState<{ warnings: LookalikeWarning[]; names: string[] } | null>(null);
   const op = useOperation();
   const working = op.running;
 
@@ -212,10 +215,21 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
     }
     setErrors({});
     setServerChipErrors({});
+    // A name that can pass for another one (a Cyrillic "а" in "exаmple") is ordered only once confirmed.
+    const warnings = lookalikeWarnings(check.names);
+    if (warnings.length > 0) {
+      setLookalikes({ warnings, names: allNames });
+      return;
+    }
+    await create(allNames, false);
+  };
+
+  const create = async (allNames: string[], allowMixedScripts: boolean) => {
     try {
       const created = await op.run((opId) =>
         call('requests:create', {
           ...(account ? { accountId: account.id } : {}),
+          ...(allowMixedScripts ? { allowMixedScripts: true } : {}),
           domains: allNames,
           challengeType,
           key,
@@ -258,321 +272,352 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
   const rsa = importedSpec ? importedSpec.startsWith('rsa') : algorithm === 'rsa';
 
   return (
-    <Dialog
-      open={open}
-      onClose={working ? undefined : onClose}
-      maxWidth={false}
-      aria-labelledby={titleId}
-      slotProps={{
-        paper: {
-          component: 'form',
-          noValidate: true,
-          onSubmit: (e: FormEvent) => void submit(e),
-          'aria-label': 'Certificate Request',
-          sx: { width: 'min(1120px, calc(100% - 64px))', maxHeight: 'calc(100% - 48px)' },
-        } as object,
-      }}
-    >
-      <DialogTitle id={titleId} sx={{ pb: 1 }}>
-        Certificate Request
-        <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
-          {account ? (
-            <>
-              Ordered with <strong>{account.name}</strong> at {directoryLabel(account)}. You prove each name with a challenge next.
-            </>
-          ) : (
-            'No active account: register one in Manage → Account first.'
-          )}
-        </Typography>
-      </DialogTitle>
-      <DialogContent ref={rootRef} dividers sx={{ bgcolor: 'background.default', py: 1.5 }}>
-        <Stack spacing={1.5}>
-          {usable.length > 1 ? (
-            <TextField select label="Account" value={account?.id ?? ''} onChange={(e) => setAccountId(e.target.value)} disabled={working} sx={{ maxWidth: 420 }}>
-              {usable.map((a) => (
-                <MenuItem key={a.id} value={a.id}>
-                  {a.name} · {directoryLabel(a)}
-                </MenuItem>
-              ))}
-            </TextField>
-          ) : null}
+    <>
+      <Dialog
+        open={open}
+        onClose={working ? undefined : onClose}
+        maxWidth={false}
+        aria-labelledby={titleId}
+        slotProps={{
+          paper: {
+            component: 'form',
+            noValidate: true,
+            onSubmit: (e: FormEvent) => void submit(e),
+            'aria-label': 'Certificate Request',
+            sx: { width: 'min(1120px, calc(100% - 64px))', maxHeight: 'calc(100% - 48px)' },
+          } as object,
+        }}
+      >
+        <DialogTitle id={titleId} sx={{ pb: 1 }}>
+          Certificate Request
+          <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
+            {account ? (
+              <>
+                Ordered with <strong>{account.name}</strong> at {directoryLabel(account)}. You prove each name with a challenge next.
+              </>
+            ) : (
+              'No active account: register one in Manage → Account first.'
+            )}
+          </Typography>
+        </DialogTitle>
+        <DialogContent ref={rootRef} dividers sx={{ bgcolor: 'background.default', py: 1.5 }}>
+          <Stack spacing={1.5}>
+            {usable.length > 1 ? (
+              <TextField select label="Account" value={account?.id ?? ''} onChange={(e) => setAccountId(e.target.value)} disabled={working} sx={{ maxWidth: 420 }}>
+                {usable.map((a) => (
+                  <MenuItem key={a.id} value={a.id}>
+                    {a.name} · {directoryLabel(a)}
+                  </MenuItem>
+                ))}
+              </TextField>
+            ) : null}
 
-          <Section>
-            <DomainChips
-              values={names}
-              onChange={(v) => {
-                setNames(v);
-                setServerChipErrors({});
-                clearError('domains');
-              }}
-              draft={draft}
-              onDraftChange={setDraft}
-              chipErrors={chipErrors}
-              listError={listError}
-              rules={rules}
-              maxNames={maxNames}
-              disabled={working}
-            />
-          </Section>
+            <Section>
+              <DomainChips
+                values={names}
+                onChange={(v) => {
+                  setNames(v);
+                  setServerChipErrors({});
+                  clearError('domains');
+                }}
+                draft={draft}
+                onDraftChange={setDraft}
+                chipErrors={chipErrors}
+                listError={listError}
+                rules={rules}
+                maxNames={maxNames}
+                disabled={working}
+              />
+            </Section>
 
-          <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: 'minmax(0, 0.9fr) minmax(0, 1fr) minmax(0, 1.25fr)' }, gap: 1.5 }}>
-            <Section title="Challenge">
-              <Stack spacing={1.5}>
-                <FormControl disabled={working}>
-                  <RadioGroup aria-label="Challenge type" value={challengeType} onChange={(e) => setChallengeType(e.target.value as ChallengeType)}>
-                    <FormControlLabel
-                      value="http-01"
-                      control={<Radio size="small" />}
-                      sx={{ alignItems: 'flex-start', '& .MuiRadio-root': { pt: 0.25 } }}
-                      label={<PolicyLabel title="http-01" text="a file on each name’s web server (port 80)" />}
-                    />
-                    <FormControlLabel
-                      value="dns-01"
-                      control={<Radio size="small" />}
-                      sx={{ alignItems: 'flex-start', mt: 0.5, '& .MuiRadio-root': { pt: 0.25 } }}
-                      label={<PolicyLabel title="dns-01" text="a TXT record per name; needed for wildcards" />}
-                    />
-                  </RadioGroup>
-                </FormControl>
-                {challengeType === 'dns-01' ? (
+            <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: 'minmax(0, 0.9fr) minmax(0, 1fr) minmax(0, 1.25fr)' }, gap: 1.5 }}>
+              <Section title="Challenge">
+                <Stack spacing={1.5}>
+                  <FormControl disabled={working}>
+                    <RadioGroup aria-label="Challenge type" value={challengeType} onChange={(e) => setChallengeType(e.target.value as ChallengeType)}>
+                      <FormControlLabel
+                        value="http-01"
+                        control={<Radio size="small" />}
+                        sx={{ alignItems: 'flex-start', '& .MuiRadio-root': { pt: 0.25 } }}
+                        label={<PolicyLabel title="http-01" text="a file on each name’s web server (port 80)" />}
+                      />
+                      <FormControlLabel
+                        value="dns-01"
+                        control={<Radio size="small" />}
+                        sx={{ alignItems: 'flex-start', mt: 0.5, '& .MuiRadio-root': { pt: 0.25 } }}
+                        label={<PolicyLabel title="dns-01" text="a TXT record per name; needed for wildcards" />}
+                      />
+                    </RadioGroup>
+                  </FormControl>
+                  {challengeType === 'dns-01' ? (
+                    <TextField
+                      select
+                      label="DNS account"
+                      value=""
+                      disabled
+                      helperText="No DNS accounts yet — Manage → DNS"
+                      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+                    >
+                      <MenuItem value="">Manual (you add the records)</MenuItem>
+                    </TextField>
+                  ) : null}
+                  {profileNames.length > 0 ? (
+                    <TextField
+                      select
+                      label="Profile"
+                      value={profile}
+                      onChange={(e) => {
+                        setProfile(e.target.value);
+                        clearError('profile');
+                      }}
+                      disabled={working}
+                      error={Boolean(errors.profile)}
+                      helperText={errors.profile ?? (profile && PROFILE_MAX_NAMES[profile] ? `At most ${PROFILE_MAX_NAMES[profile]} names with this profile.` : 'The CA’s default suits most servers.')}
+                      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+                    >
+                      <MenuItem value="">CA default</MenuItem>
+                      {profileNames.map((p) => (
+                        <MenuItem key={p} value={p}>
+                          <Box>
+                            <Typography variant="body2">{p}</Typography>
+                            <Typography variant="caption" color="text.secondary">
+                              {profiles[p]}
+                            </Typography>
+                          </Box>
+                        </MenuItem>
+                      ))}
+                    </TextField>
+                  ) : null}
+                </Stack>
+              </Section>
+
+              <Section title="Key">
+                <Stack spacing={1.5}>
+                  <Stack direction="row" spacing={1.5}>
+                    <TextField
+                      select
+                      label="Key algorithm"
+                      value={rsa ? 'rsa' : 'ec'}
+                      onChange={(e) => setAlgorithm(e.target.value as Algorithm)}
+                      disabled={working || importedSpec !== null}
+                      error={Boolean(errors.key)}
+                    >
+                      <MenuItem value="rsa">RSA</MenuItem>
+                      <MenuItem value="ec">EC (ECDSA)</MenuItem>
+                    </TextField>
+                    {rsa ? (
+                      <TextField
+                        select
+                        label="Key length"
+                        value={importedSpec ? importedSpec.slice(4) : rsaBits}
+                        onChange={(e) => setRsaBits(e.target.value)}
+                        disabled={working || importedSpec !== null}
+                        error={Boolean(errors.key)}
+                      >
+                        {RSA_SIZES.map((b) => (
+                          <MenuItem key={b} value={b}>
+                            {b} bits
+                          </MenuItem>
+                        ))}
+                      </TextField>
+                    ) : (
+                      <TextField
+                        select
+                        label="Curve"
+                        value={importedSpec ? importedSpec.slice(3) : curve}
+                        onChange={(e) => setCurve(e.target.value)}
+                        disabled={working || importedSpec !== null}
+                        error={Boolean(errors.key)}
+                      >
+                        {EC_CURVES.map(([v, l]) => (
+                          <MenuItem key={v} value={v}>
+                            {l}
+                          </MenuItem>
+                        ))}
+                      </TextField>
+                    )}
+                  </Stack>
                   <TextField
                     select
-                    label="DNS account"
-                    value=""
-                    disabled
-                    helperText="No DNS accounts yet — Manage → DNS"
-                    slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
-                  >
-                    <MenuItem value="">Manual (you add the records)</MenuItem>
-                  </TextField>
-                ) : null}
-                {profileNames.length > 0 ? (
-                  <TextField
-                    select
-                    label="Profile"
-                    value={profile}
+                    label="Signature algorithm"
+                    value={signatures.includes(signature) ? signature : signatures[0]}
                     onChange={(e) => {
-                      setProfile(e.target.value);
-                      clearError('profile');
+                      setSignature(e.target.value as SignatureAlgorithm);
+                      clearError('signatureAlgorithm');
                     }}
                     disabled={working}
-                    error={Boolean(errors.profile)}
-                    helperText={errors.profile ?? (profile && PROFILE_MAX_NAMES[profile] ? `At most ${PROFILE_MAX_NAMES[profile]} names with this profile.` : 'The CA’s default suits most servers.')}
-                    slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+                    error={Boolean(errors.signatureAlgorithm || errors.key)}
+                    helperText={
+                      errors.signatureAlgorithm ??
+                      errors.key ??
+                      (importedSpec ? (
+                        <span data-testid="imported-key-type">
+                          Key taken from the file: <strong>{KEY_LABELS[importedSpec]}</strong>
+                        </span>
+                      ) : (
+                        'Only those that fit the key are offered.'
+                      ))
+                    }
                   >
-                    <MenuItem value="">CA default</MenuItem>
-                    {profileNames.map((p) => (
-                      <MenuItem key={p} value={p}>
-                        <Box>
-                          <Typography variant="body2">{p}</Typography>
-                          <Typography variant="caption" color="text.secondary">
-                            {profiles[p]}
-                          </Typography>
-                        </Box>
+                    {signatures.map((s) => (
+                      <MenuItem key={s} value={s}>
+                        {s}
                       </MenuItem>
                     ))}
                   </TextField>
-                ) : null}
-              </Stack>
-            </Section>
+                </Stack>
+              </Section>
 
-            <Section title="Key">
-              <Stack spacing={1.5}>
-                <Stack direction="row" spacing={1.5}>
+              <Section title="Keystore">
+                <Stack spacing={1.5}>
                   <TextField
                     select
-                    label="Key algorithm"
-                    value={rsa ? 'rsa' : 'ec'}
-                    onChange={(e) => setAlgorithm(e.target.value as Algorithm)}
-                    disabled={working || importedSpec !== null}
-                    error={Boolean(errors.key)}
-                  >
-                    <MenuItem value="rsa">RSA</MenuItem>
-                    <MenuItem value="ec">EC (ECDSA)</MenuItem>
-                  </TextField>
-                  {rsa ? (
-                    <TextField
-                      select
-                      label="Key length"
-                      value={importedSpec ? importedSpec.slice(4) : rsaBits}
-                      onChange={(e) => setRsaBits(e.target.value)}
-                      disabled={working || importedSpec !== null}
-                      error={Boolean(errors.key)}
-                    >
-                      {RSA_SIZES.map((b) => (
-                        <MenuItem key={b} value={b}>
-                          {b} bits
-                        </MenuItem>
-                      ))}
-                    </TextField>
-                  ) : (
-                    <TextField
-                      select
-                      label="Curve"
-                      value={importedSpec ? importedSpec.slice(3) : curve}
-                      onChange={(e) => setCurve(e.target.value)}
-                      disabled={working || importedSpec !== null}
-                      error={Boolean(errors.key)}
-                    >
-                      {EC_CURVES.map(([v, l]) => (
-                        <MenuItem key={v} value={v}>
-                          {l}
-                        </MenuItem>
-                      ))}
-                    </TextField>
-                  )}
-                </Stack>
-                <TextField
-                  select
-                  label="Signature algorithm"
-                  value={signatures.includes(signature) ? signature : signatures[0]}
-                  onChange={(e) => {
-                    setSignature(e.target.value as SignatureAlgorithm);
-                    clearError('signatureAlgorithm');
-                  }}
-                  disabled={working}
-                  error={Boolean(errors.signatureAlgorithm || errors.key)}
-                  helperText={
-                    errors.signatureAlgorithm ??
-                    errors.key ??
-                    (importedSpec ? (
-                      <span data-testid="imported-key-type">
-                        Key taken from the file: <strong>{KEY_LABELS[importedSpec]}</strong>
-                      </span>
-                    ) : (
-                      'Only those that fit the key are offered.'
-                    ))
-                  }
-                >
-                  {signatures.map((s) => (
-                    <MenuItem key={s} value={s}>
-                      {s}
-                    </MenuItem>
-                  ))}
-                </TextField>
-              </Stack>
-            </Section>
-
-            <Section title="Keystore">
-              <Stack spacing={1.5}>
-                <TextField
-                  select
-                  label="Keystore type"
-                  value={keystoreType}
-                  onChange={(e) => {
-                    setKeystoreType(e.target.value as KeystoreType);
-                    clearError('keystorePassword', 'keystorePasswordConfirm');
-                  }}
-                  disabled={working}
-                >
-                  <MenuItem value="pkcs12">PKCS12 (.pfx / .p12)</MenuItem>
-                  <MenuItem value="jks">JKS (Java KeyStore)</MenuItem>
-                  <MenuItem value="pem">PEM files</MenuItem>
-                </TextField>
-                <Stack direction="row" spacing={1.5}>
-                  <TextField
-                    label={passwordRequired ? 'Keystore password' : 'Password (optional)'}
-                    type={showPassword ? 'text' : 'password'}
-                    value={password}
-                    required={passwordRequired}
+                    label="Keystore type"
+                    value={keystoreType}
                     onChange={(e) => {
-                      setPassword(e.target.value);
+                      setKeystoreType(e.target.value as KeystoreType);
                       clearError('keystorePassword', 'keystorePasswordConfirm');
                     }}
-                    onBlur={() => {
-                      const problem = password ? checkPassword().keystorePassword : undefined;
-                      if (problem) setErrors((all) => ({ ...all, keystorePassword: problem }));
-                    }}
                     disabled={working}
-                    error={Boolean(errors.keystorePassword)}
-                    slotProps={{ htmlInput: { autoComplete: 'new-password', spellCheck: false, 'aria-describedby': `${titleId}-pw` }, input: { endAdornment: visibility } }}
-                  />
-                  <TextField
-                    label="Confirm password"
-                    type={showPassword ? 'text' : 'password'}
-                    value={confirm}
-                    required={passwordRequired}
-                    onChange={(e) => {
-                      setConfirm(e.target.value);
-                      clearError('keystorePasswordConfirm');
-                    }}
-                    onBlur={() => {
-                      if (confirm && confirm !== password) setErrors((all) => ({ ...all, keystorePasswordConfirm: 'The two passwords differ: type the same password twice.' }));
-                    }}
-                    disabled={working}
-                    error={Boolean(errors.keystorePasswordConfirm)}
-                    slotProps={{ htmlInput: { autoComplete: 'new-password', spellCheck: false, 'aria-describedby': `${titleId}-pw` } }}
-                  />
+                  >
+                    <MenuItem value="pkcs12">PKCS12 (.pfx / .p12)</MenuItem>
+                    <MenuItem value="jks">JKS (Java KeyStore)</MenuItem>
+                    <MenuItem value="pem">PEM files</MenuItem>
+                  </TextField>
+                  <Stack direction="row" spacing={1.5}>
+                    <TextField
+                      label={passwordRequired ? 'Keystore password' : 'Password (optional)'}
+                      type={showPassword ? 'text' : 'password'}
+                      value={password}
+                      required={passwordRequired}
+                      onChange={(e) => {
+                        setPassword(e.target.value);
+                        clearError('keystorePassword', 'keystorePasswordConfirm');
+                      }}
+                      onBlur={() => {
+                        const problem = password ? checkPassword().keystorePassword : undefined;
+                        if (problem) setErrors((all) => ({ ...all, keystorePassword: problem }));
+                      }}
+                      disabled={working}
+                      error={Boolean(errors.keystorePassword)}
+                      slotProps={{ htmlInput: { autoComplete: 'new-password', spellCheck: false, 'aria-describedby': `${titleId}-pw` }, input: { endAdornment: visibility } }}
+                    />
+                    <TextField
+                      label="Confirm password"
+                      type={showPassword ? 'text' : 'password'}
+                      value={confirm}
+                      required={passwordRequired}
+                      onChange={(e) => {
+                        setConfirm(e.target.value);
+                        clearError('keystorePasswordConfirm');
+                      }}
+                      onBlur={() => {
+                        if (confirm && confirm !== password) setErrors((all) => ({ ...all, keystorePasswordConfirm: 'The two passwords differ: type the same password twice.' }));
+                      }}
+                      disabled={working}
+                      error={Boolean(errors.keystorePasswordConfirm)}
+                      slotProps={{ htmlInput: { autoComplete: 'new-password', spellCheck: false, 'aria-describedby': `${titleId}-pw` } }}
+                    />
+                  </Stack>
+                  <FormHelperText id={`${titleId}-pw`} error={Boolean(errors.keystorePassword || errors.keystorePasswordConfirm)} sx={{ mx: 0, mt: '4px !important' }}>
+                    {errors.keystorePassword || errors.keystorePasswordConfirm
+                      ? [errors.keystorePassword, errors.keystorePasswordConfirm].filter(Boolean).join(' ')
+                      : `At least ${MIN_PASSWORD} characters. Stored in your OS keychain, not in Certdesk’s files; exports use it by default.`}
+                  </FormHelperText>
                 </Stack>
-                <FormHelperText id={`${titleId}-pw`} error={Boolean(errors.keystorePassword || errors.keystorePasswordConfirm)} sx={{ mx: 0, mt: '4px !important' }}>
-                  {errors.keystorePassword || errors.keystorePasswordConfirm
-                    ? [errors.keystorePassword, errors.keystorePasswordConfirm].filter(Boolean).join(' ')
-                    : `At least ${MIN_PASSWORD} characters. Stored in your OS keychain, not in Certdesk’s files; exports use it by default.`}
-                </FormHelperText>
-              </Stack>
-            </Section>
-          </Box>
+              </Section>
+            </Box>
 
-          <Section title="Key on renewal">
-            <FormControl disabled={working} error={Boolean(errors.keyPolicy)} sx={{ width: '100%' }}>
-              <RadioGroup
-                row
-                aria-label="Key on renewal"
-                value={keyPolicy}
-                onChange={(e) => {
-                  setKeyPolicy(e.target.value as KeyPolicy);
-                  clearError('importKeyPem', 'importKeyHandle', 'keyPolicy', 'key');
-                }}
-                sx={{ columnGap: 3 }}
-              >
-                <FormControlLabel value="new" control={<Radio size="small" />} label={<PolicyLabel title="New key" text="a fresh one at every renewal" />} />
-                <FormControlLabel value="same" control={<Radio size="small" />} label={<PolicyLabel title="Same key" text="kept (pinned keys, DANE)" />} />
-                <FormControlLabel value="import" control={<Radio size="small" />} label={<PolicyLabel title="Import key" text="your own, now and at renewals" />} />
-              </RadioGroup>
-              {errors.keyPolicy ? <FormHelperText sx={{ mx: 0 }}>{errors.keyPolicy}</FormHelperText> : null}
-            </FormControl>
-            {keyPolicy === 'import' ? (
-              <Box sx={{ mt: 1, maxWidth: 640 }}>
-                <PemFileField
-                  label="Private key (PEM file)"
-                  value={importKey}
-                  onChange={(v) => {
-                    setImportKey(v);
-                    clearError('importKeyPem', 'importKeyHandle', 'key');
+            <Section title="Key on renewal">
+              <FormControl disabled={working} error={Boolean(errors.keyPolicy)} sx={{ width: '100%' }}>
+                <RadioGroup
+                  row
+                  aria-label="Key on renewal"
+                  value={keyPolicy}
+                  onChange={(e) => {
+                    setKeyPolicy(e.target.value as KeyPolicy);
+                    clearError('importKeyPem', 'importKeyHandle', 'keyPolicy', 'key');
                   }}
-                  mustContain={/-----BEGIN [A-Z ]*PRIVATE KEY-----/}
-                  wrongKindMessage="holds no private key: choose a PEM file with BEGIN PRIVATE KEY."
-                  helperText={
-                    importedSpec
-                      ? `${KEY_LABELS[importedSpec]} key: the key algorithm and length above are taken from it.`
-                      : 'Sealed by Certdesk at rest; the key type is taken from the file.'
-                  }
-                  error={errors.importKeyPem ?? errors.importKeyFile ?? errors.importKeyHandle ?? (importKey && imported && 'problem' in imported ? `${importKey.fileName} ${imported.problem}` : undefined)}
-                  disabled={working}
-                  secret
-                  pickInMain="certificate-key"
-                />
-              </Box>
-            ) : null}
-          </Section>
+                  sx={{ columnGap: 3 }}
+                >
+                  <FormControlLabel value="new" control={<Radio size="small" />} label={<PolicyLabel title="New key" text="a fresh one at every renewal" />} />
+                  <FormControlLabel value="same" control={<Radio size="small" />} label={<PolicyLabel title="Same key" text="kept (pinned keys, DANE)" />} />
+                  <FormControlLabel value="import" control={<Radio size="small" />} label={<PolicyLabel title="Import key" text="your own, now and at renewals" />} />
+                </RadioGroup>
+                {errors.keyPolicy ? <FormHelperText sx={{ mx: 0 }}>{errors.keyPolicy}</FormHelperText> : null}
+              </FormControl>
+              {keyPolicy === 'import' ? (
+                <Box sx={{ mt: 1, maxWidth: 640 }}>
+                  <PemFileField
+                    label="Private key (PEM file)"
+                    value={importKey}
+                    onChange={(v) => {
+                      setImportKey(v);
+                      clearError('importKeyPem', 'importKeyHandle', 'key');
+                    }}
+                    mustContain={/-----BEGIN [A-Z ]*PRIVATE KEY-----/}
+                    wrongKindMessage="holds no private key: choose a PEM file with BEGIN PRIVATE KEY."
+                    helperText={
+                      importedSpec
+                        ? `${KEY_LABELS[importedSpec]} key: the key algorithm and length above are taken from it.`
+                        : 'Sealed by Certdesk at rest; the key type is taken from the file.'
+                    }
+                    error={errors.importKeyPem ?? errors.importKeyFile ?? errors.importKeyHandle ?? (importKey && imported && 'problem' in imported ? `${importKey.fileName} ${imported.problem}` : undefined)}
+                    disabled={working}
+                    secret
+                    pickInMain="certificate-key"
+                  />
+                </Box>
+              ) : null}
+            </Section>
 
-          {errors.accountId ? <Alert severity="error">{errors.accountId}</Alert> : null}
-          {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
-          <OperationProgress op={op} idleText="Contacting the CA…" />
-        </Stack>
-      </DialogContent>
-      <DialogActions sx={{ px: 3, py: 1.5 }}>
-        <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
-          Create places the order at the CA; nothing is issued until you have answered the challenges.
-        </Typography>
-        <Button onClick={onClose} disabled={working}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="contained" disabled={working || !account}>
-          {working ? 'Creating…' : 'Create'}
-        </Button>
-      </DialogActions>
-    </Dialog>
+            {errors.accountId ? <Alert severity="error">{errors.accountId}</Alert> : null}
+            {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
+            <OperationProgress op={op} idleText="Contacting the CA…" />
+          </Stack>
+        </DialogContent>
+        <DialogActions sx={{ px: 3, py: 1.5 }}>
+          <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
+            Create places the order at the CA; nothing is issued until you have answered the challenges.
+          </Typography>
+          <Button onClick={onClose} disabled={working}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="contained" disabled={working || !account}>
+            {working ? 'Creating…' : 'Create'}
+          </Button>
+        </DialogActions>
+      </Dialog>
+      {/* A sibling, not a child: a submit inside it must not bubble (through React) into the request form. */}
+      {lookalikes ? (
+        <ConfirmDialog
+          title="Names that look like other names"
+          working={working}
+          onClose={() => setLookalikes(null)}
+          onConfirm={() => {
+            const confirmed = lookalikes.names;
+            setLookalikes(null);
+            void create(confirmed, true);
+          }}
+          confirmLabel="Order these names"
+          cancelLabel="Check the names"
+          danger
+          error={null}
+        >
+          <Typography variant="body2" sx={{ mb: 1 }}>
+            These names mix letters of different scripts, or use letters that look like Latin ones. Such a name can pass for a
+            different one, which is how look-alike (phishing) sites work. Order them only if they are exactly the names you mean.
+          </Typography>
+          <Stack component="ul" spacing={0.5} sx={{ pl: 2.5, my: 0 }} data-testid="lookalike-list">
+            {lookalikes.warnings.map((w) => (
+              <Typography component="li" variant="body2" key={w.name} data-label={w.label} data-scripts={w.scripts.join(',')}>
+                <strong>{w.name}</strong>: {w.message.replace(/^Domain name "[^"]*": /, '')}
+              </Typography>
+            ))}
+          </Stack>
+        </ConfirmDialog>
+      ) : null}
+    </>
   );
 }
 

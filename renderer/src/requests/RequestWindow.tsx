@@ -78,6 +78,11 @@ function ResultView({ request }: { request: Request }) {
   return (
     <Stack spacing={1.5}>
       {banner}
+      {request.chainWarning ? (
+        <Alert severity="warning" variant="outlined" data-testid="chain-warning">
+          {request.chainWarning}
+        </Alert>
+      ) : null}
       <Paper variant="outlined" sx={{ px: 2, py: 0.5 }}>
         <Box component="dl" sx={{ m: 0 }} aria-label="Certificate" data-testid="result-details">
           <Field label={cert.names.length === 1 ? 'Name' : `Names (${cert.names.length})`}>
