@@ -22,12 +22,13 @@ export function flagFor(field: string, cmd: Pick<Command, 'flags' | 'options' | 
   return undefined;
 }
 
-function inFlagTerms(field: string, message: string, flag: string | undefined): string {
+function inFlagTerms(field: string, message: string, flag: string | undefined, hint?: string): string {
   if (!flag) return message;
   // zod's own messages start with the field name ("key: Invalid option: ...").
   if (message.startsWith(`${field}: `)) return `${flag}: ${message.slice(field.length + 2)}`;
-  // Positional arguments (`ID`) are named by the message itself ("No request with id ...").
-  if (!flag.startsWith('--') || message.includes(flag)) return message;
+  // Positional arguments (`ID`) are named by the message itself ("No request with id ..."); a message whose
+  // hint already names the flag ("Choose another path for --out ...") needs no second mention.
+  if (!flag.startsWith('--') || message.includes(flag) || hint?.includes(flag)) return message;
   return `${message.replace(/\s+$/, '')} (${flag})`;
 }
 
@@ -43,7 +44,7 @@ export function withFlags(info: ErrorInfo, cmd: Pick<Command, 'flags' | 'options
     out.message =
       out.issues.length === 1 ? first.message : `${out.issues.length} options need attention: ${out.issues.map((i) => i.message).join(' ')}`;
   } else if (info.field) {
-    out.message = inFlagTerms(info.field, info.message, flagFor(info.field, cmd));
+    out.message = inFlagTerms(info.field, info.message, flagFor(info.field, cmd), info.hint);
   }
   if (info.field) {
     const flag = flagFor(info.field, cmd);

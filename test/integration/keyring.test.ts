@@ -284,10 +284,13 @@ describe('keychain (gnome-keyring on a private D-Bus)', () => {
       delete env.DISPLAY;
       delete env.WAYLAND_DISPLAY;
 
-      // Unlocked: a data directory is set up (its data key goes into this keyring) and an item is stored.
+      // Unlocked: a data directory is set up (its data key goes into this keyring) and an item is stored. A
+      // data directory comes into being with its first write only, so an account is registered at Pebble.
       const dataDir = path.join(await tempDir(), 'data');
-      const first = await certdesk(env, dataDir, '--json', 'account', 'show');
+      const first = await certdesk(env, dataDir, '--json', 'account', 'register', '--email', 'locked@example.test',
+        '--directory', String(process.env.PEBBLE_DIRECTORY), '--ca-file', String(process.env.PEBBLE_CA_FILE), '--agree-tos');
       assert.equal(first.code, 0, first.stderr);
+      assert.ok((await readdir(dataDir)).includes('db.json'), 'the registration wrote db.json');
       const item = `dns/locked-${randomBytes(3).toString('hex')}/token`;
       const stored = await checkInChild(env); // the keyring works
       assert.equal(stored.ok, true, JSON.stringify(stored));
