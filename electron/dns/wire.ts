@@ -268,3 +268,8 @@ export function parentNames(name: string): string[] {
   const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
   return labels.map((_, i) => labels.slice(i).join('.'));
 }
+
+/** The data of every record of `type` owned by `name` in a section (strings for A/AAAA/NS/CNAME). */
+export function recordsOf(section: dnsPacket.Answer[] | undefined, type: string, name: string): unknown[] {
+  return (section ?? []).filter((a) => a.type === type && sameName(a.name, name)).map((a) => (a as { data?: unknown }).data);
+}
