@@ -115,7 +115,10 @@ function udpExchange(t: Target, message: Buffer, opts: ExchangeOptions): Promise
     const sock = dgram.createSocket(t.family === 6 ? 'udp6' : 'udp4');
     let attempt = 0;
     let timer: NodeJS.Timeout | undefined;
+    let finished = false;
     const done = (err: Error | null, buf?: Buffer) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       sock.close();
@@ -125,6 +128,7 @@ function udpExchange(t: Target, message: Buffer, opts: ExchangeOptions): Promise
     const onAbort = () => done(cancelled());
     const send = () => {
       attempt += 1;
+      if (finished) return;
       sock.send(message, t.port, t.address, (err) => {
         if (err) done(new AppError('NETWORK', `The DNS server ${where(t)} could not be reached (${err.message}).`));
       });
@@ -140,7 +144,7 @@ function udpExchange(t: Target, message: Buffer, opts: ExchangeOptions): Promise
     };
     sock.on('message', (buf, rinfo) => {
       // Only the server we asked, with our ID (anything else is stray or spoofed).
-      if (rinfo.port !== t.port || buf.length < 12 || buf.readUInt16BE(0) !== id) return;
+      if (rinfo.port !== t.port || rinfo.address !== t.address || buf.length < 12 || buf.readUInt16BE(0) !== id) return;
       done(null, buf);
     });
     sock.on('error', (err) => done(new AppError('NETWORK', `DNS over UDP to ${where(t)} failed (${err.message}).`)));
@@ -155,7 +159,10 @@ function tcpExchange(t: Target, message: Buffer, opts: ExchangeOptions): Promise
   return new Promise<Buffer>((resolve, reject) => {
     const sock = net.connect({ host: t.address, port: t.port, family: t.family });
     let buf = Buffer.alloc(0);
+    let finished = false;
     const done = (err: Error | null, out?: Buffer) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       sock.destroy();

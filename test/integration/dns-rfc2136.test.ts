@@ -92,6 +92,9 @@ describe('RFC 2136 provider against BIND', () => {
     assert.deepEqual(await digTxt(bedServer, fqdn), [v]);
     await p.cleanUp({ fqdn, value: v, ttl: 60 });
     assert.deepEqual(await digTxt(bedServer, fqdn), []);
+    const t = await p.test!(`*.shop.${BED.zone}`);
+    assert.equal(t.zone, BED.zone);
+    assert.match(t.detail, new RegExp(`accepted the key "certdesk-key" \\(hmac-sha256\\) for changes to _acme-challenge\\.shop\\.${BED.zone}`));
   });
 
   for (const alg of TSIG_ALGORITHMS) {
@@ -146,6 +149,7 @@ describe('RFC 2136 provider against BIND', () => {
       assert.match(e.message, /BADSIG/);
       assert.match(e.message, /NOTAUTH/);
       assert.match(e.hint ?? '', /secret/);
+      assert.ok(!JSON.stringify(e.toInfo()).includes(wrong), 'the secret never appears in an error');
     });
     assert.deepEqual(await digTxt(bedServer, fqdn), []);
     // Same for the connection test.
