@@ -7,7 +7,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { Rfc2136Client } from '../../electron/dns/rfc2136/api.ts';
-import { TSIG_ALGORITHMS } from '../../electron/dns/rfc2136/tsig.ts';
+import { splitTsig, TSIG_ALGORITHMS } from '../../electron/dns/rfc2136/tsig.ts';
 import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import type { DnsProvider, ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
@@ -304,6 +304,16 @@ describe('RFC 2136 provider against BIND', () => {
       await p.cleanUp({ fqdn: `_acme-challenge.tampered.${BED.zone}`, value: 'x', ttl: 60 }).catch(() => undefined);
       await proxy.close();
     });
+
+    it('refuses a success answer that carries no signature', async () => {
+      proxy = await startProxy(BED.port, 'strip');
+      const p = createProvider('rfc2136', bedConfig({ mode: 'per-domain', zone: BED.zone, endpoint: `127.0.0.1:${proxy.port}` }));
+      await rejectsWith(p.present({ fqdn: `_acme-challenge.stripped.${BED.zone}`, value: value(), ttl: 60 }), (e) => {
+        assert.equal(e.code, 'FORBIDDEN');
+        assert.match(e.message, /^RFC 2136: the answer from 127\.0\.0\.1:\d+ is not signed \(NOERROR\); it cannot be trusted/);
+      });
+      await proxy.close();
+    });
   });
 });
 
@@ -317,9 +327,9 @@ interface Proxy {
 /**
  * A DNS proxy in front of BIND. `truncate`: every UDP answer is cut to its header with TC set (TCP goes
  * through untouched). `tamper`: answers are forwarded with one byte of the TSIG MAC flipped (the MAC is
- * near the end: the last 6 bytes are original ID, error and other-len).
+ * near the end: the last 6 bytes are original ID, error and other-len). `strip`: answers lose their TSIG RR.
  */
-async function startProxy(targetPort: number, mode: 'truncate' | 'tamper'): Promise<Proxy> {
+async function startProxy(targetPort: number, mode: 'truncate' | 'tamper' | 'strip'): Promise<Proxy> {
   const udp = dgram.createSocket('udp4');
   const tcp = net.createServer((client) => {
     stats.tcp += 1;
@@ -339,11 +349,13 @@ async function startProxy(targetPort: number, mode: 'truncate' | 'tamper'): Prom
     const up = dgram.createSocket('udp4');
     up.on('message', (answer) => {
       up.close();
-      let out = Buffer.from(answer);
+      let out: Buffer = Buffer.from(answer);
       if (mode === 'truncate') {
         out = Buffer.from(answer.subarray(0, 12));
         out.writeUInt16BE(out.readUInt16BE(2) | 0x0200, 2);
         for (const o of [4, 6, 8, 10]) out.writeUInt16BE(0, o);
+      } else if (mode === 'strip') {
+        out = splitTsig(answer)?.unsigned ?? out;
       } else {
         out[out.length - 8] = out[out.length - 8]! ^ 0xff;
       }

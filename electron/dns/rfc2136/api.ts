@@ -204,8 +204,11 @@ export class Rfc2136Client {
           : 'Check the key name, the secret (base64, as tsig-keygen printed it) and the algorithm against the server\'s key statement.',
       );
     }
-    const v = verifyResponse(response, this.key, requestMac, this.now());
-    if (!v.ok) {
+    // A success counts only when its signature verifies (else the change may not have happened at all). A
+    // failure is reported whether signed or not: a forged one can only make us fail, and its rcode is the
+    // most useful thing we can tell the user.
+    const v = rcode === 0 ? verifyResponse(response, this.key, requestMac, this.now()) : null;
+    if (v && !v.ok) {
       const what = {
         unsigned: 'is not signed',
         'wrong-key': `is signed with another key ("${v.tsig?.keyName}")`,
@@ -221,6 +224,7 @@ export class Rfc2136Client {
     }
     if (rcode === 0) return;
     const rc = rcodeName(rcode);
+    const unsignedNote = split ? '' : ' (unsigned answer)';
     if (rcode === 9) {
       throw this.err(
         'FORBIDDEN',
@@ -238,7 +242,11 @@ export class Rfc2136Client {
     if (rcode === 10) {
       throw this.err('NOT_FOUND', `the server ${this.where} says the name is not in zone ${zone} (NOTZONE).`, 'Give the zone that holds the name.');
     }
-    throw this.err('NETWORK', `the server ${this.where} did not apply the update to zone ${zone}: ${rc}.`, 'See the DNS server\'s log for the reason.');
+    throw this.err(
+      'NETWORK',
+      `the server ${this.where} did not apply the update to zone ${zone}: ${rc}${unsignedNote}.`,
+      rcode === 4 ? 'The server does not accept dynamic updates (NOTIMP): use its primary server.' : 'See the DNS server\'s log for the reason.',
+    );
   }
 
   private serverTime(other: Buffer | undefined): string {
