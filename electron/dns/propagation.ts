@@ -269,6 +269,8 @@ export class PropagationChecker {
     try {
       const r = await query(parseServer(s.address), target, 'TXT', this.qopts(false));
       if (r.rcode !== 0 && r.rcode !== 3) return { ...s, sees: false, last: rcodeName(r.rcode) };
+      // A server listed in NS that does not answer with authority (lame delegation) proves nothing.
+      if (!r.aa) return { ...s, sees: false, last: 'answers without authority (not serving the zone)' };
       const got = recordsOf(r.packet.answers, 'TXT', target).map((d) => txtValues(d as dnsPacket.TxtData));
       const missing = values.filter((v) => !got.includes(v));
       if (!missing.length) return { ...s, sees: true, last: 'answers the value' };
