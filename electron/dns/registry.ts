@@ -1,9 +1,15 @@
 // Every DNS provider, one line each. The DNS tab's provider list and `certdesk dns providers` read this.
 import { AppError } from '../../shared/ipc/errors.ts';
+import { cloudflare } from './cloudflare/index.ts';
+import { cloudns } from './cloudns/index.ts';
 import { rfc2136 } from './rfc2136/index.ts';
 import type { ProviderConfig, ProviderDescriptor, ProviderModule, DnsProvider } from './types.ts';
 
-export const PROVIDERS: readonly ProviderModule[] = [rfc2136];
+export const PROVIDERS: readonly ProviderModule[] = [
+  rfc2136,
+  cloudflare,
+  cloudns,
+];
 
 export function descriptors(): ProviderDescriptor[] {
   return PROVIDERS.map((p) => p.descriptor);
