@@ -4,6 +4,7 @@
 // token lacks, the connection test, and no secret in any message.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { createProvider } from '../../electron/dns/registry.ts';
@@ -43,6 +44,15 @@ after(async () => {
 const cf = (config: ProviderConfig): DnsProvider => createProvider('cloudflare', { endpoint: fake.url, ...config });
 const uniq = () => randomBytes(5).toString('hex');
 const value = () => randomBytes(32).toString('base64url').slice(0, 43);
+
+/** A loopback port nothing listens on (connections are refused). */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
 
 async function failure(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -148,9 +158,9 @@ describe('Cloudflare specifics', () => {
   });
 
   it('unreachable API → a network error naming Cloudflare and the endpoint; wrong fields → INVALID_INPUT', async () => {
-    const e = await failure(createProvider('cloudflare', { apiToken: TOKEN, endpoint: 'http://127.0.0.1:9/client/v4' }).present({ fqdn: `_acme-challenge.${ZONE}`, value: value(), ttl: 60 }));
+    const e = await failure(createProvider('cloudflare', { apiToken: TOKEN, endpoint: `http://127.0.0.1:${await closedPort()}/client/v4` }).present({ fqdn: `_acme-challenge.${ZONE}`, value: value(), ttl: 60 }));
     assert.equal(e.code, 'NETWORK');
-    assert.match(e.message, /^Cloudflare: could not reach http:\/\/127\.0\.0\.1:9\/client\/v4 while listing the zones: Connection error/);
+    assert.match(e.message, /^Cloudflare: could not reach http:\/\/127\.0\.0\.1:\d+\/client\/v4 while listing the zones: Connection error \(ECONNREFUSED\)/);
     assert.throws(() => createProvider('cloudflare', {}), (x: AppError) => x.code === 'INVALID_INPUT' && /API token \(recommended\), or the e-mail address with the Global API key/.test(x.message));
     assert.throws(() => createProvider('cloudflare', { apiKey: GLOBAL_KEY }), (x: AppError) => x.field === 'email');
   });
