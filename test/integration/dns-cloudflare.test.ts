@@ -163,5 +163,11 @@ describe('Cloudflare specifics', () => {
     assert.match(e.message, /^Cloudflare: could not reach http:\/\/127\.0\.0\.1:\d+\/client\/v4 while listing the zones: Connection error \(ECONNREFUSED\)/);
     assert.throws(() => createProvider('cloudflare', {}), (x: AppError) => x.code === 'INVALID_INPUT' && /API token \(recommended\), or the e-mail address with the Global API key/.test(x.message));
     assert.throws(() => createProvider('cloudflare', { apiKey: GLOBAL_KEY }), (x: AppError) => x.field === 'email');
+    // A token with a space would make fetch throw a message quoting the header value: refused before any call.
+    const spaced = `${TOKEN.slice(0, 20)} ${TOKEN.slice(20)}`;
+    assert.throws(
+      () => createProvider('cloudflare', { apiToken: spaced }),
+      (x: AppError) => x.field === 'apiToken' && !JSON.stringify(x.toInfo()).includes(TOKEN.slice(0, 20)),
+    );
   });
 });

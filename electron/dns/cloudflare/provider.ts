@@ -12,7 +12,7 @@ const MIN_TTL = 60;
 const MAX_TTL = 86_400;
 
 /** Cloudflare error codes that mean "these credentials are not valid at all". */
-const TOKEN_REJECTED = new Set([1000, 1001, 6111, 9106, 9109]);
+const TOKEN_REJECTED = new Set([1000, 1001, 6111, 9106]);
 const KEY_REJECTED = new Set([9103, 9106, 6102, 6103]);
 /** "Record already exists" (identical record) and "record does not exist". */
 const IDENTICAL_RECORD = new Set([81057, 81058]);
@@ -38,6 +38,11 @@ export function parseConfig(config: ProviderConfig): CloudflareSettings {
       issues.push({ field: 'apiKey', message: 'With the e-mail address, give the Global API key (or give an API token instead).' });
     }
   }
+  // A header value with spaces or control characters makes fetch throw a message that quotes the value.
+  const printable = /^[\x21-\x7e]+$/;
+  if (token && !printable.test(token)) issues.push({ field: 'apiToken', message: 'API token must be one word of visible ASCII characters, as Cloudflare showed it.' });
+  if (!token && key && !printable.test(key)) issues.push({ field: 'apiKey', message: 'Global API key must be one word of visible ASCII characters, as Cloudflare showed it.' });
+  if (!token && email && !/^[^@\s]+@[^@\s]+$/.test(email)) issues.push({ field: 'email', message: 'E-mail address must look like name@example.com.' });
   const endpoint = get('endpoint') || DEFAULT_ENDPOINT;
   try {
     const u = new URL(endpoint);
@@ -69,6 +74,18 @@ export class CloudflareProvider implements DnsProvider {
   /** Turns an SDK failure into an AppError that names Cloudflare, the step and Cloudflare's own reason. */
   private fail(e: unknown, doing: string, zone?: string): AppError {
     if (e instanceof AppError) return e;
+    return this.redact(this.describe(e, doing, zone));
+  }
+
+  /** No credential in any message, whatever a library put in its error text. */
+  private redact(e: AppError): AppError {
+    const secrets = (this.auth.kind === 'token' ? [this.auth.token] : [this.auth.key]).filter((x) => x.length >= 4);
+    const clean = (t: string) => secrets.reduce((acc, x) => acc.split(x).join('***'), t);
+    if (!secrets.some((x) => e.message.includes(x) || (e.hint ?? '').includes(x))) return e;
+    return new AppError(e.code, clean(e.message), { ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: clean(e.hint) } : {}) });
+  }
+
+  private describe(e: unknown, doing: string, zone?: string): AppError {
     const f: CfFailure = describeFailure(e);
     if (f.kind === 'cancelled') return new AppError('CANCELLED', `${descriptor.displayName}: ${doing} was cancelled.`);
     if (f.kind === 'network') {
@@ -78,7 +95,10 @@ export class CloudflareProvider implements DnsProvider {
     }
     const codes = new Set(f.errors.map((x) => x.code));
     const has = (set: Set<number>) => [...codes].some((c) => set.has(c));
-    if (this.auth.kind === 'token' && (has(TOKEN_REJECTED) || f.status === 401)) {
+    // 9109 is both "Invalid access token" and "Unauthorized to access requested resource" (a valid token
+    // without the permission): only its message tells them apart.
+    const invalidToken = f.errors.some((x) => x.code === 9109 && /invalid/i.test(x.message));
+    if (this.auth.kind === 'token' && (has(TOKEN_REJECTED) || invalidToken || f.status === 401)) {
       const looksLikeKey = /^[0-9a-f]{37}$/i.test(this.auth.token);
       return providerError(descriptor, 'FORBIDDEN', `the API token was not accepted while ${doing}: ${f.text}.`, {
         field: 'apiToken',

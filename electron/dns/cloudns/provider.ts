@@ -48,6 +48,7 @@ export class ClouDnsProvider implements DnsProvider {
   readonly api: ClouDnsApi;
   private readonly auth: ClouDnsAuth;
   private readonly zones = new Map<string, Promise<ClouDnsZone>>();
+  private loggedIn: Promise<void> | undefined;
 
   constructor(settings: ClouDnsSettings) {
     this.auth = settings.auth;
@@ -61,6 +62,15 @@ export class ClouDnsProvider implements DnsProvider {
   /** Turns a ClouDNS failure (also an HTTP-200 "Failed") into an AppError naming ClouDNS, the step and its reason. */
   private fail(e: unknown, doing: string, zone?: string): AppError {
     if (e instanceof AppError) return e;
+    const err = this.describe(e, doing, zone);
+    // No password in any message, whatever a library put in its error text.
+    const pw = this.auth.password;
+    if (pw.length < 4 || !(err.message.includes(pw) || (err.hint ?? '').includes(pw))) return err;
+    const clean = (t: string) => t.split(pw).join('***');
+    return new AppError(err.code, clean(err.message), { ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: clean(err.hint) } : {}) });
+  }
+
+  private describe(e: unknown, doing: string, zone?: string): AppError {
     if (!(e instanceof ClouDnsFailure)) return providerError(descriptor, 'INTERNAL', `${doing} failed: ${e instanceof Error ? e.message : String(e)}.`);
     if (e.kind === 'cancelled') return new AppError('CANCELLED', `${descriptor.displayName}: ${doing} was cancelled.`);
     if (e.kind === 'network') {
@@ -92,7 +102,25 @@ export class ClouDnsProvider implements DnsProvider {
     return p;
   }
 
+  /**
+   * Logs in once per provider: afterwards a "Failed" from get-zone-info can only mean "no such zone", not
+   * "wrong password" or "this IP address may not use the API".
+   */
+  private login(signal?: AbortSignal): Promise<void> {
+    if (!this.loggedIn) {
+      this.loggedIn = this.api.login(signal).then(
+        () => undefined,
+        (e: unknown) => {
+          this.loggedIn = undefined;
+          throw this.fail(e, 'logging in');
+        },
+      );
+    }
+    return this.loggedIn;
+  }
+
   private async findZone(name: string, signal?: AbortSignal): Promise<ClouDnsZone> {
+    await this.login(signal);
     const parents = parentNames(name);
     const candidates = parents.length > 2 ? parents.slice(1, -1) : parents;
     for (const candidate of candidates) {
@@ -179,11 +207,7 @@ export class ClouDnsProvider implements DnsProvider {
    */
   async test(sampleDomain: string, opts: CallOptions = {}): Promise<ConnectionTestResult> {
     const name = `_acme-challenge.${normalizeName(sampleDomain).replace(/^\*\./, '')}`;
-    try {
-      await this.api.login(opts.signal);
-    } catch (e) {
-      throw this.fail(e, 'logging in');
-    }
+    await this.login(opts.signal);
     const zone = await this.zoneOf(name, opts.signal);
     const probe = { fqdn: name, value: `certdesk-connection-test-${randomBytes(8).toString('hex')}`, ttl: 60 };
     await this.present(probe, opts);
