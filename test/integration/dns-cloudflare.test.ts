@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
-import { createProvider } from '../../electron/dns/registry.ts';
+import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import type { DnsProvider, ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
@@ -89,6 +89,23 @@ dnsConformance({
 });
 
 describe('Cloudflare specifics', () => {
+  it('is listed in the registry with the field ids of the CLI contract and the seed\'s labels', () => {
+    const d = descriptors().find((x) => x.id === 'cloudflare');
+    assert.ok(d);
+    assert.equal(d.displayName, 'Cloudflare');
+    assert.deepEqual(
+      d.fields.map((f) => [f.id, f.label, f.secret, Boolean(f.advanced)]),
+      [
+        ['apiToken', 'API token', true, false],
+        ['email', 'E-mail address', false, false],
+        ['apiKey', 'Global API key', true, false],
+        ['endpoint', 'Endpoint', false, true],
+      ],
+    );
+    assert.match(d.fields[0]!.help, /Recommended/);
+    assert.match(d.docsUrl, /^https:\/\/developers\.cloudflare\.com\//);
+  });
+
   it('finds the zone on the third page of zones (per_page 50) and reads every page', async () => {
     const from = fake.requests.length;
     assert.equal(await cf({ apiToken: TOKEN }).zoneFor!(`_acme-challenge.a.b.${ZONE}`), ZONE);
@@ -155,6 +172,27 @@ describe('Cloudflare specifics', () => {
     assert.deepEqual(fake.records(ZONE).filter((r) => r.name === fqdn).map((r) => r.content), [`"${quoted}"`]);
     await p.cleanUp({ fqdn, value: quoted, ttl: 60 });
     assert.equal(fake.records(ZONE).filter((r) => r.name === fqdn).length, 0);
+  });
+
+  it('the SDK logs nothing (so no credential can reach a log), even with CLOUDFLARE_LOG=debug', async () => {
+    const seen: string[] = [];
+    const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+    const saved = methods.map((m) => console[m]);
+    const env = process.env.CLOUDFLARE_LOG;
+    process.env.CLOUDFLARE_LOG = 'debug';
+    for (const m of methods) console[m] = (...args: unknown[]) => void seen.push(args.map(String).join(' '));
+    try {
+      const rec = { fqdn: `_acme-challenge.log-${uniq()}.${ZONE}`, value: value(), ttl: 60 };
+      const p = cf({ apiToken: TOKEN });
+      await p.present(rec);
+      await p.cleanUp(rec);
+      await failure(cf({ email: EMAIL, apiKey: WRONG_KEY }).present(rec));
+    } finally {
+      methods.forEach((m, i) => (console[m] = saved[i]!));
+      if (env === undefined) delete process.env.CLOUDFLARE_LOG;
+      else process.env.CLOUDFLARE_LOG = env;
+    }
+    assert.deepEqual(seen, []);
   });
 
   it('unreachable API → a network error naming Cloudflare and the endpoint; wrong fields → INVALID_INPUT', async () => {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { ClouDnsApi, ClouDnsFailure } from '../../electron/dns/cloudns/api.ts';
-import { createProvider } from '../../electron/dns/registry.ts';
+import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import type { DnsProvider, ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
@@ -96,6 +96,22 @@ dnsConformance({
 });
 
 describe('ClouDNS specifics', () => {
+  it('is listed in the registry with the field ids of the CLI contract and the seed\'s labels', () => {
+    const d = descriptors().find((x) => x.id === 'cloudns');
+    assert.ok(d);
+    assert.equal(d.displayName, 'ClouDNS');
+    assert.deepEqual(
+      d.fields.map((f) => [f.id, f.label, f.secret, Boolean(f.advanced)]),
+      [
+        ['authId', 'Auth ID', false, false],
+        ['subAuthId', 'Sub auth ID', false, false],
+        ['subAuthUser', 'Sub auth user', false, false],
+        ['password', 'Auth password', true, false],
+        ['endpoint', 'Endpoint', false, true],
+      ],
+    );
+  });
+
   it('an HTTP-200 "Failed" answer is an error with ClouDNS\'s own words', async () => {
     const api = new ClouDnsApi({ auth: { param: 'auth-id', value: '1234', password: PASSWORD }, endpoint: fake.url });
     await assert.rejects(
