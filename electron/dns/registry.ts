@@ -1,9 +1,11 @@
 // Every DNS provider, one line each. The DNS tab's provider list and `certdesk dns providers` read this.
 import { AppError } from '../../shared/ipc/errors.ts';
+import { godaddy } from './godaddy/index.ts';
 import { rfc2136 } from './rfc2136/index.ts';
+import { route53 } from './route53/index.ts';
 import type { ProviderConfig, ProviderDescriptor, ProviderModule, DnsProvider } from './types.ts';
 
-export const PROVIDERS: readonly ProviderModule[] = [rfc2136];
+export const PROVIDERS: readonly ProviderModule[] = [rfc2136, route53, godaddy];
 
 export function descriptors(): ProviderDescriptor[] {
   return PROVIDERS.map((p) => p.descriptor);
