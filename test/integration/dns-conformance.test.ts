@@ -6,6 +6,7 @@ import type { ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
 import { digTxt } from '../helpers/dns-tools.ts';
+import { godaddyConformanceTarget } from '../helpers/fakes/godaddy-target.ts';
 import { route53ConformanceTarget } from '../helpers/fakes/route53-target.ts';
 
 const port = bedEnv('BIND_PORT');
@@ -42,3 +43,4 @@ dnsConformance({
 });
 
 dnsConformance(route53ConformanceTarget());
+dnsConformance(godaddyConformanceTarget());
