@@ -107,6 +107,8 @@ export class FakeRoute53 {
   private readonly changes = new Map<string, { status: 'PENDING' | 'INSYNC'; submittedAt: string }>();
   private readonly mirror: BindTxtMirror | null;
   insyncAfterMs: number;
+  /** Runs once before the next ChangeResourceRecordSets is looked at (tests: another writer gets there first). */
+  beforeNextChange: (() => void) | null = null;
 
   constructor(opts: FakeRoute53Options) {
     this.users = opts.users;
@@ -285,7 +287,16 @@ export class FakeRoute53 {
     );
   }
 
+  /** Sets a TXT set directly, as another client of the account would (not mirrored into BIND). */
+  setTxtBehindTheBack(zoneId: string, name: string, ttl: number, values: string[]): void {
+    const n = norm(name);
+    this.records.get(zoneId)!.set(`${n}|TXT`, { name: n, type: 'TXT', ttl, values: values.map((v) => `"${v}"`) });
+  }
+
   private change(id: string, xml: string): string {
+    const hook = this.beforeNextChange;
+    this.beforeNextChange = null;
+    hook?.();
     const zone = this.zone(id);
     const sets = this.records.get(id)!;
     const work = new Map(sets);
@@ -342,11 +353,12 @@ export class FakeRoute53 {
       return { name, before, after: a ? { ttl: a.ttl, values: a.values.map(txtOf) } : null };
     });
     // On "all name servers" (BIND) only after insyncAfterMs; INSYNC only once written there.
-    setTimeout(() => {
+    const timer = setTimeout(() => {
       void Promise.all(writes.map((w) => this.mirror?.write(w.name, w.before, w.after)))
         .then(() => this.changes.set(changeId, { status: 'INSYNC', submittedAt }))
         .catch((e: unknown) => console.error('fake Route 53: BIND write failed', e));
     }, this.insyncAfterMs);
+    timer.unref();
     return `<ChangeResourceRecordSetsResponse xmlns="${NS}"><ChangeInfo><Id>/change/${changeId}</Id><Status>PENDING</Status><SubmittedAt>${submittedAt}</SubmittedAt><Comment>${esc(unesc(tag(xml, 'Comment') ?? ''))}</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>`;
   }
 
