@@ -62,8 +62,15 @@ export class Route53Api {
   readonly client: Route53Client;
 
   constructor(opts: Route53ApiOptions) {
+    // The SDK's notice about its future Node requirement is for developers; it would only clutter the CLI's
+    // stderr (Electron's Node is recent enough anyway).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new Route53Client({
       region: opts.region,
+      // The account's fields decide where requests go, not ~/.aws/config or AWS_ENDPOINT_URL* of this machine.
+      useFipsEndpoint: false,
+      useDualstackEndpoint: false,
+      ignoreConfiguredEndpointUrls: true,
       credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
       maxAttempts: opts.maxAttempts ?? 3,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
