@@ -58,7 +58,7 @@ export class GoDaddyProvider implements DnsProvider {
       return providerError(descriptor, 'NETWORK', `${e.message} to ${what}.`, { hint: 'Check the network connection and the endpoint.' });
     }
     if (!(e instanceof GoDaddyApiError)) return providerError(descriptor, 'INTERNAL', `could not ${what}: ${String((e as Error)?.message ?? e)}.`);
-    const said = `${e.status} ${e.code}: ${e.detail.replaceAll(this.settings.apiSecret, '[secret]')}`;
+    const said = `${e.status} ${e.code}: ${(this.settings.apiSecret ? e.detail.replaceAll(this.settings.apiSecret, '[secret]') : e.detail)}`;
     switch (e.status) {
       case 401:
         return providerError(descriptor, 'FORBIDDEN', `GoDaddy rejected the key ${this.settings.apiKey} and its secret (${said}).`, {

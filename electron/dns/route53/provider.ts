@@ -98,7 +98,7 @@ export class Route53Provider implements DnsProvider {
     const err = (e ?? {}) as AwsError;
     const name = err.name ?? 'Error';
     const status = err.$metadata?.httpStatusCode;
-    const said = `${name}${status ? ` ${status}` : ''}: ${(err.message ?? '').replace(this.settings.secretAccessKey, '[secret]')}`;
+    const said = `${name}${status ? ` ${status}` : ''}: ${this.hideSecret(err.message ?? '')}`;
     const key = `the access key ${this.settings.accessKeyId}`;
     const fail = (code: ErrorCode, message: string, hint?: string) => providerError(descriptor, code, message, hint ? { hint } : {});
     if (err.name === 'AbortError') return new AppError('CANCELLED', `${descriptor.displayName}: cancelled.`);
@@ -121,9 +121,14 @@ export class Route53Provider implements DnsProvider {
     }
     const code = (err as { code?: string }).code;
     if (!status && (code || name === 'TimeoutError')) {
-      return fail('NETWORK', `could not reach ${this.where} to ${what} (${code ?? name}: ${err.message ?? ''}).`, 'Check the network connection and the endpoint.');
+      return fail('NETWORK', `could not reach ${this.where} to ${what} (${code ?? name}: ${this.hideSecret(err.message ?? '')}).`, 'Check the network connection and the endpoint.');
     }
     return fail('NETWORK', `Route 53 could not ${what} (${said}).`);
+  }
+
+  private hideSecret(text: string): string {
+    const secret = this.settings.secretAccessKey;
+    return secret ? text.replaceAll(secret, '[secret]') : text;
   }
 
   private async call<T>(action: Action, what: string, fn: () => Promise<T>): Promise<T> {
