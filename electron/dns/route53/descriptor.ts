@@ -11,8 +11,8 @@ export const descriptor: ProviderDescriptor = {
   docsUrl: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/access-control-managing-permissions.html',
   note:
     'Create an IAM user with programmatic access and an access key. It needs route53:ListHostedZones, ' +
-    'route53:ListResourceRecordSets, route53:ChangeResourceRecordSets and route53:GetChange (the managed policy ' +
-    'AmazonRoute53FullAccess includes them). Certdesk waits until Route 53 reports each change INSYNC.',
+    'route53:ListResourceRecordSets, route53:ChangeResourceRecordSets and route53:GetChange (with a hosted zone ID: ' +
+    'route53:GetHostedZone instead of ListHostedZones; the managed policy AmazonRoute53FullAccess includes them all). Certdesk waits until Route 53 reports each change INSYNC.',
   fields: [
     {
       id: 'accessKeyId',
