@@ -2,13 +2,17 @@
 import { AppError } from '../../shared/ipc/errors.ts';
 import { cloudflare } from './cloudflare/index.ts';
 import { cloudns } from './cloudns/index.ts';
+import { godaddy } from './godaddy/index.ts';
 import { rfc2136 } from './rfc2136/index.ts';
+import { route53 } from './route53/index.ts';
 import type { ProviderConfig, ProviderDescriptor, ProviderModule, DnsProvider } from './types.ts';
 
 export const PROVIDERS: readonly ProviderModule[] = [
   rfc2136,
   cloudflare,
   cloudns,
+  route53,
+  godaddy,
 ];
 
 export function descriptors(): ProviderDescriptor[] {

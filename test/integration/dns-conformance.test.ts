@@ -6,6 +6,8 @@ import type { ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
 import { digTxt } from '../helpers/dns-tools.ts';
+import { godaddyConformanceTarget } from '../helpers/fakes/godaddy-target.ts';
+import { route53ConformanceTarget } from '../helpers/fakes/route53-target.ts';
 
 const port = bedEnv('BIND_PORT');
 const zone = bedEnv('BIND_ZONE');
@@ -39,3 +41,6 @@ dnsConformance({
   outside: { fqdn: '_acme-challenge.www.elsewhere.invalid', message: /not inside the zone example\.test/ },
   visible: (fqdn) => digTxt(server, fqdn),
 });
+
+dnsConformance(route53ConformanceTarget());
+dnsConformance(godaddyConformanceTarget());
