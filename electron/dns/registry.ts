@@ -1,9 +1,10 @@
 // Every DNS provider, one line each. The DNS tab's provider list and `certdesk dns providers` read this.
 import { AppError } from '../../shared/ipc/errors.ts';
+import { azure } from './azure/index.ts';
 import { rfc2136 } from './rfc2136/index.ts';
 import type { ProviderConfig, ProviderDescriptor, ProviderModule, DnsProvider } from './types.ts';
 
-export const PROVIDERS: readonly ProviderModule[] = [rfc2136];
+export const PROVIDERS: readonly ProviderModule[] = [rfc2136, azure];
 
 export function descriptors(): ProviderDescriptor[] {
   return PROVIDERS.map((p) => p.descriptor);
