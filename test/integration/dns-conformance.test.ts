@@ -6,6 +6,7 @@ import type { ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
 import { digTxt } from '../helpers/dns-tools.ts';
+import { azureConformanceTarget } from '../helpers/fakes/azure.ts';
 
 const port = bedEnv('BIND_PORT');
 const zone = bedEnv('BIND_ZONE');
@@ -39,3 +40,5 @@ dnsConformance({
   outside: { fqdn: '_acme-challenge.www.elsewhere.invalid', message: /not inside the zone example\.test/ },
   visible: (fqdn) => digTxt(server, fqdn),
 });
+
+dnsConformance(await azureConformanceTarget());

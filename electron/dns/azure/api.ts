@@ -5,6 +5,7 @@
 //
 // Azure replaces a record set whole (PUT), so reads return the record set's etag and writes are conditional
 // (If-Match: that etag, or If-None-Match: * to create); a 412 comes back as `false` for the caller to re-read.
+import https from 'node:https';
 import { ClientSecretCredential } from '@azure/identity';
 import { DnsManagementClient, type RecordSet } from '@azure/arm-dns';
 import { AppError, type ErrorCode } from '../../../shared/ipc/errors.ts';
@@ -66,9 +67,11 @@ interface ErrorLike {
 export class AzureDnsClient {
   readonly settings: AzureSettings;
   private readonly arm: DnsManagementClient;
+  private readonly ca: string | string[] | undefined;
 
   constructor(settings: AzureSettings, opts: AzureClientOptions = {}) {
     this.settings = settings;
+    this.ca = opts.ca;
     const tls = opts.ca ? { tlsOptions: { ca: opts.ca } } : {};
     const retryOptions = opts.retry ?? { maxRetries: 3, retryDelayInMs: 800 };
     const authorityHost = settings.authorityHost || AZURE_AUTHORITY_HOST;
@@ -106,7 +109,7 @@ export class AzureDnsClient {
       }
     } catch (e) {
       if (opts.forbiddenAsNull && (e as ErrorLike).statusCode === 403) return null;
-      throw this.fail(e, `listing the DNS zones of resource group "${this.rg}"`);
+      throw await this.explain(e, `listing the DNS zones of resource group "${this.rg}"`);
     }
     return out;
   }
@@ -123,10 +126,10 @@ export class AzureDnsClient {
       if (opts.forbiddenAsNull && (e as ErrorLike).statusCode === 403) return null;
       if ((e as ErrorLike).statusCode === 404) {
         const code = (e as ErrorLike).code;
-        if (code === 'SubscriptionNotFound' || code === 'ResourceGroupNotFound') throw this.fail(e, `reading the zone ${zone}`);
+        if (code === 'SubscriptionNotFound' || code === 'ResourceGroupNotFound') throw await this.explain(e, `reading the zone ${zone}`);
         return false;
       }
-      throw this.fail(e, `reading the zone ${zone}`);
+      throw await this.explain(e, `reading the zone ${zone}`);
     }
   }
 
@@ -140,7 +143,7 @@ export class AzureDnsClient {
       if (err.statusCode === 404 && err.code !== 'SubscriptionNotFound' && err.code !== 'ResourceGroupNotFound' && err.code !== 'ParentResourceNotFound') {
         return null;
       }
-      throw this.fail(e, `reading the TXT record set ${name} in zone ${zone}`);
+      throw await this.explain(e, `reading the TXT record set ${name} in zone ${zone}`);
     }
     return {
       etag: rs.etag ?? '',
@@ -173,7 +176,7 @@ export class AzureDnsClient {
       return true;
     } catch (e) {
       if ((e as ErrorLike).statusCode === 412) return false;
-      throw this.fail(e, `writing the TXT record set ${name} in zone ${zone}`);
+      throw await this.explain(e, `writing the TXT record set ${name} in zone ${zone}`);
     }
   }
 
@@ -184,8 +187,56 @@ export class AzureDnsClient {
       return true;
     } catch (e) {
       if ((e as ErrorLike).statusCode === 412) return false;
-      throw this.fail(e, `deleting the TXT record set ${name} in zone ${zone}`);
+      throw await this.explain(e, `deleting the TXT record set ${name} in zone ${zone}`);
     }
+  }
+
+  /**
+   * Like fail(), but when MSAL could only say that it could not read the sign-in metadata
+   * (endpoints_resolution_error, no cause given), reads it once more itself to tell the user why.
+   */
+  async explain(e: unknown, doing: string): Promise<AppError> {
+    if (!/endpoints_resolution_error/.test((e as ErrorLike)?.message ?? '')) return this.fail(e, doing);
+    const s = this.settings;
+    const url = `${s.authorityHost}/${encodeURIComponent(s.tenantId)}/v2.0/.well-known/openid-configuration`;
+    const make = (code: ErrorCode, message: string, field: string, hint: string) => providerError(descriptor, code, this.scrub(message), { field, hint });
+    const got = await new Promise<{ status: number; body: string } | { error: NodeJS.ErrnoException }>((resolve) => {
+      const req = https.get(url, { ...(this.ca ? { ca: this.ca } : {}), timeout: 10_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c.length + body.length < 65536 ? c : ''));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', (error) => resolve({ error }));
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })));
+      req.on('error', (error) => resolve({ error }));
+    });
+    if ('error' in got) {
+      const c = got.error.code ?? '';
+      const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/i.test(`${c} ${got.error.message}`);
+      return make(
+        tls ? 'TLS' : 'NETWORK',
+        `could not reach the sign-in authority ${s.authorityHost}: ${c ? `${c} ` : ''}${firstLine(got.error.message)}.`,
+        'authorityHost',
+        tls ? 'The sign-in authority\'s TLS certificate is not trusted.' : 'Check the network connection and, under Advanced, the sign-in authority.',
+      );
+    }
+    let parsed: { error?: string; error_description?: string } = {};
+    try {
+      parsed = JSON.parse(got.body) as typeof parsed;
+    } catch {
+      // not JSON: reported by status below
+    }
+    const aad = /AADSTS(\d+)[:\s]+([^\r\n]*?)(?:\s+Trace ID:|\r|\n|$)/.exec(parsed.error_description ?? '');
+    if (aad) {
+      return make('NOT_FOUND', `Microsoft Entra ID (${s.authorityHost}) does not know the directory ${s.tenantId}: AADSTS${aad[1]}: ${aad[2]!.trim()}`, 'tenantId', 'Check the Directory ID (and that the sign-in authority belongs to the same cloud).');
+    }
+    return make(
+      'NETWORK',
+      `the sign-in authority ${s.authorityHost} answered ${got.status} instead of the OpenID configuration of directory ${s.tenantId}.`,
+      'authorityHost',
+      'Check the Directory ID and, under Advanced, the sign-in authority.',
+    );
   }
 
   /** An error that says who refused what and what to change; never carries the client secret. */

@@ -105,11 +105,17 @@ export class AzureDnsProvider implements DnsProvider {
         }
       }
       if (!zone) {
+        const scope = `${this.where()} (Microsoft.Network/dnsZones/read)`;
         throw providerError(
           descriptor,
           forbidden.length ? 'FORBIDDEN' : 'NOT_FOUND',
-          `no DNS zone for ${name} that the application ${this.settings.clientId} can see in ${this.where()}: it may not list the zones (Microsoft.Network/dnsZones/read on the resource group)${forbidden.length ? ` nor read ${orList(forbidden)}` : ''}, and found no zone named ${orList(candidates.slice(1))}.`,
-          { hint: 'Give the app registration the "DNS Zone Contributor" role on the zone (or on its resource group).' },
+          forbidden.length
+            ? `no DNS zone for ${name} that the application ${this.settings.clientId} can see: it may not list the zones of ${scope}, nor read a zone named ${orList(forbidden)} there.`
+            : `no DNS zone for ${name} in ${this.where()}: it needs a zone named ${orList(candidates.slice(1))} (the application may not list the zones there, so each name was asked for).`,
+          {
+            field: 'resourceGroup',
+            hint: 'Check the resource group, and give the app registration the "DNS Zone Contributor" role on the zone or its resource group.',
+          },
         );
       }
     }
