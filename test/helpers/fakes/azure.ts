@@ -58,6 +58,8 @@ export interface FakeRequest {
   service: 'login' | 'arm';
   method: string;
   path: string;
+  /** The query string, `?` included (empty when none). */
+  query: string;
   status: number;
   ifMatch?: string;
   ifNoneMatch?: string;
@@ -84,8 +86,10 @@ export interface AzureFake {
   beforeNextWrite?: () => Promise<void>;
   /** TXT values at a record set as the fake holds them (joined chunks), sorted. */
   txt(zone: string, name: string): string[];
+  /** The TTL and metadata of a record set as the fake holds it (undefined when absent). */
+  recordSet(zone: string, name: string): { ttl: number; metadata?: Record<string, string> } | undefined;
   /** Changes a record set out of band (another client), BIND included. null deletes it. */
-  setTxt(zone: string, name: string, values: string[] | null, ttl?: number): Promise<void>;
+  setTxt(zone: string, name: string, values: string[] | null, ttl?: number, metadata?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -211,11 +215,15 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
     txt(zone, name) {
       return (store.get(zone.toLowerCase())?.get(name.toLowerCase())?.values ?? []).map((v) => v.join('')).sort();
     },
-    async setTxt(zone, name, values, ttl = 60) {
+    recordSet(zone, name) {
+      const set = store.get(zone.toLowerCase())?.get(name.toLowerCase());
+      return set && { ttl: set.ttl, ...(set.metadata ? { metadata: { ...set.metadata } } : {}) };
+    },
+    async setTxt(zone, name, values, ttl = 60, metadata) {
       const z = store.get(zone.toLowerCase())!;
       const rel = name.toLowerCase();
       const before = z.get(rel);
-      const after = values ? { etag: randomUUID(), ttl, values: values.map((v) => [v]) } : undefined;
+      const after = values ? { etag: randomUUID(), ttl, values: values.map((v) => [v]), ...(metadata ? { metadata } : {}) } : undefined;
       await mirror(zone.toLowerCase(), rel, before, after);
       if (after) z.set(rel, after);
       else z.delete(rel);
@@ -292,7 +300,7 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
   loginServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const url = new URL(req.url ?? '/', authorityHost);
-      const log = (status: number) => requests.push({ service: 'login', method: req.method ?? '', path: url.pathname, status });
+      const log = (status: number) => requests.push({ service: 'login', method: req.method ?? '', path: url.pathname, query: url.search, status });
       const body = await readBody(req);
       let m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
       if (m && req.method === 'GET') {
@@ -425,6 +433,7 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
           service: 'arm',
           method,
           path: url.pathname,
+          query: url.search,
           status,
           ...(ifMatch ? { ifMatch } : {}),
           ...(ifNoneMatch ? { ifNoneMatch } : {}),
