@@ -5,6 +5,8 @@
 // kept, every sign-in and Resource Manager refusal explained, and the secret in none of the messages.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
+import * as azureLoggerEsm from '@azure/logger';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { parseConfig } from '../../electron/dns/azure/provider.ts';
 import { createProvider, descriptors } from '../../electron/dns/registry.ts';
@@ -238,5 +240,32 @@ describe('Azure DNS provider', () => {
     assert.match(t.message, /could not reach the sign-in authority https:\/\/127\.0\.0\.1:\d+: \S+ .*certificate/);
     noSecret(t, fake);
     assert.deepEqual(await digTxt(bindServer, fqdn), []);
+  });
+
+  it('with the Azure SDKs\' verbose logging on, the secret and the access token appear in no log line', async () => {
+    // @azure/arm-dns is loaded as CommonJS and @azure/identity as ESM: each has its own @azure/logger instance.
+    const loggers = [azureLoggerEsm, createRequire(import.meta.url)('@azure/logger') as typeof azureLoggerEsm];
+    const lines: string[] = [];
+    const saved = loggers.map((l) => ({ log: l.AzureLogger.log, level: l.getLogLevel() }));
+    for (const l of loggers) {
+      l.AzureLogger.log = (...args: unknown[]) => lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
+      l.setLogLevel('verbose');
+    }
+    try {
+      const p = azureProvider(fake);
+      const rec = { fqdn: `_acme-challenge.log-${uniq()}.${ZONE}`, value: value(), ttl: 60 };
+      await p.present(rec);
+      await p.cleanUp(rec);
+      await rejects(azureProvider(fake, { clientSecret: `${fake.account.clientSecret}-old` }).present(rec));
+    } finally {
+      loggers.forEach((l, i) => {
+        l.setLogLevel(saved[i]!.level);
+        l.AzureLogger.log = saved[i]!.log;
+      });
+    }
+    assert.ok(lines.some((l) => /token/i.test(l)) && lines.some((l) => /dnszones/i.test(l)), `the SDKs did log (${lines.length} lines)`);
+    const all = lines.join('\n');
+    assert.ok(!all.includes(fake.account.clientSecret), 'no client secret in the SDK logs');
+    assert.ok(!/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(all), 'no access token in the SDK logs');
   });
 });
