@@ -193,24 +193,37 @@ describe('Azure DNS provider', () => {
     await fake.setTxt(ZONE, rel, null);
   });
 
-  it('values, TTL and metadata of a record set someone else made are kept; only our value goes', async () => {
+  it('records, TTL and metadata of a record set someone else made are kept exactly; only our value goes', async () => {
     const rel = `_acme-challenge.keep-${uniq()}`;
     const fqdn = `${rel}.${ZONE}`;
     const other = value();
-    await fake.setTxt(ZONE, rel, [other], 300, { owner: 'mail-team' });
+    // A record written as two strings (as long TXT values are): it must be written back split the same way.
+    const split = ['v=spf1 include:spf.protection.outlook.com ', '-all'];
+    await fake.setTxt(ZONE, rel, [other, split], 300, { owner: 'mail-team' });
+    const theirs = { ttl: 300, records: [[other], split], metadata: { owner: 'mail-team' } };
     const p = azureProvider(fake);
     const ours = { fqdn, value: value(), ttl: 60 };
     await p.present(ours);
     await p.present(ours); // twice: still one value
-    assert.deepEqual(fake.txt(ZONE, rel), [other, ours.value].sort());
-    assert.deepEqual(fake.recordSet(ZONE, rel), { ttl: 300, metadata: { owner: 'mail-team' } });
+    assert.deepEqual(fake.recordSet(ZONE, rel), { ...theirs, records: [...theirs.records, [ours.value]] });
+    assert.deepEqual(await digTxt(bindServer, fqdn), [other, split.join(''), ours.value].sort());
     const put = armCalls(fake, 'PUT').slice(-1)[0]!;
     assert.ok(put.ifMatch, 'the write is conditional on the etag read');
     await p.cleanUp(ours);
-    assert.deepEqual(await digTxt(bindServer, fqdn), [other]);
-    assert.deepEqual(fake.recordSet(ZONE, rel), { ttl: 300, metadata: { owner: 'mail-team' } });
+    assert.deepEqual(fake.recordSet(ZONE, rel), theirs);
+    assert.deepEqual(await digTxt(bindServer, fqdn), [other, split.join('')].sort());
     assert.equal(armCalls(fake, 'DELETE').filter((r) => r.path.endsWith(rel)).length, 0, 'the record set itself stays');
     await fake.setTxt(ZONE, rel, null);
+  });
+
+  it('a cancelled signal stops before any change, as a CANCELLED error naming the provider', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const fqdn = `_acme-challenge.cx-${uniq()}.${ZONE}`;
+    const e = await rejects(azureProvider(fake).present({ fqdn, value: value(), ttl: 60 }, { signal: ac.signal }));
+    assert.equal(e.code, 'CANCELLED');
+    assert.match(e.message, /^Azure DNS: /);
+    assert.deepEqual(await digTxt(bindServer, fqdn), []);
   });
 
   it('every refusal names its cause and the field to fix, never the secret', async () => {

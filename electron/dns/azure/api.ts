@@ -31,10 +31,15 @@ export interface AzureClientOptions {
   retry?: { maxRetries: number; retryDelayInMs?: number };
 }
 
-/** One TXT record set as Azure holds it: each value is one TXT record (its 255-byte chunks joined). */
+/**
+ * One TXT record set as Azure holds it. `records` keeps each TXT record's strings exactly as they are (a long
+ * value split into several strings stays split the same way when the set is written back); `values` are the
+ * same records with their strings joined, for comparing with a dns-01 value.
+ */
 export interface TxtRecordSet {
   etag: string;
   ttl: number;
+  records: string[][];
   values: string[];
   metadata?: Record<string, string>;
 }
@@ -145,22 +150,24 @@ export class AzureDnsClient {
       }
       throw await this.explain(e, `reading the TXT record set ${name} in zone ${zone}`);
     }
+    const records = (rs.txtRecords ?? []).map((r) => r.value ?? []);
     return {
       etag: rs.etag ?? '',
       ttl: rs.ttl ?? 60,
-      values: (rs.txtRecords ?? []).map((r) => (r.value ?? []).join('')),
+      records,
+      values: records.map((r) => r.join('')),
       ...(rs.metadata ? { metadata: rs.metadata } : {}),
     };
   }
 
   /**
-   * Writes the whole TXT record set. `ifMatch` = the etag read before (the set must be unchanged since), or
+   * Writes the whole TXT record set (`records`: each record's strings, see txtChunks). `ifMatch` = the etag read before (the set must be unchanged since), or
    * `create` (the set must not exist yet). Returns false when Azure says someone changed it in between (412).
    */
   async putTxt(
     zone: string,
     name: string,
-    set: { ttl: number; values: string[]; metadata?: Record<string, string> },
+    set: { ttl: number; records: string[][]; metadata?: Record<string, string> },
     cond: { ifMatch: string } | { create: true },
     signal?: AbortSignal,
   ): Promise<boolean> {
@@ -170,7 +177,7 @@ export class AzureDnsClient {
         zone,
         name,
         'TXT',
-        { ttl: set.ttl, txtRecords: set.values.map((v) => ({ value: txtChunks(v) })), ...(set.metadata ? { metadata: set.metadata } : {}) },
+        { ttl: set.ttl, txtRecords: set.records.map((value) => ({ value })), ...(set.metadata ? { metadata: set.metadata } : {}) },
         { abortSignal: signal, ...('create' in cond ? { ifNoneMatch: '*' } : { ifMatch: cond.ifMatch }) },
       );
       return true;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../shared/ipc/errors.ts';
 import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { isSubdomain, parentNames } from '../wire.ts';
-import { AzureDnsClient, type AzureClientOptions, type AzureSettings } from './api.ts';
+import { AzureDnsClient, txtChunks, type AzureClientOptions, type AzureSettings } from './api.ts';
 import { descriptor } from './descriptor.ts';
 
 /** Attempts at one change when Azure keeps answering 412 (the record set changed under us). */
@@ -35,7 +35,7 @@ export function parseConfig(config: ProviderConfig): AzureSettings {
     subscriptionId: get('subscriptionId'),
     tenantId: get('tenantId'),
     clientId: get('clientId'),
-    clientSecret: config.clientSecret ?? '',
+    clientSecret: (config.clientSecret ?? '').trim(),
     resourceGroup: get('resourceGroup'),
     endpoint: urls.endpoint!,
     authorityHost: urls.authorityHost!,
@@ -141,14 +141,15 @@ export class AzureDnsProvider implements DnsProvider {
     const rel = this.relative(name, zone);
     await withLock(this.lockKey(zone, rel), async () => {
       for (let i = 0; i < ATTEMPTS; i++) {
-        opts.signal?.throwIfAborted();
+        this.checkAbort(opts.signal, `${name}`);
         const cur = await this.client.getTxt(zone, rel, opts.signal);
         if (!cur) {
-          if (await this.client.putTxt(zone, rel, { ttl: record.ttl, values: [record.value] }, { create: true }, opts.signal)) return;
+          if (await this.client.putTxt(zone, rel, { ttl: record.ttl, records: [txtChunks(record.value)] }, { create: true }, opts.signal)) return;
           continue;
         }
         if (cur.values.includes(record.value)) return;
-        const next = { ttl: cur.ttl, values: [...cur.values, record.value], ...(cur.metadata ? { metadata: cur.metadata } : {}) };
+        // Everything else in the set stays exactly as it is: the other records (strings untouched), TTL, metadata.
+        const next = { ttl: cur.ttl, records: [...cur.records, txtChunks(record.value)], ...(cur.metadata ? { metadata: cur.metadata } : {}) };
         if (await this.client.putTxt(zone, rel, next, { ifMatch: cur.etag }, opts.signal)) return;
       }
       throw this.keptChanging(rel, zone, 'adding');
@@ -161,12 +162,12 @@ export class AzureDnsProvider implements DnsProvider {
     const rel = this.relative(name, zone);
     await withLock(this.lockKey(zone, rel), async () => {
       for (let i = 0; i < ATTEMPTS; i++) {
-        opts.signal?.throwIfAborted();
+        this.checkAbort(opts.signal, `${name}`);
         const cur = await this.client.getTxt(zone, rel, opts.signal);
         if (!cur || !cur.values.includes(record.value)) return; // nothing of ours there: nothing to do
-        const rest = cur.values.filter((v) => v !== record.value);
+        const rest = cur.records.filter((r) => r.join('') !== record.value);
         const done = rest.length
-          ? await this.client.putTxt(zone, rel, { ttl: cur.ttl, values: rest, ...(cur.metadata ? { metadata: cur.metadata } : {}) }, { ifMatch: cur.etag }, opts.signal)
+          ? await this.client.putTxt(zone, rel, { ttl: cur.ttl, records: rest, ...(cur.metadata ? { metadata: cur.metadata } : {}) }, { ifMatch: cur.etag }, opts.signal)
           : await this.client.deleteTxt(zone, rel, cur.etag, opts.signal);
         if (done) return;
       }
@@ -189,6 +190,10 @@ export class AzureDnsProvider implements DnsProvider {
       zone,
       detail: `Signed in as application ${this.settings.clientId}; zone ${zone} found in ${this.where()}; the application may read and change the TXT records at ${name}${cur ? ` (${cur.values.length} value${cur.values.length === 1 ? '' : 's'} there now)` : ''}.`,
     };
+  }
+
+  private checkAbort(signal: AbortSignal | undefined, name: string): void {
+    if (signal?.aborted) throw providerError(descriptor, 'CANCELLED', `cancelled before changing the TXT records at ${name}.`);
   }
 
   private keptChanging(rel: string, zone: string, doing: string): AppError {

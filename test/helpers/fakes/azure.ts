@@ -86,10 +86,10 @@ export interface AzureFake {
   beforeNextWrite?: () => Promise<void>;
   /** TXT values at a record set as the fake holds them (joined chunks), sorted. */
   txt(zone: string, name: string): string[];
-  /** The TTL and metadata of a record set as the fake holds it (undefined when absent). */
-  recordSet(zone: string, name: string): { ttl: number; metadata?: Record<string, string> } | undefined;
-  /** Changes a record set out of band (another client), BIND included. null deletes it. */
-  setTxt(zone: string, name: string, values: string[] | null, ttl?: number, metadata?: Record<string, string>): Promise<void>;
+  /** A record set as the fake holds it: TTL, metadata, each record's strings (undefined when absent). */
+  recordSet(zone: string, name: string): { ttl: number; records: string[][]; metadata?: Record<string, string> } | undefined;
+  /** Changes a record set out of band (another client), BIND included; a value may be given as its strings. null deletes it. */
+  setTxt(zone: string, name: string, values: Array<string | string[]> | null, ttl?: number, metadata?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -217,13 +217,13 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
     },
     recordSet(zone, name) {
       const set = store.get(zone.toLowerCase())?.get(name.toLowerCase());
-      return set && { ttl: set.ttl, ...(set.metadata ? { metadata: { ...set.metadata } } : {}) };
+      return set && { ttl: set.ttl, records: set.values.map((r) => [...r]), ...(set.metadata ? { metadata: { ...set.metadata } } : {}) };
     },
     async setTxt(zone, name, values, ttl = 60, metadata) {
       const z = store.get(zone.toLowerCase())!;
       const rel = name.toLowerCase();
       const before = z.get(rel);
-      const after = values ? { etag: randomUUID(), ttl, values: values.map((v) => [v]), ...(metadata ? { metadata } : {}) } : undefined;
+      const after = values ? { etag: randomUUID(), ttl, values: values.map((v) => (Array.isArray(v) ? v : [v])), ...(metadata ? { metadata } : {}) } : undefined;
       await mirror(zone.toLowerCase(), rel, before, after);
       if (after) z.set(rel, after);
       else z.delete(rel);
