@@ -255,6 +255,19 @@ describe('Azure DNS provider', () => {
     assert.deepEqual(await digTxt(bindServer, fqdn), []);
   });
 
+  it('a subscription in another directory than the app: Resource Manager refuses the token, and the message says so', async () => {
+    const other = await startBedAzureFake({ subscriptionTenantId: '0b0b0b0b-0000-4000-8000-000000000000' });
+    try {
+      const e = await rejects(azureProvider(other).present({ fqdn: `_acme-challenge.tn-${uniq()}.${ZONE}`, value: value(), ttl: 60 }));
+      assert.equal(e.code, 'FORBIDDEN');
+      assert.equal(e.field, 'tenantId');
+      assert.match(e.message, /^Azure DNS: Azure Resource Manager \(https:\/\/127\.0\.0\.1:\d+\) refused the access token while listing the DNS zones of resource group "dns-rg": InvalidAuthenticationTokenTenant — The access token is from the wrong issuer/);
+      assert.match(e.hint ?? '', /Directory ID must be the directory of the subscription/);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('with the Azure SDKs\' verbose logging on, the secret and the access token appear in no log line', async () => {
     // @azure/arm-dns is loaded as CommonJS and @azure/identity as ESM: each has its own @azure/logger instance.
     const loggers = [azureLoggerEsm, createRequire(import.meta.url)('@azure/logger') as typeof azureLoggerEsm];

@@ -52,6 +52,8 @@ export interface AzureFakeOptions {
   pageSize?: number;
   /** Role assignments of the application; default: DNS Zone Contributor on the resource group. */
   grants?: Grant[];
+  /** The directory the subscription belongs to (default: tenantId); another one makes ARM refuse the token. */
+  subscriptionTenantId?: string;
 }
 
 export interface FakeRequest {
@@ -457,8 +459,16 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
       if (sub!.toLowerCase() !== o.subscriptionId.toLowerCase()) {
         return reply(404, armError('SubscriptionNotFound', `The subscription '${sub}' could not be found.`));
       }
-      if (String(t.claims.tid).toLowerCase() !== o.tenantId.toLowerCase()) {
-        return reply(401, armError('InvalidAuthenticationTokenTenant', `The access token is from the wrong issuer '${String(t.claims.iss)}'. It must match the tenant 'https://sts.windows.net/${o.tenantId}/' associated with this subscription.`));
+      const subTenant = o.subscriptionTenantId ?? o.tenantId;
+      if (String(t.claims.tid).toLowerCase() !== subTenant.toLowerCase()) {
+        return reply(
+          401,
+          armError(
+            'InvalidAuthenticationTokenTenant',
+            `The access token is from the wrong issuer '${String(t.claims.iss)}'. It must match the tenant 'https://sts.windows.net/${subTenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${subTenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`,
+          ),
+          { 'WWW-Authenticate': `Bearer authorization_uri="https://login.windows.net/${subTenant}", error="invalid_token", error_description="The access token is from the wrong issuer."` },
+        );
       }
       const zone = zoneRaw?.toLowerCase();
       const type = typeRaw?.toUpperCase();
