@@ -3,6 +3,7 @@ import { AppError } from '../../shared/ipc/errors.ts';
 import { cloudflare } from './cloudflare/index.ts';
 import { cloudns } from './cloudns/index.ts';
 import { godaddy } from './godaddy/index.ts';
+import { azure } from './azure/index.ts';
 import { rfc2136 } from './rfc2136/index.ts';
 import { route53 } from './route53/index.ts';
 import type { ProviderConfig, ProviderDescriptor, ProviderModule, DnsProvider } from './types.ts';
@@ -13,6 +14,7 @@ export const PROVIDERS: readonly ProviderModule[] = [
   cloudns,
   route53,
   godaddy,
+  azure,
 ];
 
 export function descriptors(): ProviderDescriptor[] {

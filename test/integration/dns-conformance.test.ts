@@ -8,6 +8,7 @@ import { dnsConformance } from '../helpers/dns-conformance.ts';
 import { digTxt } from '../helpers/dns-tools.ts';
 import { godaddyConformanceTarget } from '../helpers/fakes/godaddy-target.ts';
 import { route53ConformanceTarget } from '../helpers/fakes/route53-target.ts';
+import { azureConformanceTarget } from '../helpers/fakes/azure.ts';
 
 const port = bedEnv('BIND_PORT');
 const zone = bedEnv('BIND_ZONE');
@@ -44,3 +45,4 @@ dnsConformance({
 
 dnsConformance(route53ConformanceTarget());
 dnsConformance(godaddyConformanceTarget());
+dnsConformance(await azureConformanceTarget());
