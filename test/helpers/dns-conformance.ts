@@ -2,15 +2,20 @@
 // visible at the authoritative server → cleanUp → gone; two values at one name kept independently, also when
 // presented at the same moment (apex + wildcard); cleanUp of an absent value is harmless; bad credentials →
 // a message naming the provider and the cause; a name outside every zone the account sees → which zone was
-// missing. Each provider's test file calls dnsConformance() with its own target.
+// missing. Each provider's test file calls dnsConformance() with its own target; a target that owns a fake
+// gives `start`/`stop`, which the suite runs before and after its tests.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { DnsProvider } from '../../electron/dns/types.ts';
 
 export interface ConformanceTarget {
   /** Suite title, e.g. "rfc2136 against BIND". */
   title: string;
+  /** Starts what the target needs (e.g. its fake API); run before the suite's tests. */
+  start?(): Promise<void>;
+  /** Stops it; run after the suite's tests. */
+  stop?(): Promise<void>;
   /** A provider with working credentials. */
   provider(): DnsProvider;
   /** The same provider with credentials the service rejects. */
@@ -40,6 +45,9 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
 
 export function dnsConformance(t: ConformanceTarget): void {
   describe(`DNS provider conformance: ${t.title}`, () => {
+    if (t.start) before(() => t.start!());
+    if (t.stop) after(() => t.stop!());
+
     it('present → visible at the authoritative server → cleanUp → gone', async () => {
       const p = t.provider();
       const rec = { fqdn: `_acme-challenge.conf-${uniq()}.${t.zone}`, value: value(), ttl: 60 };

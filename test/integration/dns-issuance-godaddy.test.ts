@@ -2,12 +2,13 @@
 // client against the fake GoDaddy API, which writes into BIND).
 import assert from 'node:assert/strict';
 import { createProvider } from '../../electron/dns/registry.ts';
-import { dns01IssuanceThrough } from '../helpers/fakes/dns01-issuance.ts';
+import { dns01IssuanceThrough } from '../helpers/dns01-issuance.ts';
 import { GODADDY_ACCOUNT, startStandardGoDaddy, type FakeGoDaddy } from '../helpers/fakes/godaddy.ts';
 
 let fake: FakeGoDaddy;
 dns01IssuanceThrough({
   title: 'dns-01 through GoDaddy (fake API → BIND), validated by Pebble',
+  label: 'godaddy',
   start: async () => {
     fake = await startStandardGoDaddy();
   },

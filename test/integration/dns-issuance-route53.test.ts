@@ -2,12 +2,13 @@
 // against the fake Route 53 API, which writes into BIND once a change is INSYNC).
 import assert from 'node:assert/strict';
 import { createProvider } from '../../electron/dns/registry.ts';
-import { dns01IssuanceThrough } from '../helpers/fakes/dns01-issuance.ts';
+import { dns01IssuanceThrough } from '../helpers/dns01-issuance.ts';
 import { ROUTE53_USER, startStandardRoute53, type FakeRoute53 } from '../helpers/fakes/route53.ts';
 
 let fake: FakeRoute53;
 dns01IssuanceThrough({
   title: 'dns-01 through Route 53 (fake API → BIND), validated by Pebble',
+  label: 'route53',
   start: async () => {
     fake = await startStandardRoute53({ insyncAfterMs: 300 });
   },

@@ -16,16 +16,13 @@ import { createHmac, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { after } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { AzureDnsProvider, parseConfig } from '../../../electron/dns/azure/provider.ts';
-import { Rfc2136Client } from '../../../electron/dns/rfc2136/api.ts';
-import type { TsigKey } from '../../../electron/dns/rfc2136/tsig.ts';
 import type { ProviderConfig } from '../../../electron/dns/types.ts';
-import type { ServerAddress } from '../../../electron/dns/wire.ts';
 import { bedEnv } from '../bed.ts';
 import type { ConformanceTarget } from '../dns-conformance.ts';
 import { digTxt } from '../dns-tools.ts';
+import { BindSink, type TxtSet } from './bind-sink.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -46,8 +43,8 @@ export interface AzureFakeOptions {
   resourceGroup: string;
   /** Zones in the resource group. */
   zones: string[];
-  /** The zone whose record sets are mirrored into BIND, and how to reach it. */
-  bind?: { server: ServerAddress; key: TsigKey; zone: string };
+  /** Where the record sets of the sink's zone (the bed's) are written. */
+  bind?: BindSink;
   /** Zones per page of a listing (ARM's own default is 100). */
   pageSize?: number;
   /** Role assignments of the application; default: DNS Zone Contributor on the resource group. */
@@ -199,7 +196,7 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
   const grants: Grant[] = o.grants ?? [{ scope: rgScope, actions: ['Microsoft.Network/dnsZones/*'] }];
   /** zone → relative name → TXT record set. */
   const store = new Map<string, Map<string, StoredSet>>(o.zones.map((z) => [z.toLowerCase(), new Map()]));
-  const bind = o.bind ? { client: new Rfc2136Client({ server: o.bind.server, key: o.bind.key, label: 'Azure fake → BIND' }), zone: o.bind.zone.toLowerCase() } : undefined;
+  const bind = o.bind;
 
   const loginServer = https.createServer({ cert: tls.cert, key: tls.key });
   const armServer = https.createServer({ cert: tls.cert, key: tls.key });
@@ -242,11 +239,8 @@ export async function startAzureFake(o: AzureFakeOptions): Promise<AzureFake> {
   async function mirror(zone: string, rel: string, before: StoredSet | undefined, after: StoredSet | undefined): Promise<void> {
     if (!bind || zone !== bind.zone) return;
     const fqdn = rel === '@' ? zone : `${rel}.${zone}`;
-    const old = (before?.values ?? []).map((v) => v.join(''));
-    const now = (after?.values ?? []).map((v) => v.join(''));
-    const adds = now.filter((v) => !old.includes(v)).map((value) => ({ name: fqdn, value, ttl: after!.ttl }));
-    const deletes = old.filter((v) => !now.includes(v)).map((value) => ({ name: fqdn, value }));
-    if (adds.length || deletes.length) await bind.client.update(zone, adds, deletes);
+    const txt = (set: StoredSet | undefined): TxtSet | null => (set ? { ttl: set.ttl, values: set.values.map((v) => v.join('')) } : null);
+    await bind.write(fqdn, txt(before), txt(after));
   }
 
   // ---- Microsoft Entra ID ----
@@ -601,11 +595,7 @@ export async function startBedAzureFake(extra: Partial<AzureFakeOptions> = {}): 
   const fake = await startAzureFake({
     ...account,
     zones: ['contoso.example', 'fabrikam.example', zone, 'sub.contoso.example'],
-    bind: {
-      server: { host: '127.0.0.1', port: Number(bedEnv('BIND_PORT')) },
-      key: { name: bedEnv('BIND_TSIG_NAME'), algorithm: bedEnv('BIND_TSIG_ALGORITHM') as TsigKey['algorithm'], secret: bedEnv('BIND_TSIG_SECRET') },
-      zone,
-    },
+    bind: new BindSink('Azure fake → BIND'),
     ...extra,
   });
   return Object.assign(fake, { account });
@@ -621,12 +611,15 @@ export function azureProvider(fake: AzureFake & { account: ReturnType<typeof azu
   return new AzureDnsProvider(parseConfig(azureConfig(fake, extra)), { ca: fake.ca, retry: { maxRetries: 0 } });
 }
 
-/** The shared conformance suite's target for Azure DNS; starts the fake now and stops it after the file. */
-export async function azureConformanceTarget(): Promise<ConformanceTarget> {
-  const fake = await startBedAzureFake({ pageSize: 2 });
-  after(() => fake.stop());
+/** The shared conformance suite's target for Azure DNS (the suite starts and stops the fake). */
+export function azureConformanceTarget(): ConformanceTarget {
+  let fake: Awaited<ReturnType<typeof startBedAzureFake>>;
   return {
     title: 'azure (real @azure/arm-dns + @azure/identity) against a fake Azure writing into BIND',
+    start: async () => {
+      fake = await startBedAzureFake({ pageSize: 2 });
+    },
+    stop: async () => fake?.stop(),
     provider: () => azureProvider(fake),
     badCredentials: () => azureProvider(fake, { clientSecret: `Qx8~${randomBytes(24).toString('base64url')}.az` }),
     badCredentialsCause: /Microsoft Entra ID .* refused to sign in the application .*AADSTS7000215: Invalid client secret/,

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bindClient } from './bind-sink.ts';
+import { BindSink } from './bind-sink.ts';
 
 export interface FakeToken {
   /** Zone names the token may see ('*' = all). */
@@ -58,7 +58,7 @@ export async function startCloudflareFake(opts: CloudflareFakeOptions): Promise<
   const zones = opts.zones.map<Zone>((name) => ({ id: hex(16), name: name.toLowerCase(), records: new Map() }));
   const tokens = opts.tokens ?? {};
   const keys = opts.globalKeys ?? {};
-  const bind = bindClient();
+  const bind = new BindSink();
   const requests: SeenRequest[] = [];
 
   const envelope = (result: unknown, extra: Record<string, unknown> = {}) => ({ result, success: true, errors: [], messages: [], ...extra });
@@ -194,7 +194,7 @@ export async function startCloudflareFake(opts: CloudflareFakeOptions): Promise<
         return { status: 400, body: failure([{ code: 81058, message: 'An identical record already exists.' }]) };
       }
       const rec = { id: hex(16), name, type: 'TXT', content: body.content, ttl, created_on: new Date().toISOString() };
-      if (zone.name === opts.bindZone) await bind.addTxt(zone.name, name, rec.content, ttl === 1 ? 300 : ttl);
+      if (zone.name === opts.bindZone) await bind.add(name, rec.content, ttl === 1 ? 300 : ttl);
       zone.records.set(rec.id, rec);
       return { status: 200, body: envelope(recordJson(zone, rec)) };
     }
@@ -203,7 +203,7 @@ export async function startCloudflareFake(opts: CloudflareFakeOptions): Promise<
       const rec = zone.records.get(rid);
       if (!rec) return { status: 404, body: failure([{ code: 81044, message: 'Record does not exist.' }]) };
       zone.records.delete(rid);
-      if (zone.name === opts.bindZone) await bind.deleteTxt(zone.name, rec.name, rec.content);
+      if (zone.name === opts.bindZone) await bind.remove(rec.name, rec.content);
       return { status: 200, body: envelope({ id: rid }) };
     }
     return { status: 405, body: failure([{ code: 7000, message: 'No route for that URI' }]) };

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CLOUDNS_TTLS } from '../../../electron/dns/cloudns/api.ts';
-import { bindClient } from './bind-sink.ts';
+import { BindSink } from './bind-sink.ts';
 
 export interface ClouDnsFakeUser {
   /** auth-id (main user) or sub-auth-id. */
@@ -49,7 +49,7 @@ const ROWS = [10, 20, 30, 50, 100];
 
 export async function startClouDnsFake(opts: ClouDnsFakeOptions): Promise<ClouDnsFake> {
   const zones = new Map(opts.zones.map((z) => [z.name.toLowerCase(), { name: z.name.toLowerCase(), type: z.type ?? 'master', records: new Map<string, Rec>() }]));
-  const bind = bindClient();
+  const bind = new BindSink();
   const requests: ClouDnsFake['requests'] = [];
   let nextId = 400_000_000;
 
@@ -122,7 +122,7 @@ export async function startClouDnsFake(opts: ClouDnsFakeOptions): Promise<ClouDn
         if ([...r.zone.records.values()].some((x) => x.type === type && x.host === host && x.record === record)) return failed('The record already exists.');
         const id = String(++nextId);
         const fqdn = host ? `${host}.${r.zone.name}` : r.zone.name;
-        if (r.zone.name === opts.bindZone) await bind.addTxt(r.zone.name, fqdn, record, ttl);
+        if (r.zone.name === opts.bindZone) await bind.add(fqdn, record, ttl);
         r.zone.records.set(id, { id, type, host, record, failover: '0', ttl: String(ttl), status: 1 });
         return { status: 'Success', statusDescription: 'The record was added successfully.', data: { id: Number(id) } };
       }
@@ -132,7 +132,7 @@ export async function startClouDnsFake(opts: ClouDnsFakeOptions): Promise<ClouDn
         const rec = r.zone.records.get(p.get('record-id') ?? '');
         if (!rec) return failed('Invalid record-id param.');
         r.zone.records.delete(rec.id);
-        if (r.zone.name === opts.bindZone) await bind.deleteTxt(r.zone.name, rec.host ? `${rec.host}.${r.zone.name}` : r.zone.name, rec.record);
+        if (r.zone.name === opts.bindZone) await bind.remove(rec.host ? `${rec.host}.${r.zone.name}` : r.zone.name, rec.record);
         return { status: 'Success', statusDescription: 'The record was deleted successfully.' };
       }
       default:

@@ -10,7 +10,11 @@
 // Every change inside the bed's zone is written into BIND before the answer, so `dig` and Pebble see it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BindTxtMirror } from './bind-txt-mirror.ts';
+import { BindSink } from './bind-sink.ts';
+import { createProvider } from '../../../electron/dns/registry.ts';
+import { bedEnv } from '../bed.ts';
+import type { ConformanceTarget } from '../dns-conformance.ts';
+import { digTxt } from '../dns-tools.ts';
 
 export interface FakeGoDaddyAccount {
   apiKey: string;
@@ -22,7 +26,7 @@ export interface FakeGoDaddyAccount {
 
 export interface FakeGoDaddyOptions {
   accounts: FakeGoDaddyAccount[];
-  mirror?: BindTxtMirror | null;
+  mirror?: BindSink | null;
 }
 
 interface Record_ {
@@ -56,13 +60,13 @@ export class FakeGoDaddy {
   throttleNext = 0;
   private server: Server | null = null;
   private readonly accounts: FakeGoDaddyAccount[];
-  private readonly mirror: BindTxtMirror | null;
+  private readonly mirror: BindSink | null;
   /** domain → "TYPE|name" → records */
   private readonly zones = new Map<string, Map<string, Record_[]>>();
 
   constructor(opts: FakeGoDaddyOptions) {
     this.accounts = opts.accounts.map((a) => ({ ...a, domains: a.domains.map((d) => d.toLowerCase()) }));
-    this.mirror = opts.mirror === undefined ? new BindTxtMirror() : opts.mirror;
+    this.mirror = opts.mirror === undefined ? new BindSink() : opts.mirror;
     for (const a of this.accounts) for (const d of a.domains) this.zones.set(d, new Map());
   }
 
@@ -182,7 +186,27 @@ export const GODADDY_ACCOUNT = { apiKey: 'dKfakeGoDaddyKey_0123456789', apiSecre
 
 /** An account with 30 domains (so finding the bed's zone takes several pages at a small page size). */
 export function startStandardGoDaddy(extra: FakeGoDaddyAccount[] = []): Promise<FakeGoDaddy> {
-  const zone = new BindTxtMirror().zone;
+  const zone = new BindSink().zone;
   const fillers = Array.from({ length: 30 }, (_, i) => `filler-${String(i).padStart(2, '0')}.example.org`);
   return FakeGoDaddy.start({ accounts: [{ ...GODADDY_ACCOUNT, domains: [...fillers, zone] }, ...extra] });
+}
+
+/** The shared conformance suite's target: our client against this fake, `dig` at the bed's BIND as the witness. */
+export function godaddyConformanceTarget(): ConformanceTarget {
+  let fake: FakeGoDaddy;
+  const start = async () => {
+    fake = await startStandardGoDaddy();
+  };
+  const account = (apiSecret = GODADDY_ACCOUNT.apiSecret) => ({ apiKey: GODADDY_ACCOUNT.apiKey, apiSecret, endpoint: fake.url });
+  return {
+    start,
+    stop: async () => fake?.stop(),
+    title: 'godaddy (REST v1) against a fake GoDaddy API writing into BIND',
+    provider: () => createProvider('godaddy', account()),
+    badCredentials: () => createProvider('godaddy', account('WrongSecret0123456789')),
+    badCredentialsCause: /rejected the key dKfakeGoDaddyKey_0123456789 and its secret \(401 UNABLE_TO_AUTHENTICATE/,
+    zone: bedEnv('BIND_ZONE'),
+    outside: { fqdn: '_acme-challenge.www.elsewhere.invalid', message: /no domain in the GoDaddy account .* holds _acme-challenge\.www\.elsewhere\.invalid: looked for .*elsewhere\.invalid/ },
+    visible: (fqdn) => digTxt(`127.0.0.1:${bedEnv('BIND_PORT')}`, fqdn),
+  };
 }

@@ -16,7 +16,11 @@
 import { createHash, createHmac, randomUUID, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BindTxtMirror, type TxtSet } from './bind-txt-mirror.ts';
+import { BindSink, type TxtSet } from './bind-sink.ts';
+import { createProvider } from '../../../electron/dns/registry.ts';
+import { bedEnv } from '../bed.ts';
+import type { ConformanceTarget } from '../dns-conformance.ts';
+import { digTxt } from '../dns-tools.ts';
 
 const NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 
@@ -41,7 +45,7 @@ export interface FakeRoute53Options {
   /** How long a change stays PENDING before it is written into BIND and becomes INSYNC. */
   insyncAfterMs?: number;
   /** Writes changes inside the bed's zone into BIND (default: on). */
-  mirror?: BindTxtMirror | null;
+  mirror?: BindSink | null;
 }
 
 interface RRSet {
@@ -105,7 +109,7 @@ export class FakeRoute53 {
   private readonly zones: FakeZone[];
   private readonly records = new Map<string, Map<string, RRSet>>();
   private readonly changes = new Map<string, { status: 'PENDING' | 'INSYNC'; submittedAt: string }>();
-  private readonly mirror: BindTxtMirror | null;
+  private readonly mirror: BindSink | null;
   insyncAfterMs: number;
   /** Runs once before the next ChangeResourceRecordSets is looked at (tests: another writer gets there first). */
   beforeNextChange: (() => void) | null = null;
@@ -113,7 +117,7 @@ export class FakeRoute53 {
   constructor(opts: FakeRoute53Options) {
     this.users = opts.users;
     this.zones = opts.zones.map((z) => ({ ...z, name: norm(z.name) }));
-    this.mirror = opts.mirror === undefined ? new BindTxtMirror() : opts.mirror;
+    this.mirror = opts.mirror === undefined ? new BindSink() : opts.mirror;
     this.insyncAfterMs = opts.insyncAfterMs ?? 200;
     for (const z of this.zones) {
       const sets = new Map<string, RRSet>();
@@ -376,11 +380,36 @@ export const ROUTE53_USER = { accessKeyId: 'AKIAFAKECERTDESK0001', secretAccessK
 
 /** A fake with 120 public filler zones, a private zone of the same name first, then the bed's zone. */
 export function startStandardRoute53(opts: Partial<FakeRoute53Options> = {}): Promise<FakeRoute53> {
-  const zone = new BindTxtMirror().zone;
+  const zone = new BindSink().zone;
   const fillers = Array.from({ length: 120 }, (_, i) => ({ id: `Z0FILLER${String(i).padStart(10, '0')}`, name: `filler-${i}.example.org` }));
   return FakeRoute53.start({
     users: [ROUTE53_USER],
     zones: [...fillers.slice(0, 5), { id: ROUTE53_PRIVATE_ZONE_ID, name: zone, privateZone: true }, ...fillers.slice(5), { id: ROUTE53_ZONE_ID, name: zone }],
     ...opts,
   });
+}
+
+/** The shared conformance suite's target: our client against this fake, `dig` at the bed's BIND as the witness. */
+export function route53ConformanceTarget(): ConformanceTarget {
+  let fake: FakeRoute53;
+  const start = async () => {
+    fake = await startStandardRoute53();
+  };
+  const account = (secretAccessKey = ROUTE53_USER.secretAccessKey) => ({
+    accessKeyId: ROUTE53_USER.accessKeyId,
+    secretAccessKey,
+    region: 'us-east-1',
+    endpoint: fake.url,
+  });
+  return {
+    start,
+    stop: async () => fake?.stop(),
+    title: 'route53 (AWS SDK) against a fake Route 53 API writing into BIND',
+    provider: () => createProvider('route53', account()),
+    badCredentials: () => createProvider('route53', account('wrong/Secret+Key0123456789abcdefghijKLMNOP')),
+    badCredentialsCause: /SignatureDoesNotMatch.*secret access key is wrong|rejected the signature made with the secret access key.*SignatureDoesNotMatch/,
+    zone: bedEnv('BIND_ZONE'),
+    outside: { fqdn: '_acme-challenge.www.elsewhere.invalid', message: /no public hosted zone for _acme-challenge\.www\.elsewhere\.invalid.*looked for .*elsewhere\.invalid/ },
+    visible: (fqdn) => digTxt(`127.0.0.1:${bedEnv('BIND_PORT')}`, fqdn),
+  };
 }
