@@ -1,3 +1,11 @@
+// The `endpoint` field of providers that talk to an HTTP API: its descriptor, and the check of its value.
+import type { ProviderField } from './types.ts';
+
+/** The advanced `endpoint` field: the API's base URL, `defaultUrl` unless the user changes it. */
+export function endpointField(defaultUrl: string, help = `Advanced: the API base URL (default ${defaultUrl}).`): ProviderField {
+  return { id: 'endpoint', label: 'Endpoint', help, secret: false, required: false, advanced: true, default: defaultUrl };
+}
+
 // Checks a provider's `endpoint` field: the endpoint sees every request (and for some APIs the credentials in
 // a header), so only https, except to this computer (tests, a local proxy).
 export function checkHttpEndpoint(raw: string, example: string): string | null {

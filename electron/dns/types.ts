@@ -99,6 +99,15 @@ export function providerError(
 }
 
 /**
+ * Throws the one INVALID_INPUT error for a form's problems, if any: every message after the provider's name, the
+ * first problem's field to focus, all of them as `issues`.
+ */
+export function throwFieldIssues(descriptor: Pick<ProviderDescriptor, 'displayName'>, issues: FieldIssue[]): void {
+  if (!issues.length) return;
+  throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, { field: issues[0]!.field, issues });
+}
+
+/**
  * Checks values against a descriptor's fields: required ones present, options respected, numbers in range.
  * Returns every problem at once; the caller turns them into one INVALID_INPUT error.
  */

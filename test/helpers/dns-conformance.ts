@@ -6,8 +6,8 @@
 // gives `start`/`stop`, which the suite runs before and after its tests.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError } from '../../shared/ipc/errors.ts';
 import type { DnsProvider } from '../../electron/dns/types.ts';
+import { rejectsWith } from './dns-tools.ts';
 
 export interface ConformanceTarget {
   /** Suite title, e.g. "rfc2136 against BIND". */
@@ -32,16 +32,6 @@ export interface ConformanceTarget {
 
 const uniq = () => Math.random().toString(36).slice(2, 10);
 const value = () => Buffer.from(`${uniq()}${uniq()}${uniq()}${uniq()}`).toString('base64url').slice(0, 43).padEnd(43, 'A');
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 export function dnsConformance(t: ConformanceTarget): void {
   describe(`DNS provider conformance: ${t.title}`, () => {
@@ -83,7 +73,7 @@ export function dnsConformance(t: ConformanceTarget): void {
     it('bad credentials → a message naming the provider and the cause', async () => {
       const p = t.badCredentials();
       const fqdn = `_acme-challenge.conf-${uniq()}.${t.zone}`;
-      const e = await failure(p.present({ fqdn, value: value(), ttl: 60 }));
+      const e = await rejectsWith(p.present({ fqdn, value: value(), ttl: 60 }));
       assert.ok(e.message.startsWith(`${p.descriptor.displayName}: `), `message names the provider: ${e.message}`);
       assert.match(e.message, t.badCredentialsCause);
       assert.deepEqual(await t.visible(fqdn), []);
@@ -91,7 +81,7 @@ export function dnsConformance(t: ConformanceTarget): void {
 
     it('a name outside every zone the account sees → says which zone was missing', async () => {
       const p = t.provider();
-      const e = await failure(p.present({ fqdn: t.outside.fqdn, value: value(), ttl: 60 }));
+      const e = await rejectsWith(p.present({ fqdn: t.outside.fqdn, value: value(), ttl: 60 }));
       assert.ok(e.message.startsWith(`${p.descriptor.displayName}: `), `message names the provider: ${e.message}`);
       assert.match(e.message, t.outside.message);
     });

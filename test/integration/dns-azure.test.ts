@@ -11,7 +11,7 @@ import { AppError } from '../../shared/ipc/errors.ts';
 import { parseConfig } from '../../electron/dns/azure/provider.ts';
 import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import { bedEnv } from '../helpers/bed.ts';
-import { digTxt } from '../helpers/dns-tools.ts';
+import { digTxt, rejectsWith } from '../helpers/dns-tools.ts';
 import { azureConfig, azureProvider, startBedAzureFake, type AzureFake } from '../helpers/fakes/azure.ts';
 
 const ZONE = bedEnv('BIND_ZONE');
@@ -21,15 +21,7 @@ const value = () => Buffer.from(`${uniq()}${uniq()}${uniq()}${uniq()}`).toString
 
 type Fake = Awaited<ReturnType<typeof startBedAzureFake>>;
 
-async function rejects(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
+const rejects = (p: Promise<unknown>): Promise<AppError> => rejectsWith(p);
 
 /** Neither the message nor the hint nor anything else in the error carries the secret. */
 function noSecret(e: AppError, fake: Fake): void {

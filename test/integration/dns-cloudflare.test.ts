@@ -4,14 +4,13 @@
 // token lacks, the connection test, and no secret in any message.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import type { DnsProvider, ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
-import { digTxt } from '../helpers/dns-tools.ts';
+import { closedPort, digTxt, rejectsWith } from '../helpers/dns-tools.ts';
 import { startCloudflareFake, type CloudflareFake } from '../helpers/fakes/cloudflare.ts';
 
 const ZONE = bedEnv('BIND_ZONE');
@@ -45,26 +44,12 @@ const cf = (config: ProviderConfig): DnsProvider => createProvider('cloudflare',
 const uniq = () => randomBytes(5).toString('hex');
 const value = () => randomBytes(32).toString('base64url').slice(0, 43);
 
-/** A loopback port nothing listens on (connections are refused). */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
+/** The AppError a call fails with; no secret anywhere in it. */
+const failure = (p: Promise<unknown>): Promise<AppError> =>
+  rejectsWith(p, (e) => {
     const all = JSON.stringify(e.toInfo());
     for (const s of SECRETS) assert.ok(!all.includes(s), `no secret in the error: ${all}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
+  });
 
 const outside = { fqdn: '_acme-challenge.www.elsewhere.invalid', message: /no zone for _acme-challenge\.www\.elsewhere\.invalid: none of www\.elsewhere\.invalid, elsewhere\.invalid is a zone/ };
 

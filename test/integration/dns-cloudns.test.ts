@@ -4,7 +4,6 @@
 // slave zones, TTL rounding, credentials only in the POST body, the connection test, no secret in messages.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { ClouDnsApi, ClouDnsFailure } from '../../electron/dns/cloudns/api.ts';
@@ -12,7 +11,7 @@ import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import type { DnsProvider, ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { dnsConformance } from '../helpers/dns-conformance.ts';
-import { digTxt } from '../helpers/dns-tools.ts';
+import { closedPort, digTxt, rejectsWith } from '../helpers/dns-tools.ts';
 import { startClouDnsFake, type ClouDnsFake } from '../helpers/fakes/cloudns.ts';
 
 const ZONE = bedEnv('BIND_ZONE');
@@ -46,26 +45,12 @@ const cd = (config: ProviderConfig): DnsProvider => createProvider('cloudns', { 
 const uniq = () => randomBytes(5).toString('hex');
 const value = () => randomBytes(32).toString('base64url').slice(0, 43);
 
-/** A loopback port nothing listens on (connections are refused). */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
+/** The AppError a call fails with; no secret anywhere in it. */
+const failure = (p: Promise<unknown>): Promise<AppError> =>
+  rejectsWith(p, (e) => {
     const all = JSON.stringify(e.toInfo());
     for (const s of SECRETS) assert.ok(!all.includes(s), `no secret in the error: ${all}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
+  });
 
 const authFailed = /the API user \((Auth ID 1234|Sub auth ID 77)\) and password were not accepted while logging in: "Invalid authentication, incorrect auth-id or auth-password\."/;
 

@@ -12,7 +12,7 @@ import { createProvider, descriptors } from '../../electron/dns/registry.ts';
 import type { DnsProvider, ProviderConfig } from '../../electron/dns/types.ts';
 import { bedEnv } from '../helpers/bed.ts';
 import { makeKey, startExtraBind, type ExtraBind, type TestKey } from '../helpers/dns-bind.ts';
-import { digTxt, nsupdate } from '../helpers/dns-tools.ts';
+import { digTxt, nsupdate, rejectsWith } from '../helpers/dns-tools.ts';
 
 const BED = {
   port: Number(bedEnv('BIND_PORT')),
@@ -36,17 +36,6 @@ function bedConfig(extra: ProviderConfig = {}): ProviderConfig {
 const uniq = () => Math.random().toString(36).slice(2, 10);
 /** A dns-01 style value: 43 base64url characters. */
 const value = () => Buffer.from(`${uniq()}${uniq()}${uniq()}${uniq()}`).toString('base64url').slice(0, 43).padEnd(43, 'A');
-
-async function rejectsWith(p: Promise<unknown>, check: (e: AppError) => void): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
-    check(e);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('RFC 2136 provider against BIND', () => {
   let algs: ExtraBind;

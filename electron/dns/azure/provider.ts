@@ -4,7 +4,7 @@
 // overwritten: Azure answers 412 and the change is made again on a fresh read.
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../shared/ipc/errors.ts';
-import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
+import { checkFields, normalizeName, providerError, throwFieldIssues, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { isSubdomain, parentNames } from '../wire.ts';
 import { AzureDnsClient, txtChunks, type AzureClientOptions, type AzureSettings } from './api.ts';
 import { descriptor } from './descriptor.ts';
@@ -28,9 +28,7 @@ export function parseConfig(config: ProviderConfig): AzureSettings {
       issues.push({ field: id, message: `${label} must be an https:// URL.` });
     }
   }
-  if (issues.length) {
-    throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, { field: issues[0]!.field, issues });
-  }
+  throwFieldIssues(descriptor, issues);
   return {
     subscriptionId: get('subscriptionId'),
     tenantId: get('tenantId'),

@@ -1,5 +1,6 @@
 // Cloudflare: an API token (scoped, recommended) or the e-mail address + Global API key.
 // The field ids are the CLI contract (`--field email=...`, `--secret-file apiToken=F`); the labels follow the seed.
+import { endpointField } from '../http-endpoint.ts';
 import type { ProviderDescriptor } from '../types.ts';
 
 export const DEFAULT_ENDPOINT = 'https://api.cloudflare.com/client/v4';
@@ -31,14 +32,6 @@ export const descriptor: ProviderDescriptor = {
       secret: true,
       required: false,
     },
-    {
-      id: 'endpoint',
-      label: 'Endpoint',
-      help: `Advanced: the API base URL (default ${DEFAULT_ENDPOINT}).`,
-      secret: false,
-      required: false,
-      advanced: true,
-      default: DEFAULT_ENDPOINT,
-    },
+    endpointField(DEFAULT_ENDPOINT),
   ],
 };

@@ -2,7 +2,7 @@
 // wildcard values never replace each other); cleanUp deletes exactly the records holding our value.
 import { randomBytes } from 'node:crypto';
 import { AppError, type ErrorCode } from '../../../shared/ipc/errors.ts';
-import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
+import { checkFields, normalizeName, providerError, throwFieldIssues, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { isSubdomain, parentNames } from '../wire.ts';
 import { CloudflareApi, describeFailure, type CfFailure, type CfZone, type CloudflareApiOptions, type CloudflareAuth } from './api.ts';
 import { DEFAULT_ENDPOINT, descriptor } from './descriptor.ts';
@@ -50,9 +50,7 @@ export function parseConfig(config: ProviderConfig): CloudflareSettings {
   } catch {
     issues.push({ field: 'endpoint', message: 'Endpoint must be an http(s) URL, e.g. https://api.cloudflare.com/client/v4.' });
   }
-  if (issues.length) {
-    throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, { field: issues[0]!.field, issues });
-  }
+  throwFieldIssues(descriptor, issues);
   return { auth: token ? { kind: 'token', token } : { kind: 'key', email, key }, endpoint };
 }
 

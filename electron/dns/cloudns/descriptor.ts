@@ -1,5 +1,6 @@
 // ClouDNS: an API user (main: Auth ID; sub-user: Sub auth ID or Sub auth user) and its password.
 // The field ids are the CLI contract (`--field authId=...`, `--secret-file password=F`); the labels follow the seed.
+import { endpointField } from '../http-endpoint.ts';
 import type { ProviderDescriptor } from '../types.ts';
 
 export const DEFAULT_ENDPOINT = 'https://api.cloudns.net';
@@ -44,14 +45,6 @@ export const descriptor: ProviderDescriptor = {
       secret: true,
       required: true,
     },
-    {
-      id: 'endpoint',
-      label: 'Endpoint',
-      help: `Advanced: the API base URL (default ${DEFAULT_ENDPOINT}).`,
-      secret: false,
-      required: false,
-      advanced: true,
-      default: DEFAULT_ENDPOINT,
-    },
+    endpointField(DEFAULT_ENDPOINT),
   ],
 };

@@ -2,7 +2,7 @@
 // apex and wildcard values never replace each other); cleanUp deletes exactly the records holding our value.
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../shared/ipc/errors.ts';
-import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
+import { checkFields, normalizeName, providerError, throwFieldIssues, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { parentNames } from '../wire.ts';
 import { ClouDnsApi, ClouDnsFailure, type ClouDnsApiOptions, type ClouDnsAuth, type ClouDnsZone } from './api.ts';
 import { DEFAULT_ENDPOINT, descriptor } from './descriptor.ts';
@@ -33,9 +33,7 @@ export function parseConfig(config: ProviderConfig): ClouDnsSettings {
   } catch {
     issues.push({ field: 'endpoint', message: `Endpoint must be an http(s) URL, e.g. ${DEFAULT_ENDPOINT}.` });
   }
-  if (issues.length) {
-    throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, { field: issues[0]!.field, issues });
-  }
+  throwFieldIssues(descriptor, issues);
   const [id, param] = given[0]!;
   return { auth: { param, value: get(id), password: config.password ?? '' }, endpoint };
 }

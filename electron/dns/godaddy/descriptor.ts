@@ -1,5 +1,6 @@
 // GoDaddy DNS (REST API v1, `Authorization: sso-key KEY:SECRET`). The field ids are the CLI contract; the
 // labels follow the seed's form (2.5: "Key" and "Secret" from the developer portal's API keys page).
+import { endpointField } from '../http-endpoint.ts';
 import type { ProviderDescriptor } from '../types.ts';
 
 /** Said on the form and when GoDaddy answers 403: the most common reason its API refuses working keys. */
@@ -26,14 +27,6 @@ export const descriptor: ProviderDescriptor = {
       secret: true,
       required: true,
     },
-    {
-      id: 'endpoint',
-      label: 'Endpoint',
-      help: 'Advanced: base URL of the API (https://api.ote-godaddy.com for GoDaddy\'s test environment, or tests).',
-      secret: false,
-      required: false,
-      default: 'https://api.godaddy.com',
-      advanced: true,
-    },
+    endpointField('https://api.godaddy.com', 'Advanced: base URL of the API (https://api.ote-godaddy.com for GoDaddy\'s test environment, or tests).'),
   ],
 };

@@ -4,7 +4,7 @@
 import { AppError } from '../../../shared/ipc/errors.ts';
 import { checkHttpEndpoint } from '../http-endpoint.ts';
 import { withNameLock } from '../name-lock.ts';
-import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
+import { checkFields, normalizeName, providerError, throwFieldIssues, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { parentNames } from '../wire.ts';
 import { GoDaddyApi, GoDaddyApiError, GoDaddyNetworkError, type GoDaddyRecord } from './api.ts';
 import { descriptor, GODADDY_ACCESS_LIMIT } from './descriptor.ts';
@@ -28,9 +28,7 @@ export function parseConfig(config: ProviderConfig): GoDaddySettings {
   const bad = checkHttpEndpoint(endpoint, 'https://api.godaddy.com');
   if (bad) issues.push({ field: 'endpoint', message: bad });
   if (/[:\s]/.test(get('apiKey'))) issues.push({ field: 'apiKey', message: 'Key must not contain spaces or ":" (paste the key alone, without the secret).' });
-  if (issues.length) {
-    throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, { field: issues[0]!.field, issues });
-  }
+  throwFieldIssues(descriptor, issues);
   return { apiKey: get('apiKey'), apiSecret: get('apiSecret'), endpoint };
 }
 

@@ -1,7 +1,6 @@
 // The RFC 2136 provider: present/cleanUp one TXT value through a TSIG-signed DNS UPDATE.
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../../shared/ipc/errors.ts';
-import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
+import { checkFields, normalizeName, providerError, throwFieldIssues, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { formatServer, isSubdomain, parseServer, type ServerAddress } from '../wire.ts';
 import { Rfc2136Client } from './api.ts';
 import { descriptor } from './descriptor.ts';
@@ -40,12 +39,7 @@ export function parseConfig(config: ProviderConfig): Rfc2136Settings {
   } catch (e) {
     issues.push({ field: 'endpoint', message: (e as Error).message });
   }
-  if (issues.length) {
-    throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, {
-      field: issues[0]!.field,
-      issues,
-    });
-  }
+  throwFieldIssues(descriptor, issues);
   const algorithm = get('algorithm');
   return {
     server: server!,

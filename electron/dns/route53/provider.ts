@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError, type ErrorCode } from '../../../shared/ipc/errors.ts';
 import { checkHttpEndpoint } from '../http-endpoint.ts';
 import { withNameLock } from '../name-lock.ts';
-import { checkFields, normalizeName, providerError, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
+import { checkFields, normalizeName, providerError, throwFieldIssues, type CallOptions, type ConnectionTestResult, type DnsProvider, type DnsRecord, type ProviderConfig } from '../types.ts';
 import { isSubdomain, parentNames } from '../wire.ts';
 import { Route53Api, type HostedZone, type TxtSet } from './api.ts';
 import { descriptor, ROUTE53_ACTIONS } from './descriptor.ts';
@@ -37,9 +37,7 @@ export function parseConfig(config: ProviderConfig): Route53Settings {
   if (bad) issues.push({ field: 'endpoint', message: bad });
   const zoneId = get('hostedZoneId').replace(/^\/hostedzone\//, '');
   if (zoneId && !/^[A-Z0-9]{1,32}$/i.test(zoneId)) issues.push({ field: 'hostedZoneId', message: 'Hosted zone ID looks like Z0123456789ABC (letters and digits).' });
-  if (issues.length) {
-    throw new AppError('INVALID_INPUT', `${descriptor.displayName}: ${issues.map((i) => i.message).join(' ')}`, { field: issues[0]!.field, issues });
-  }
+  throwFieldIssues(descriptor, issues);
   return {
     accessKeyId: get('accessKeyId'),
     secretAccessKey: get('secretAccessKey'),
