@@ -1,0 +1,6 @@
+// Azure DNS provider module: what the registry lists.
+import type { ProviderModule } from '../types.ts';
+import { descriptor } from './descriptor.ts';
+import { create } from './provider.ts';
+
+export const azure: ProviderModule = { descriptor, create: (config) => create(config) };

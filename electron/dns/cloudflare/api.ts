@@ -1,0 +1,136 @@
+// Cloudflare API v4 client for the few calls dns-01 needs, through the official `cloudflare` SDK: list the
+// zones the credentials see (all pages), list/create/delete TXT records, verify the credentials. The base URL
+// is injectable (`endpoint`), and so is `fetch` (tests). The SDK's own logging is off: it could print request
+// details, and those must never carry a credential.
+import Cloudflare, { APIConnectionError, APIError, APIUserAbortError } from 'cloudflare';
+import { DEFAULT_ENDPOINT } from './descriptor.ts';
+
+export type CloudflareAuth = { kind: 'token'; token: string } | { kind: 'key'; email: string; key: string };
+
+export interface CloudflareApiOptions {
+  auth: CloudflareAuth;
+  /** API base URL, default https://api.cloudflare.com/client/v4. */
+  endpoint?: string;
+  /** Per request, ms. */
+  timeoutMs?: number;
+  /** Retries of network errors, 429 and 5xx (the SDK honours Retry-After). */
+  maxRetries?: number;
+  fetch?: typeof fetch;
+}
+
+export interface CfZone {
+  id: string;
+  name: string;
+  status?: string;
+}
+
+export interface CfRecord {
+  id: string;
+  name: string;
+  content: string;
+  ttl: number;
+}
+
+/** One entry of Cloudflare's `errors` array (with its `error_chain` flattened). */
+export interface CfErrorItem {
+  code: number;
+  message: string;
+}
+
+/** What went wrong with one call, in Cloudflare's own terms. */
+export interface CfFailure {
+  kind: 'api' | 'network' | 'cancelled';
+  /** HTTP status, when there was an answer. */
+  status?: number;
+  errors: CfErrorItem[];
+  /** Cloudflare's messages with their codes, "Invalid API Token (1000)"; or the network failure. */
+  text: string;
+}
+
+function flatten(items: unknown): CfErrorItem[] {
+  const out: CfErrorItem[] = [];
+  if (!Array.isArray(items)) return out;
+  for (const it of items as Array<{ code?: unknown; message?: unknown; error_chain?: unknown }>) {
+    out.push({ code: Number(it?.code) || 0, message: typeof it?.message === 'string' ? it.message : '' });
+    out.push(...flatten(it?.error_chain));
+  }
+  return out;
+}
+
+/** Reads an SDK error into Cloudflare's error codes and messages (never the request, so no credential). */
+export function describeFailure(e: unknown): CfFailure {
+  if (e instanceof APIUserAbortError) return { kind: 'cancelled', errors: [], text: 'cancelled' };
+  if (e instanceof APIConnectionError) {
+    const cause = (e as { cause?: { message?: string; cause?: { code?: string; message?: string } } }).cause;
+    const detail = cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? e.message;
+    return { kind: 'network', errors: [], text: `${e.message.replace(/\.$/, '')}${detail && detail !== e.message ? ` (${detail})` : ''}` };
+  }
+  if (e instanceof APIError) {
+    const errors = flatten((e.error as { errors?: unknown } | undefined)?.errors);
+    const text = errors.length
+      ? errors.map((x) => (x.message ? `${x.message} (${x.code})` : `error ${x.code}`)).join('; ')
+      : `HTTP ${e.status ?? '?'}`;
+    return { kind: 'api', ...(e.status !== undefined ? { status: e.status } : {}), errors, text };
+  }
+  return { kind: 'network', errors: [], text: e instanceof Error ? e.message : String(e) };
+}
+
+export class CloudflareApi {
+  private readonly sdk: Cloudflare;
+  readonly auth: CloudflareAuth;
+  readonly endpoint: string;
+
+  constructor(opts: CloudflareApiOptions) {
+    this.auth = opts.auth;
+    this.endpoint = (opts.endpoint || DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    this.sdk = new Cloudflare({
+      // Explicit nulls: the SDK would otherwise read CLOUDFLARE_API_TOKEN & co. from the environment.
+      apiToken: opts.auth.kind === 'token' ? opts.auth.token : null,
+      apiEmail: opts.auth.kind === 'key' ? opts.auth.email : null,
+      apiKey: opts.auth.kind === 'key' ? opts.auth.key : null,
+      userServiceKey: null,
+      baseURL: this.endpoint,
+      timeout: opts.timeoutMs ?? 30_000,
+      maxRetries: opts.maxRetries ?? 2,
+      logLevel: 'off',
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+  }
+
+  /** Token: GET /user/tokens/verify (its status); Global API key: GET /user (its e-mail address). */
+  async verify(signal?: AbortSignal): Promise<string> {
+    if (this.auth.kind === 'token') {
+      const r = await this.sdk.user.tokens.verify({ signal });
+      return r.status;
+    }
+    const r = (await this.sdk.user.get({ signal })) as { email?: string };
+    return r.email ?? '';
+  }
+
+  /** Every zone the credentials can see (GET /zones, page by page). */
+  async listZones(signal?: AbortSignal): Promise<CfZone[]> {
+    const out: CfZone[] = [];
+    for await (const z of this.sdk.zones.list({ per_page: 50 }, { signal })) {
+      out.push({ id: z.id, name: z.name.toLowerCase(), status: z.status });
+    }
+    return out;
+  }
+
+  /** TXT records at exactly `name` (GET /zones/:id/dns_records?type=TXT&name.exact=..., every page). */
+  async listTxt(zoneId: string, name: string, signal?: AbortSignal): Promise<CfRecord[]> {
+    const out: CfRecord[] = [];
+    for await (const r of this.sdk.dns.records.list({ zone_id: zoneId, type: 'TXT', name: { exact: name }, per_page: 100 }, { signal })) {
+      out.push({ id: r.id, name: r.name, content: r.content ?? '', ttl: Number(r.ttl) });
+    }
+    return out;
+  }
+
+  async createTxt(zoneId: string, name: string, content: string, ttl: number, signal?: AbortSignal): Promise<CfRecord> {
+    const r = await this.sdk.dns.records.create({ zone_id: zoneId, type: 'TXT', name, content, ttl }, { signal });
+    return { id: r.id, name: r.name, content: r.content ?? content, ttl: Number(r.ttl) };
+  }
+
+  async deleteRecord(zoneId: string, recordId: string, signal?: AbortSignal): Promise<void> {
+    await this.sdk.dns.records.delete(recordId, { zone_id: zoneId }, { signal });
+  }
+}
