@@ -41,7 +41,7 @@ function describeRequest(r: Request): string {
     `Request      ${r.id}`,
     `Status       ${STATUS[r.status]}${r.unsaved && r.status !== 'revoked' ? ' (not saved to the repository)' : ''}`,
     `Names        ${r.namesUnicode.map((u, i) => (u === r.names[i] ? u : `${u} (${r.names[i]})`)).join(', ')}`,
-    `Challenge    ${r.challengeType} (${r.dnsAccountId ? `automatic, DNS account ${r.dnsAccountId.slice(0, 8)}` : 'manual unless a DNS mapping applies'})`,
+    `Challenge    ${r.challengeType} (${r.challengeType === 'http-01' ? 'manual' : r.dnsAccountId ? `automatic, DNS account ${r.dnsAccountId.slice(0, 8)}` : 'manual unless a DNS mapping applies'})`,
     `Key          ${r.key}, ${r.signatureAlgorithm}, key policy ${r.keyPolicy}, keystore ${r.keystoreType}`,
   ];
   if (r.profile) lines.push(`Profile      ${r.profile}`);
