@@ -127,6 +127,13 @@ describe('certdesk dns + automatic dns-01 (RFC 2136 on BIND, Pebble resolving th
     // A key BIND does not know: the test says so, prefixed with the provider.
     ok(certdesk(d, ['--json', 'dns', 'add', '--provider', 'rfc2136', '--name', 'wrongkey', ...bindFields, '--secret-file', `keySecret=${wrongSecretFile}`]));
     refused(certdesk(d, ['dns', 'test', 'wrongkey', '--domain', ZONE]), 1, /^certdesk: RFC 2136: .*refused the key/m);
+    // dns edit replaces a secret from a file (and keeps it when none is given).
+    ok(certdesk(d, ['--json', 'dns', 'edit', 'wrongkey', '--secret-file', `keySecret=${secretFile}`]));
+    assert.equal(ok(certdesk(d, ['--json', 'dns', 'test', 'wrongkey', '--domain', ZONE])).zone, ZONE);
+    assert.equal(ok(certdesk(d, ['--json', 'dns', 'edit', 'wrongkey', '--field', `port=${BIND_PORT}`])).secrets.keySecret, true);
+    assert.equal(ok(certdesk(d, ['--json', 'dns', 'test', 'wrongkey', '--domain', ZONE])).zone, ZONE, 'the secret not given stayed');
+    ok(certdesk(d, ['--json', 'dns', 'edit', 'wrongkey', '--secret-file', `keySecret=${wrongSecretFile}`]));
+    refused(certdesk(d, ['dns', 'test', 'wrongkey', '--domain', ZONE]), 1, /refused the key/);
   });
 
   it(`request create --domains ${ZONE},*.${ZONE} --dns-account, then request verify issues both names and leaves no TXT behind`, async () => {
