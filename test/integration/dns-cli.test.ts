@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bedEnv, closedPort, findSecret, pebble, tempDir } from '../helpers/bed.ts';
-import { digTxt } from '../helpers/dns-tools.ts';
+import { digTxt, nsupdate, run as runCmd } from '../helpers/dns-tools.ts';
 
 const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
 const BIND_PORT = bedEnv('BIND_PORT');
@@ -228,6 +228,25 @@ describe('certdesk dns + automatic dns-01 (RFC 2136 on BIND, Pebble resolving th
     assert.deepEqual(await txt(cname), [], 'removed after cancel');
     const pending = ok(certdesk(d, ['--json', 'request', 'show', creq.id]));
     assert.equal(pending.status, 'pending');
+  });
+
+  it('a CNAME at _acme-challenge is followed: the value goes to its target, and only the value is removed', async () => {
+    const name = `cn.${ZONE}`;
+    const target = `delegated.${ZONE}`;
+    const key = { name: TSIG_NAME, algorithm: TSIG_ALG, secret: TSIG_SECRET };
+    await nsupdate(BIND, key, [`zone ${ZONE}`, `update add _acme-challenge.${name}. 60 CNAME ${target}.`]);
+    try {
+      const req = ok(certdesk(d, ['--json', 'request', 'create', '--domains', name, '--challenge', 'dns-01', '--key', 'ec-p256', '--dns-account', 'bind']));
+      const v = certdesk(d, ['--json', 'request', 'verify', req.id]);
+      assert.equal(v.code, 0, v.stderr);
+      assert.equal(JSON.parse(v.stdout).status, 'available');
+      assert.match(v.stderr, new RegExp(`the record goes to ${target.replace(/\./g, '\\.')}`));
+      assert.deepEqual(await digTxt(BIND, target), [], 'the value at the target was removed');
+      const cname = await runCmd('dig', ['@127.0.0.1', '-p', BIND_PORT, '+short', '+norecurse', 'CNAME', `_acme-challenge.${name}`]);
+      assert.equal(cname.stdout.trim(), `${target}.`, 'the CNAME itself stays');
+    } finally {
+      await nsupdate(BIND, key, [`zone ${ZONE}`, `update delete _acme-challenge.${name}. CNAME`]);
+    }
   });
 
   it('a process killed after presenting resumes and removes what it presented', async () => {
