@@ -29,6 +29,7 @@ import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
 import { ExportDialog } from '../repository/ExportDialog.tsx';
+import { useDns } from '../state/dns.tsx';
 import { useRequests } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue, ExpiryText, RequestStatusChip } from './bits.tsx';
@@ -143,6 +144,7 @@ function ResultView({ request }: { request: Request }) {
 export function RequestWindow({ requestId, onClose }: { requestId: string; onClose: () => void }) {
   const titleId = useId();
   const { requests, loading, activity, run, cancel, upsert } = useRequests();
+  const dns = useDns();
   const request = requests.find((r) => r.id === requestId);
   const act = activity(requestId);
   const running = act?.running === true;
@@ -256,7 +258,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
             {issued ? 'Certificate' : 'Challenges'} — {cn}
           </Box>
           <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
-            {challengeLabel(request)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
+            {challengeLabel(request, dns.account(request.dnsAccountId)?.name)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
             {request.ordersCreated > 1 ? ` · order ${request.ordersCreated}` : ''}
           </Typography>
         </Box>
