@@ -89,7 +89,7 @@ export function TestDialog({ account, onClose, onTested }: { account: DnsAccount
           {result.message}
         </Alert>
       ) : null}
-      {error ? <ErrorAlert error={error} /> : null}
+      {error && error.field !== 'domain' ? <ErrorAlert error={error} /> : null}
     </FormDialog>
   );
 }
