@@ -148,5 +148,28 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await repository.remove(req.id);
       return { deleted: true as const };
     },
+    ...dnsHandlers(),
+  };
+}
+
+/** Placeholder until the DNS service is wired (same commit series): every DNS channel says so. */
+function dnsHandlers(): Pick<Handlers, 'requests:assign-dns' | 'dns:providers' | 'dns:list' | 'dns:add' | 'dns:edit' | 'dns:set-enabled' | 'dns:delete' | 'dns:test' | 'dns:mappings' | 'dns:map' | 'dns:unmap' | 'settings:get' | 'settings:set'> {
+  const notYet = async (): Promise<never> => {
+    throw new AppError('INTERNAL', 'DNS accounts are not wired yet in this build.');
+  };
+  return {
+    'requests:assign-dns': notYet,
+    'dns:providers': notYet,
+    'dns:list': notYet,
+    'dns:add': notYet,
+    'dns:edit': notYet,
+    'dns:set-enabled': notYet,
+    'dns:delete': notYet,
+    'dns:test': notYet,
+    'dns:mappings': notYet,
+    'dns:map': notYet,
+    'dns:unmap': notYet,
+    'settings:get': notYet,
+    'settings:set': notYet,
   };
 }

@@ -62,6 +62,7 @@ export interface CreateInput {
   importKeyFile?: string | undefined;
   profile?: string | undefined;
   preferredChain?: string | undefined;
+  dnsAccountId?: string | undefined;
 }
 
 /** How many challenges are submitted (or authorizations read) at once. */
@@ -96,6 +97,8 @@ export class RequestService {
   private readonly now: () => Date;
   private readonly poll: { minMs: number; maxMs: number; timeoutMs: number };
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Live per-name progress of automatic solvers ("<request id> <name>" -> message); not persisted. */
+  private readonly progress = new Map<string, string>();
 
   constructor(private readonly deps: RequestServiceDeps) {
     this.store = deps.store;
@@ -149,6 +152,8 @@ export class RequestService {
       names: checked.names.map((n) => n.ascii),
       namesUnicode: checked.names.map((n) => n.unicode),
       challengeType: input.challengeType,
+      dnsAccountId: input.dnsAccountId ?? null,
+      presented: [],
       key: checked.key,
       signatureAlgorithm: checked.signature,
       keystoreType: input.keystoreType,
@@ -733,6 +738,7 @@ export class RequestService {
       namesUnicode: rec.namesUnicode,
       commonName: rec.names[0] ?? '',
       challengeType: rec.challengeType,
+      dnsAccountId: rec.dnsAccountId,
       key: rec.key,
       signatureAlgorithm: rec.signatureAlgorithm,
       keystoreType: rec.keystoreType,
@@ -777,6 +783,7 @@ export class RequestService {
       dnsName: !http && ch ? `_acme-challenge.${a.identifier}` : null,
       dnsValue: !http && keyAuth ? dnsValue(keyAuth) : null,
       error: ch?.error ?? null,
+      progress: this.progress.get(`${rec.id} ${name}`) ?? null,
     };
   }
 

@@ -77,6 +77,21 @@ export const MIGRATIONS: readonly Migration[] = [
       };
     },
   },
+  {
+    version: 4,
+    name: 'DNS accounts and domain mappings; requests: dnsAccountId and presented TXT records',
+    up(d) {
+      const requests = (Array.isArray(d.requests) ? d.requests : []).map((r: unknown) =>
+        isObject(r) ? { ...r, dnsAccountId: r.dnsAccountId ?? null, presented: Array.isArray(r.presented) ? r.presented : [] } : r,
+      );
+      return {
+        ...d,
+        requests,
+        dnsAccounts: Array.isArray(d.dnsAccounts) ? d.dnsAccounts : [],
+        dnsMappings: Array.isArray(d.dnsMappings) ? d.dnsMappings : [],
+      };
+    },
+  },
 ];
 
 export interface MigrationResult {

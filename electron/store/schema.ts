@@ -15,7 +15,7 @@ import {
   SignatureAlgorithm,
 } from '../../shared/model/request.ts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface AccountRecord {
   id: string;
@@ -68,12 +68,29 @@ export interface OrderRecord {
 /** Where an order stands, so a restarted process resumes instead of re-ordering. */
 export type RequestPhase = 'ordering' | 'challenges' | 'validating' | 'finalizing' | 'downloading' | 'done' | 'failed';
 
+/** A TXT value an automatic solver put in DNS, kept until it is removed again (crash: a resumed run cleans up). */
+export interface PresentedRecord {
+  /** The name as the user asked for it (`*.example.com`), whose challenge this value answers. */
+  name: string;
+  /** The DNS account that made it. */
+  accountId: string;
+  /** The domain mapping that applied (null: the request's account). */
+  mappingDomain: string | null;
+  /** Where the value was added (after CNAMEs), no trailing dot. */
+  fqdn: string;
+  value: string;
+}
+
 export interface RequestRecord {
   id: string;
   accountId: string;
   names: string[];
   namesUnicode: string[];
   challengeType: ChallengeType;
+  /** dns-01: the DNS account that answers the challenges (null: by hand unless a domain mapping applies). */
+  dnsAccountId: string | null;
+  /** TXT values presented and not yet removed. */
+  presented: PresentedRecord[];
   key: KeySpec;
   signatureAlgorithm: SignatureAlgorithm;
   keystoreType: KeystoreType;
@@ -130,6 +147,30 @@ export interface CertificateRecord {
   history: CertificateVersionRecord[];
 }
 
+/** A DNS provider account. Secret field values live in the keychain under `dns/<id>/<fieldId>`. */
+export interface DnsAccountRecord {
+  id: string;
+  name: string;
+  provider: string;
+  enabled: boolean;
+  /** Non-secret field values. */
+  fields: Record<string, string>;
+  /** Ids of the secret fields that have a value in the keychain. */
+  secretFields: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Which DNS account answers for a domain (and its subdomains' wildcard); secrets under `dns-map/<domain>/<fieldId>`. */
+export interface DnsMappingRecord {
+  domain: string;
+  accountId: string;
+  zone: string | null;
+  fields: Record<string, string>;
+  secretFields: string[];
+  updatedAt: string;
+}
+
 export interface StoreData {
   schemaVersion: number;
   /** Random id of this data directory; names its data key in the keychain. */
@@ -137,6 +178,8 @@ export interface StoreData {
   accounts: AccountRecord[];
   requests: RequestRecord[];
   certificates: CertificateRecord[];
+  dnsAccounts: DnsAccountRecord[];
+  dnsMappings: DnsMappingRecord[];
   settings: Record<string, unknown>;
 }
 
@@ -200,12 +243,16 @@ export const OrderRecordSchema = z.object({
   authorizations: z.array(AuthorizationRecordSchema),
 });
 
+export const PresentedRecordSchema = z.object({ name: text, accountId: id, mappingDomain: text.nullable(), fqdn: text, value: text });
+
 export const RequestRecordSchema = z.object({
   id,
   accountId: id,
   names,
   namesUnicode: names,
   challengeType: ChallengeType,
+  dnsAccountId: id.nullable(),
+  presented: z.array(PresentedRecordSchema),
   key: KeySpec,
   signatureAlgorithm: SignatureAlgorithm,
   keystoreType: KeystoreType,
@@ -253,11 +300,35 @@ export const CertificateRecordSchema = z.object({
   history: z.array(CertificateVersionRecordSchema),
 });
 
+const fieldValues = z.record(z.string(), z.string());
+
+export const DnsAccountRecordSchema = z.object({
+  id,
+  name: z.string().min(1, { error: 'expected a name' }),
+  provider: z.string().min(1, { error: 'expected a provider id' }),
+  enabled: z.boolean(),
+  fields: fieldValues,
+  secretFields: z.array(text),
+  createdAt: timestampText,
+  updatedAt: timestampText,
+});
+
+export const DnsMappingRecordSchema = z.object({
+  domain: z.string().min(1, { error: 'expected a domain' }),
+  accountId: id,
+  zone: text.nullable(),
+  fields: fieldValues,
+  secretFields: z.array(text),
+  updatedAt: timestampText,
+});
+
 /** The record lists of db.json, with the schema of one record and what a record is called in messages. */
 export const COLLECTIONS = {
   accounts: { schema: AccountRecordSchema, noun: 'account' },
   requests: { schema: RequestRecordSchema, noun: 'certificate request' },
   certificates: { schema: CertificateRecordSchema, noun: 'saved certificate' },
+  dnsAccounts: { schema: DnsAccountRecordSchema, noun: 'DNS account' },
+  dnsMappings: { schema: DnsMappingRecordSchema, noun: 'DNS mapping' },
 } as const;
 export type CollectionName = keyof typeof COLLECTIONS;
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
@@ -270,5 +341,7 @@ export type SchemaMatchesInterfaces = [
   Assert<Same<z.output<typeof RequestRecordSchema>, RequestRecord>>,
   Assert<Same<z.output<typeof CertificateRecordSchema>, CertificateRecord>>,
   Assert<Same<z.output<typeof AuthorizationRecordSchema>, AuthorizationRecord>>,
+  Assert<Same<z.output<typeof DnsAccountRecordSchema>, DnsAccountRecord>>,
+  Assert<Same<z.output<typeof DnsMappingRecordSchema>, DnsMappingRecord>>,
   Assert<Same<(typeof REQUEST_PHASES)[number], RequestPhase>>,
 ];

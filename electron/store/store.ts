@@ -400,7 +400,7 @@ function hasStoreId(raw: unknown): boolean {
 }
 
 function noProblems(): Quarantine {
-  return { accounts: [], requests: [], certificates: [] };
+  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [] };
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

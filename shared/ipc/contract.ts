@@ -15,6 +15,7 @@ import {
   RevocationReason,
   SignatureAlgorithm,
 } from '../model/request.ts';
+import { DnsAccount, DnsMapping, DnsProviderInfo, DnsSettings } from '../model/dns.ts';
 
 const id = z.string().min(1, { error: 'Choose an item: the id is empty.' });
 /** Client-chosen id of a long operation, used for progress events and `ops:cancel`. */
@@ -97,6 +98,21 @@ export const AppInfo = z.object({
   storeProblems: z.array(StoreProblem).optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
+
+const dnsName = z
+  .string({ error: 'Name is required.' })
+  .trim()
+  .min(1, { error: 'Name is required: give the DNS account a name you will recognise.' })
+  .max(64, { error: 'Name is too long: use at most 64 characters.' });
+/** Field id -> value (non-secret fields of a provider's form). */
+const dnsFields = z.record(z.string(), z.string().max(4096, { error: 'A field value is too long: at most 4096 characters.' }));
+/** Secret field id -> value: goes to the keychain, never comes back. */
+const dnsSecrets = z.record(z.string(), z.string().max(16_384, { error: 'A secret is too long: at most 16 KiB.' }));
+const dnsDomain = z
+  .string({ error: 'Domain is required.' })
+  .trim()
+  .min(1, { error: 'Domain is required: give the domain the mapping is for, e.g. example.com.' })
+  .max(253, { error: 'Domain is too long: at most 253 characters.' });
 
 export const contract = {
   'app:info': { req: z.object({}), res: AppInfo },
@@ -203,10 +219,14 @@ export const contract = {
       profile: z.string().min(1).optional(),
       /** Issuer common name of the chain to prefer when the CA offers alternates. */
       preferredChain: z.string().min(1).optional(),
+      /** dns-01 only: the DNS account that answers the challenges (a domain mapping still wins per name). */
+      dnsAccountId: z.string().min(1).optional(),
       opId,
     }),
     res: Request,
   },
+  /** Sets (or, with null, removes) the DNS account of a dns-01 request. */
+  'requests:assign-dns': { req: z.object({ id, accountId: z.string().min(1).nullable() }), res: Request },
   'requests:list': { req: z.object({}), res: z.array(Request) },
   'requests:get': { req: z.object({ id }), res: Request },
   /** Submits the challenges and follows the order until Available or Failed (progress events per name). */
@@ -247,6 +267,33 @@ export const contract = {
   },
   /** Removes a saved certificate (and its request) from Certdesk; it stays valid at the CA. */
   'certs:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+
+  /** The DNS providers Certdesk knows, with their form fields. */
+  'dns:providers': { req: z.object({}), res: z.array(DnsProviderInfo) },
+  'dns:list': { req: z.object({}), res: z.array(DnsAccount) },
+  'dns:add': {
+    req: z.object({ name: dnsName, provider: z.string().trim().min(1, { error: 'Provider is required: choose a DNS provider.' }), fields: dnsFields.default({}), secrets: dnsSecrets.default({}) }),
+    res: DnsAccount,
+  },
+  /** A secret not sent stays as stored. */
+  'dns:edit': { req: z.object({ id, name: dnsName.optional(), fields: dnsFields.optional(), secrets: dnsSecrets.optional() }), res: DnsAccount },
+  'dns:set-enabled': { req: z.object({ id, enabled: z.boolean() }), res: DnsAccount },
+  /** Refused (CONFLICT) while a pending request uses the account. */
+  'dns:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  /** Signs in and finds the zone of a sample domain (default: a pending request's, else `domain` is needed). */
+  'dns:test': { req: z.object({ id, domain: z.string().trim().min(1).optional(), opId }), res: z.object({ zone: z.string(), message: z.string() }) },
+  'dns:mappings': { req: z.object({}), res: z.array(DnsMapping) },
+  'dns:map': {
+    req: z.object({ domain: dnsDomain, accountId: id, zone: z.string().trim().min(1).optional(), fields: dnsFields.optional(), secrets: dnsSecrets.optional() }),
+    res: DnsMapping,
+  },
+  'dns:unmap': { req: z.object({ domain: dnsDomain }), res: z.object({ deleted: z.literal(true) }) },
+
+  'settings:get': { req: z.object({}), res: DnsSettings },
+  'settings:set': {
+    req: z.object({ dnsServers: z.array(z.string().trim().min(1, { error: 'DNS server: give host or host:port.' })).max(16, { error: 'DNS servers: at most 16.' }).optional() }),
+    res: DnsSettings,
+  },
 } as const satisfies Record<string, { req: z.ZodType; res: z.ZodType }>;
 
 export type Contract = typeof contract;

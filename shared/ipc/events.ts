@@ -17,6 +17,8 @@ export const events = {
   'accounts:changed': z.object({ id: z.string().optional() }),
   /** A request changed (status, phase or a challenge): faces reload it. */
   'requests:changed': z.object({ id: z.string() }),
+  /** A DNS account or mapping changed (id: the account; absent: a mapping or several): faces reload them. */
+  'dns:changed': z.object({ id: z.string().optional() }),
   /** The repository changed. */
   'certs:changed': z.object({ id: z.string().optional() }),
 } as const satisfies Record<string, z.ZodType>;

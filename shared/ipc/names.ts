@@ -29,14 +29,27 @@ export const CHANNEL_NAMES = [
   'requests:renew',
   'requests:revoke',
   'requests:delete',
+  'requests:assign-dns',
   'certs:save',
   'certs:list',
   'certs:get',
   'certs:export',
   'certs:delete',
+  'dns:providers',
+  'dns:list',
+  'dns:add',
+  'dns:edit',
+  'dns:set-enabled',
+  'dns:delete',
+  'dns:test',
+  'dns:mappings',
+  'dns:map',
+  'dns:unmap',
+  'settings:get',
+  'settings:set',
 ] as const satisfies readonly Channel[];
 
-export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed'] as const satisfies readonly EventName[];
+export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed'] as const satisfies readonly EventName[];
 
 type Unlisted<All, Listed extends readonly unknown[]> = Exclude<All, Listed[number]>;
 // Each is `true` only when nothing is missing; otherwise tsc names the missing entries.

@@ -71,6 +71,8 @@ export const Challenge = z.object({
   dnsValue: z.string().nullable(),
   /** The CA's error for this identifier, when validation failed. */
   error: z.object({ type: z.string(), detail: z.string() }).nullable(),
+  /** Live progress of an automatic solver for this name, e.g. "2 of 3 name servers see the record". */
+  progress: z.string().nullable(),
 });
 export type Challenge = z.infer<typeof Challenge>;
 
@@ -93,6 +95,8 @@ export const Request = z.object({
   namesUnicode: z.array(z.string()),
   commonName: z.string(),
   challengeType: ChallengeType,
+  /** dns-01: the DNS account that answers the challenges automatically (null: by hand, or a domain mapping). */
+  dnsAccountId: z.string().nullable(),
   key: KeySpec,
   signatureAlgorithm: SignatureAlgorithm,
   keystoreType: KeystoreType,

@@ -70,6 +70,8 @@ function db(fields: Record<string, unknown> = {}): Record<string, unknown> {
     accounts: [],
     requests: [],
     certificates: [],
+    dnsAccounts: [],
+    dnsMappings: [],
     settings: {},
     ...fields,
   };
