@@ -47,7 +47,8 @@ export function DnsAccountSelect({
       label="DNS account"
       value={chosen || value === MANUAL ? value : MANUAL}
       onChange={(e) => onChange(e.target.value)}
-      disabled={disabled}
+      // Nothing to choose from but Manual.
+      disabled={disabled || dns.accounts.length === 0}
       error={Boolean(error)}
       helperText={help}
       sx={sx}
