@@ -320,7 +320,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
                 ? 'Closing this window does not stop the validation: the table shows its progress.'
                 : request.status === 'failed'
                   ? 'New challenge places a fresh order with new values to publish.'
-                  : 'Publish every value first: the CA checks all names when you press Verify.'}
+                  : request.challengeType === 'dns-01' && request.dnsAccountId
+                    ? 'Verify adds the TXT records through the DNS account, waits for every name server, then asks the CA.'
+                    : 'Publish every value first: the CA checks all names when you press Verify.'}
             </Typography>
             <Button onClick={onClose}>Close</Button>
             {verifying ? (
