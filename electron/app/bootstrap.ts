@@ -14,6 +14,7 @@ import type { SecretStore } from '../secrets/secret-store.ts';
 import { checkDataDir } from '../store/paths.ts';
 import { DB_FILE, openStore, type StoreProblem } from '../store/store.ts';
 import { RequestService } from '../orders/requests.ts';
+import { DnsService } from '../dns/accounts.ts';
 import { Repository } from '../repository/certificates.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
@@ -32,7 +33,7 @@ export interface BootstrapOptions {
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; ops: Operations };
+  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; ops: Operations };
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -81,7 +82,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     logger,
     ...(opts.platform ? { chooseSavePath: (o) => opts.platform!.chooseSavePath(o) } : {}),
   });
-  const requests = new RequestService({ store, accounts, secrets, hub, logger });
+  const dns = new DnsService({ store, secrets, hub, logger });
+  const requests = new RequestService({ store, accounts, secrets, hub, logger, dns });
   const repository = new Repository({
     store,
     requests,
@@ -93,6 +95,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     accounts,
     requests,
     repository,
+    dns,
     ops,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
@@ -122,7 +125,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, ops },
+    services: { accounts, requests, repository, dns, ops },
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,

@@ -11,6 +11,7 @@ import type { OpenPathRequest } from './platform-services.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
+import type { DnsService } from '../dns/accounts.ts';
 import type { Operations } from '../core/operations.ts';
 import type { AppInfo } from '../../shared/ipc/contract.ts';
 
@@ -18,6 +19,7 @@ export interface HandlerDeps {
   accounts: AccountService;
   requests: RequestService;
   repository: Repository;
+  dns: DnsService;
   ops: Operations;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
@@ -55,7 +57,7 @@ const OPEN_DIALOGS: Record<FilePurpose, OpenPathRequest> = {
 };
 
 export function createHandlers(deps: HandlerDeps): Handlers {
-  const { accounts, requests, repository, ops } = deps;
+  const { accounts, requests, repository, ops, dns } = deps;
   const picked = new PickedFiles();
   /** `text` or the content behind `handle` (never both). */
   const keyText = (text: string | undefined, handle: string | undefined, purpose: FilePurpose, textField: string, handleField: string): string | undefined => {
@@ -148,28 +150,26 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await repository.remove(req.id);
       return { deleted: true as const };
     },
-    ...dnsHandlers(),
+
+    'requests:assign-dns': async (req) => requests.assignDns(req.id, req.accountId),
+    'dns:providers': async () => dns.providers(),
+    'dns:list': async () => dns.list(),
+    'dns:add': async (req) => dns.add(req),
+    'dns:edit': async (req) => dns.edit(req),
+    'dns:set-enabled': async (req) => dns.setEnabled(req.id, req.enabled),
+    'dns:delete': async (req) => {
+      await dns.remove(req.id);
+      return { deleted: true as const };
+    },
+    'dns:test': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => dns.test(req.id, req.domain, op)),
+    'dns:mappings': async () => dns.mappings(),
+    'dns:map': async (req) => dns.map(req),
+    'dns:unmap': async (req) => {
+      await dns.unmap(req.domain);
+      return { deleted: true as const };
+    },
+    'settings:get': async () => dns.settings(),
+    'settings:set': async (req) => dns.setSettings(req),
   };
 }
 
-/** Placeholder until the DNS service is wired (same commit series): every DNS channel says so. */
-function dnsHandlers(): Pick<Handlers, 'requests:assign-dns' | 'dns:providers' | 'dns:list' | 'dns:add' | 'dns:edit' | 'dns:set-enabled' | 'dns:delete' | 'dns:test' | 'dns:mappings' | 'dns:map' | 'dns:unmap' | 'settings:get' | 'settings:set'> {
-  const notYet = async (): Promise<never> => {
-    throw new AppError('INTERNAL', 'DNS accounts are not wired yet in this build.');
-  };
-  return {
-    'requests:assign-dns': notYet,
-    'dns:providers': notYet,
-    'dns:list': notYet,
-    'dns:add': notYet,
-    'dns:edit': notYet,
-    'dns:set-enabled': notYet,
-    'dns:delete': notYet,
-    'dns:test': notYet,
-    'dns:mappings': notYet,
-    'dns:map': notYet,
-    'dns:unmap': notYet,
-    'settings:get': notYet,
-    'settings:set': notYet,
-  };
-}

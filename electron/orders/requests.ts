@@ -35,6 +35,11 @@ import { daysLeft, publicKeyDer, splitPem, summarize } from './certinfo.ts';
 import { createCsr } from './csr.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
+import { disabledError, type DnsService } from '../dns/accounts.ts';
+import type { PresentedRecord } from '../store/schema.ts';
+import { chooseSolvers } from './solvers/resolver.ts';
+import { DnsSolver } from './solvers/dns.ts';
+import type { SolverChallenge, SolverContext } from './solvers/types.ts';
 
 export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir' | 'exists'>;
 
@@ -44,6 +49,8 @@ export interface RequestServiceDeps {
   secrets: SecretStore;
   hub: EventHub;
   logger: Logger;
+  /** DNS accounts and mappings (automatic dns-01); absent: every challenge is manual. */
+  dns?: DnsService;
   clock?: () => Date;
   /** Polling: first delay and cap, in ms (Retry-After from the CA wins when it is longer). */
   poll?: { minMs: number; maxMs: number; timeoutMs: number };
@@ -121,6 +128,7 @@ export class RequestService {
   async create(input: CreateInput, op: Operation): Promise<Request> {
     op.step('validate', 'Checking the request');
     const account = this.deps.accounts.usableAccount(input.accountId);
+    const dnsAccountId = input.dnsAccountId ? this.usableDnsAccount(input.dnsAccountId, input.challengeType) : null;
     if (input.profile) await this.checkProfile(account, input.profile, op);
     const checked = await this.validate(input);
     const id = randomUUID();
@@ -152,7 +160,7 @@ export class RequestService {
       names: checked.names.map((n) => n.ascii),
       namesUnicode: checked.names.map((n) => n.unicode),
       challengeType: input.challengeType,
-      dnsAccountId: input.dnsAccountId ?? null,
+      dnsAccountId,
       presented: [],
       key: checked.key,
       signatureAlgorithm: checked.signature,
@@ -316,6 +324,112 @@ export class RequestService {
     await this.readChallenges(id, client, account, op, order);
   }
 
+  /** The id of a DNS account a dns-01 request may use (by id or name); refuses a disabled one. */
+  private usableDnsAccount(idOrName: string, challengeType: ChallengeType): string {
+    if (challengeType !== 'dns-01') {
+      throw AppError.invalid('dnsAccountId', 'A DNS account answers dns-01 challenges only: choose the dns-01 challenge, or leave the DNS account out.');
+    }
+    if (!this.deps.dns) throw new AppError('INTERNAL', 'DNS accounts are not available in this build.');
+    const rec = this.deps.dns.record(idOrName);
+    if (!rec.enabled) throw disabledError(rec);
+    return rec.id;
+  }
+
+  /** Sets (or removes, with null) the DNS account of a dns-01 request that is not finished. */
+  async assignDns(idOrPrefix: string, accountId: string | null): Promise<Request> {
+    return this.exclusive(idOrPrefix, async (id) => {
+      const rec = this.record(id);
+      if (rec.status === 'processing') throw new AppError('CONFLICT', 'The CA is validating this request right now; wait for the result.');
+      if (rec.status !== 'pending' && rec.status !== 'failed') {
+        throw new AppError('CONFLICT', `This request is ${rec.status}: a DNS account can be set on Pending or Failed requests.`);
+      }
+      const dnsAccountId = accountId === null ? null : this.usableDnsAccount(accountId, rec.challengeType);
+      await this.patch(id, { dnsAccountId });
+      this.deps.hub.emit('dns:changed', {});
+      this.log.info('dns account assigned', { id, dnsAccountId });
+      return this.get(id);
+    });
+  }
+
+  // ---------------------------------------------------------------- solvers
+
+  /** The automatic solver's context for one request: progress per name, presented records persisted. */
+  private solverContext(id: string, op: Operation, signal: AbortSignal): SolverContext {
+    return {
+      signal,
+      progress: (name, message) => {
+        this.progress.set(`${id} ${name}`, message);
+        op.step('dns', `${name}: ${message}`, name);
+        this.changed(id);
+      },
+      remember: async (records) => {
+        await this.store.update((d) => {
+          const r = d.requests.find((x) => x.id === id);
+          if (!r) return;
+          const same = (a: PresentedRecord, b: PresentedRecord) => a.fqdn === b.fqdn && a.value === b.value && a.accountId === b.accountId;
+          r.presented = [...r.presented.filter((p) => !records.some((q) => same(p, q))), ...records];
+        });
+      },
+      forget: async (records) => {
+        await this.store.update((d) => {
+          const r = d.requests.find((x) => x.id === id);
+          if (!r) return;
+          r.presented = r.presented.filter((p) => !records.some((q) => p.fqdn === q.fqdn && p.value === q.value && p.accountId === q.accountId));
+        });
+      },
+    };
+  }
+
+  /**
+   * The challenges an automatic solver answers (resolver: domain mapping > request's DNS account > manual).
+   * Refuses, before anything is submitted, a disabled or missing DNS account.
+   */
+  private automaticChallenges(rec: RequestRecord): SolverChallenge[] {
+    const dns = this.deps.dns;
+    if (!dns || rec.challengeType !== 'dns-01' || !rec.order) return [];
+    const label = (a: AuthorizationRecord) => (a.wildcard ? '*.' : '') + a.identifier;
+    const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
+    const choices = chooseSolvers(open.map(label), {
+      challengeType: rec.challengeType,
+      requestDnsAccountId: rec.dnsAccountId,
+      dnsMappings: this.store.data.dnsMappings,
+    });
+    const out: SolverChallenge[] = [];
+    open.forEach((a, i) => {
+      const choice = choices[i]!;
+      if (choice.kind !== 'dns') return;
+      const account = dns.accountRecord(choice.accountId);
+      if (!account) {
+        throw new AppError('NOT_FOUND', `The DNS account chosen for ${choice.name} no longer exists.`, {
+          field: 'dnsAccountId',
+          hint: 'Choose another DNS account for the request (request assign-dns), or map the domain to one.',
+        });
+      }
+      if (!account.enabled) throw disabledError(account);
+      const view = this.challengeView(rec, a);
+      out.push({ name: choice.name, identifier: a.identifier, dnsName: view.dnsName, value: view.dnsValue!, accountId: choice.accountId, mappingDomain: choice.mappingDomain });
+    });
+    return out;
+  }
+
+  /** Removes every TXT record this request presented and has not removed yet (also after a crash or cancel). */
+  private async cleanUpPresented(id: string, op: Operation): Promise<void> {
+    const rec = this.store.data.requests.find((r) => r.id === id);
+    if (!rec?.presented.length || !this.deps.dns) return;
+    // Not the operation's signal: a cancelled operation must still clean up. A bounded time instead.
+    const signal = AbortSignal.timeout(60_000);
+    const ctx = this.solverContext(id, op, signal);
+    const solver = new DnsSolver({ dns: this.deps.dns, logger: this.deps.logger });
+    for (const r of rec.presented) ctx.progress(r.name, 'Removing the TXT record');
+    try {
+      await solver.cleanUp([...rec.presented], ctx);
+      for (const r of rec.presented) this.progress.set(`${id} ${r.name}`, 'TXT record removed');
+    } catch (err) {
+      this.log.warn('dns cleanup incomplete', { id, error: (err as Error).message });
+    }
+    this.changed(id);
+  }
+
   // ---------------------------------------------------------------- verify
 
   /** Submits the challenges and follows the order to the end (or resumes an interrupted one). */
@@ -359,6 +473,28 @@ export class RequestService {
   }
 
   private async validateAuthorizations(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<boolean> {
+    try {
+      // Which names an automatic solver answers; a disabled DNS account stops here, before the CA is asked.
+      const automatic = this.automaticChallenges(this.record(id));
+      if (automatic.length) {
+        // Present and check while the request is still Pending: a DNS failure here leaves nothing submitted.
+        const solver = new DnsSolver({ dns: this.deps.dns!, logger: this.deps.logger });
+        const ctx = this.solverContext(id, op, op.signal);
+        op.step('present', `Adding ${automatic.length} TXT record${automatic.length === 1 ? '' : 's'} through the DNS account`);
+        // Apex and wildcard values at one name are all added before any check: both must be there at once.
+        const records = await solver.present(automatic, ctx);
+        await checkpoint('presented');
+        op.step('propagation', 'Waiting until every authoritative name server sees the records');
+        await solver.check(records, ctx);
+      }
+      return await this.submitAndWait(id, client, account, op);
+    } finally {
+      // Always: after the verdict, on failure and on cancel. Exactly what was presented (the persisted list).
+      await this.cleanUpPresented(id, op);
+    }
+  }
+
+  private async submitAndWait(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<boolean> {
     const firstSubmit = this.record(id).phase === 'challenges';
     await this.patch(id, { status: 'processing', phase: 'validating' });
     await checkpoint('validating');
