@@ -7,12 +7,14 @@
 // is in no file of the data directory and never in the page. Also: errors under the fields, a failing Test
 // connection, Delete refused while a pending request uses the account (naming it), Assign DNS, DNS mappings.
 import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { digTxt } from '../helpers/dns-tools.ts';
+import dnsPacket from 'dns-packet';
+import { digTxt, nsupdate } from '../helpers/dns-tools.ts';
 import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
 
 const gate = bedGate(['BED_WORK_DIR', 'BIND_PORT', 'BIND_ZONE', 'BIND_TSIG_NAME', 'BIND_TSIG_SECRET', 'BIND_TSIG_ALGORITHM']);
@@ -25,11 +27,60 @@ const BIND = `127.0.0.1:${BIND_PORT}`;
 /** A well-formed TSIG secret BIND does not know. */
 const WRONG_SECRET = Buffer.alloc(32, 7).toString('base64');
 const PASSWORD = 'keystore-pass-1';
+/** How long the second name server lags behind the primary for a new TXT record set. */
+const LAG_MS = 4000;
 
 const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
 
 interface PebbleModule {
   startPebble(o: { workDir: string; dnsPort: number; name: string }): Promise<{ directoryUrl: string; caFile: string; stop(): Promise<void> }>;
+}
+
+/**
+ * A secondary name server that lags (the complaint users of other tools have most about dns-01): it answers
+ * everything as the BIND primary does, except that a new set of TXT values at an _acme-challenge name stays
+ * invisible for `lagMs` after it first appeared at the primary.
+ */
+class LaggingSecondary {
+  private socket: Socket | null = null;
+  private readonly firstSeen = new Map<string, number>();
+  hidden = 0;
+
+  constructor(
+    private readonly primaryPort: number,
+    private readonly lagMs: number,
+  ) {}
+
+  async start(): Promise<string> {
+    const socket = createSocket('udp4');
+    this.socket = socket;
+    socket.on('message', (query, client) => {
+      const upstream = createSocket('udp4');
+      upstream.once('message', (answer) => {
+        upstream.close();
+        let out: Uint8Array = answer;
+        const packet = dnsPacket.decode(answer);
+        const q = packet.questions?.[0];
+        if (q?.type === 'TXT' && /^_acme-challenge\./i.test(q.name) && packet.answers?.length) {
+          const key = `${q.name.toLowerCase()} ${packet.answers.map((a) => JSON.stringify((a as { data?: unknown }).data)).sort().join(' ')}`;
+          const first = this.firstSeen.get(key) ?? Date.now();
+          this.firstSeen.set(key, first);
+          if (Date.now() - first < this.lagMs) {
+            this.hidden++;
+            out = dnsPacket.encode({ ...packet, answers: [] });
+          }
+        }
+        socket.send(out, client.port, client.address);
+      });
+      upstream.send(query, this.primaryPort, '127.0.0.1');
+    });
+    await new Promise<void>((ok) => socket.bind(0, '127.0.0.1', () => ok()));
+    return `127.0.0.1:${socket.address().port}`;
+  }
+
+  stop(): void {
+    this.socket?.close();
+  }
 }
 
 /** Every file under `dir` (the data directory: db.json, keys, logs). */
@@ -49,6 +100,10 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
   const call = e2e.call.bind(e2e);
   const withPage = e2e.withPage.bind(e2e);
   let pebble: Awaited<ReturnType<PebbleModule['startPebble']>> | undefined;
+  const secondary = new LaggingSecondary(Number(BIND_PORT), LAG_MS);
+  const tsig = { name: TSIG_NAME, algorithm: TSIG_ALGORITHM, secret: TSIG_SECRET };
+  /** The zone gets a second NS (the lagging one) for this suite; `after` takes it away again. */
+  const NS2 = [`${ZONE}. 60 IN NS ns2.${ZONE}.`, `ns2.${ZONE}. 60 IN A 127.0.0.1`];
   const progressMessages: string[] = [];
 
   async function openManage(page: Page, tab: 'DNS' | 'Deploy'): Promise<Locator> {
@@ -82,12 +137,21 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
   }
 
   before(async () => {
+    // The zone's name servers: ns1 is the bed's BIND (on its own port, not 53), ns2 the lagging secondary.
+    // A stuck check fails in time.
+    const ns2 = await secondary.start();
+    await nsupdate(BIND, tsig, NS2.map((rr) => `update add ${rr}`));
+    process.env.CERTDESK_DNS_NS_ADDRESSES = `ns1.${ZONE}=${BIND},ns2.${ZONE}=${ns2}`;
+    process.env.CERTDESK_DNS_PROPAGATION_TIMEOUT_MS = '60000';
     const mod = (await import('../bed/pebble.mjs' as string)) as PebbleModule;
     // This suite's own Pebble: it resolves every name through the bed's BIND, so only a real TXT record passes.
     pebble = await mod.startPebble({ workDir: process.env.BED_WORK_DIR!, dnsPort: Number(BIND_PORT), name: `pebble-e2e-dns-${process.pid}` });
     await e2e.start({
       onEvent: (event, payload) => {
-        if (event === 'ops:progress') progressMessages.push((payload as { message: string }).message);
+        if (event === 'ops:progress') {
+          const p = payload as { step: string; message: string; item?: string };
+          progressMessages.push(`${p.step}${p.item ? `[${p.item}]` : ''}: ${p.message}`);
+        }
       },
       beforeBrowser: async () => {
         await call('accounts:register', {
@@ -101,7 +165,13 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
     });
   });
 
-  after(() => e2e.close(async () => pebble?.stop()));
+  after(() =>
+    e2e.close(async () => {
+      await pebble?.stop();
+      await nsupdate(BIND, tsig, NS2.map((rr) => `update delete ${rr}`)).catch(() => undefined);
+      secondary.stop();
+    }),
+  );
 
   it('adds an RFC 2136 DNS account from its generated form, tests it, and issues example.test + *.example.test with it', () =>
     withPage('dns-flow', async (page) => {
@@ -228,15 +298,15 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       })()`);
       await win.getByRole('button', { name: 'Verify', exact: true }).click();
-      await win.getByTestId('name-progress').first().waitFor({ timeout: 30_000 }).then(
-        () => shot(page, 'dns-06-challenge-propagation'),
-        () => undefined,
-      );
+      // The secondary lags: each card says how many name servers see the record while Certdesk waits.
+      await win.getByTestId('name-progress').filter({ hasText: '1 of 2 name servers see the record' }).first().waitFor({ timeout: 30_000 });
+      await shot(page, 'dns-06-challenge-propagation');
       await page.locator('[data-testid="request-window"][data-mode="result"]').waitFor({ timeout: 120_000 });
       const shownProgress = (await page.evaluate('window.__progress')) as string[];
+      assert.ok(secondary.hidden > 0, 'the secondary was asked while it lagged');
       assert.ok(
-        shownProgress.some((t) => /\d+ of \d+ name servers? sees? the record/.test(t)),
-        `the window showed the propagation per name (saw: ${JSON.stringify(shownProgress)}; events: ${JSON.stringify(progressMessages.slice(-12))})`,
+        shownProgress.includes('1 of 2 name servers see the record') && shownProgress.includes('2 of 2 name servers see the record'),
+        `the window showed the propagation per name (saw: ${JSON.stringify(shownProgress)}; events: ${JSON.stringify(progressMessages)})`,
       );
       const issued = await call('requests:get', { id: created.id });
       assert.equal(issued.status, 'available');

@@ -68,7 +68,7 @@ export function DnsAccountForm({ provider, account, onBack, onDone }: DnsAccount
       focusFirstInvalid(rootRef.current);
       return;
     }
-    const send = valuesToSend(provider.fields, values);
+    const send = valuesToSend(provider.fields, values, Boolean(account));
     try {
       const saved = await op.run(() =>
         account

@@ -117,10 +117,11 @@ export function DeleteDnsDialog({ account, onClose, onDeleted }: { account: DnsA
       danger
       confirmLabel="Delete"
       error={error}
+      {...(error?.code === 'CONFLICT' ? { errorTitle: 'In use' } : {})}
     >
       <Typography variant="body2">
-        Certdesk forgets this DNS account and removes its secrets from your OS keychain. Nothing changes at the provider; the DNS
-        mappings that name it go too.
+        Certdesk forgets this DNS account and removes its secrets from your OS keychain. Nothing changes at the provider. It is refused
+        while a pending request or a DNS mapping uses the account.
       </Typography>
       {users.length > 0 ? (
         <Alert severity="warning" variant="outlined">

@@ -83,7 +83,7 @@ export function MappingDialog({ mapping, domain: fixedDomain, onClose, onSaved }
     if (!accountId) found.accountId = 'DNS account is required: add one in Manage → DNS first.';
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    const { fields, secrets } = valuesToSend(defs, values);
+    const { fields, secrets } = valuesToSend(defs, values, true);
     const { zone, ...rest } = fields;
     setWorking(true);
     try {

@@ -61,9 +61,9 @@ function LastTest({ outcome }: { outcome: TestOutcome | undefined }) {
     );
   }
   return (
-    <Tooltip title={outcome.message}>
+    <Tooltip title={`${new Date(outcome.at).toLocaleTimeString(undefined, { timeStyle: 'short' })}: ${outcome.message}`}>
       <Typography variant="body2" noWrap color={outcome.ok ? 'success.main' : 'error.main'} tabIndex={0} data-testid="dns-last-test">
-        {outcome.ok ? `OK · ${outcome.zone}` : 'Failed'} · {new Date(outcome.at).toLocaleTimeString(undefined, { timeStyle: 'short' })}
+        {outcome.ok ? `OK · ${outcome.zone}` : 'Failed'}
       </Typography>
     </Tooltip>
   );
@@ -148,11 +148,11 @@ export function DnsTab() {
             <TableHead>
               <TableRow>
                 <TableCell>Name</TableCell>
-                <TableCell sx={{ width: 130 }}>Provider</TableCell>
-                <TableCell sx={{ width: 100 }}>Status</TableCell>
+                <TableCell sx={{ width: 112 }}>Provider</TableCell>
+                <TableCell sx={{ width: 116 }}>Status</TableCell>
                 <TableCell sx={{ width: 150 }}>Used by</TableCell>
-                <TableCell sx={{ width: 170 }}>Last test</TableCell>
-                <TableCell sx={{ width: 168 }} align="right">
+                <TableCell sx={{ width: 160 }}>Last test</TableCell>
+                <TableCell sx={{ width: 164 }} align="right">
                   Actions
                 </TableCell>
               </TableRow>

@@ -32,8 +32,11 @@ export function initialValues(defs: readonly DnsField[], stored: Record<string, 
   return { fields, secrets: {} };
 }
 
-/** What to send: non-secret values trimmed (empty ones left out), and only the secrets that were typed. */
-export function valuesToSend(defs: readonly DnsField[], values: FieldValues): FieldValues {
+/**
+ * What to send: non-secret values trimmed, and only the secrets that were typed. Empty values are left out,
+ * or, with `keepEmpty` (an edit), sent empty: the service then clears the stored value.
+ */
+export function valuesToSend(defs: readonly DnsField[], values: FieldValues, keepEmpty = false): FieldValues {
   const fields: Record<string, string> = {};
   const secrets: Record<string, string> = {};
   for (const f of defs) {
@@ -42,7 +45,7 @@ export function valuesToSend(defs: readonly DnsField[], values: FieldValues): Fi
       if (v !== '') secrets[f.id] = v;
     } else {
       const v = (values.fields[f.id] ?? '').trim();
-      if (v !== '') fields[f.id] = v;
+      if (v !== '' || keepEmpty) fields[f.id] = v;
     }
   }
   return { fields, secrets };

@@ -40,16 +40,26 @@ export function nameState(challenge: Challenge, live: OperationStep | undefined,
     if (live.step === 'valid') return 'valid';
     if (live.step === 'invalid') return 'invalid';
     if (live.step === 'submit') return 'submitting';
-    // An automatic solver's steps before the CA is asked: adding the TXT record, then waiting for every server.
-    if (/present|publish/.test(live.step)) return 'publishing';
-    if (/propagat|check|wait/.test(live.step)) return 'propagating';
-    return 'validating';
+    // An automatic solver's word for this name: adding the TXT record, then waiting for every name server;
+    // its clean-up after the CA's verdict leaves the verdict as it is.
+    if (live.step === 'dns') {
+      if (/\badding\b|CNAME/i.test(live.message)) return 'publishing';
+      if (!/remov/i.test(live.message)) return 'propagating';
+    } else {
+      return 'validating';
+    }
   }
-  if (running && challenge.progress && challenge.status === 'pending') return 'propagating';
+  if (running && challenge.progress && challenge.status === 'pending' && !/remov/i.test(challenge.progress)) return 'propagating';
   if (challenge.status === 'valid') return 'valid';
   if (challenge.status === 'invalid') return 'invalid';
   if (challenge.status === 'processing') return 'validating';
   return 'pending';
+}
+
+/** The solver's message for a name without the "name: " the operation's step puts before it. */
+function liveMessage(c: Challenge, live: OperationStep | undefined): string | null {
+  if (!live || live.step !== 'dns') return null;
+  return live.message.startsWith(`${c.name}: `) ? live.message.slice(c.name.length + 2) : live.message;
 }
 
 function StateChip({ state }: { state: NameState }) {
@@ -161,10 +171,14 @@ function ChallengeCard({
           </>
         ) : null}
       </Box>
-      {progress && working ? (
-        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, pb: 1.25, mt: -0.5 }}>
-          <CircularProgress size={12} thickness={6} aria-hidden />
-          <Typography variant="body2" color="info.main" data-testid="name-progress" role="status" aria-live="polite">
+      {progress ? (
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, pb: 1.25, mt: -0.5 }} data-testid="name-progress-line" data-state={state}>
+          {state === 'publishing' || state === 'propagating' ? (
+            <CircularProgress size={12} thickness={6} aria-hidden />
+          ) : (
+            <CheckCircleIcon sx={{ fontSize: 15 }} color={state === 'invalid' ? 'disabled' : 'success'} aria-hidden />
+          )}
+          <Typography variant="body2" color={state === 'publishing' || state === 'propagating' ? 'info.main' : 'text.secondary'} data-testid="name-progress" role="status" aria-live="polite">
             {progress}
           </Typography>
         </Box>
@@ -269,7 +283,7 @@ export function ChallengeView({ request, activity }: { request: Request; activit
           state={states[i] ?? 'pending'}
           sharedWith={c.dnsName ? (byDnsName.get(c.dnsName) ?? []).filter((n) => n !== c.nameUnicode) : []}
           automation={automationOf(c)}
-          progress={running && automationOf(c) ? (c.progress ?? activity?.items[c.name]?.message ?? null) : null}
+          progress={running && automationOf(c) ? (activity?.solver[c.name] ?? liveMessage(c, activity?.items[c.name]) ?? c.progress) : null}
         />
       ))}
     </Stack>
