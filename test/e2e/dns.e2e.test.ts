@@ -199,6 +199,8 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
       assert.match(await form.innerText(), /TSIG key name is required\./);
       assert.match(await form.innerText(), /TSIG key secret is required\./);
       assert.equal((await call('dns:list', {})).length, 0, 'nothing sent');
+      // The keyboard focus goes to the first field in error (Name).
+      await form.locator('[data-field="name"]:focus').waitFor();
       // A bad port is refused under the Port field.
       await form.getByLabel('Port', { exact: false }).fill('53x');
       await form.getByRole('button', { name: 'Add DNS account' }).click();
@@ -301,6 +303,17 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
       // The secondary lags: each card says how many name servers see the record while Certdesk waits.
       await win.getByTestId('name-progress').filter({ hasText: '1 of 2 name servers see the record' }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'dns-06-challenge-propagation');
+
+      // Cancel while Certdesk waits: the verification stops and the records it added are removed.
+      await win.getByRole('button', { name: 'Cancel verification' }).click();
+      await win.getByText('Verification cancelled.', { exact: false }).waitFor({ timeout: 20_000 });
+      assert.equal((await call('requests:get', { id: created.id })).status !== 'available', true);
+      for (let i = 0; i < 50 && (await digTxt(BIND, `_acme-challenge.${ZONE}`)).length > 0; i++) await page.waitForTimeout(200);
+      assert.deepEqual(await digTxt(BIND, `_acme-challenge.${ZONE}`), [], 'a cancelled verification leaves no TXT record');
+      await shot(page, 'dns-06b-cancelled');
+
+      // Verify again, to the end.
+      await win.getByRole('button', { name: 'Verify', exact: true }).click();
       await page.locator('[data-testid="request-window"][data-mode="result"]').waitFor({ timeout: 120_000 });
       const shownProgress = (await page.evaluate('window.__progress')) as string[];
       assert.ok(secondary.hidden > 0, 'the secondary was asked while it lagged');

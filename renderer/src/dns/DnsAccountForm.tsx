@@ -15,7 +15,7 @@ import { FormField, FormFooter, FormHeader, FormSection } from '../manage/FormPa
 import { focusFirstInvalid } from '../manage/formErrors.ts';
 import { useDns } from '../state/dns.tsx';
 import { useOperation } from '../state/operation.ts';
-import { checkValues, errorsByFieldId, initialValues, ProviderFields, valuesToSend, type FieldValues } from './ProviderFields.tsx';
+import { checkValues, errorsAfterChange, errorsByFieldId, initialValues, ProviderFields, valuesToSend, type FieldValues } from './ProviderFields.tsx';
 
 /** Step 1 of Add: one card per provider. */
 export function ProviderChooser({ onBack, onChoose }: { onBack: () => void; onChoose: (p: DnsProviderInfo) => void }) {
@@ -116,7 +116,10 @@ export function DnsAccountForm({ provider, account, onBack, onDone }: DnsAccount
         </FormSection>
         <FormSection title={`${provider.displayName} settings`}>
           <Stack spacing={2}>
-            <ProviderFields defs={provider.fields} values={values} onChange={setValues} stored={stored} errors={errors} disabled={op.running} idPrefix="dns-account" />
+            <ProviderFields defs={provider.fields} values={values} onChange={(v) => {
+              setErrors((e) => errorsAfterChange(e, values, v));
+              setValues(v);
+            }} stored={stored} errors={errors} disabled={op.running} idPrefix="dns-account" />
             <Typography variant="caption" color="text.secondary">
               <Link href={provider.docsUrl} target="_blank" rel="noreferrer">
                 How to get these values <OpenInNewIcon sx={{ fontSize: 12, verticalAlign: 'middle' }} />

@@ -80,7 +80,8 @@ export function TestDialog({ account, onClose, onTested }: { account: DnsAccount
         error={error?.field === 'domain'}
         slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }}
       />
-      <OperationProgress op={op} idleText={`Connecting to ${account.name}…`} />
+      {/* Afterwards the result or the error says it all. */}
+      {op.running ? <OperationProgress op={op} idleText={`Connecting to ${account.name}…`} /> : null}
       {result ? (
         <Alert severity="success" data-testid="dns-test-result">
           <AlertTitle>

@@ -35,7 +35,7 @@ import { useNotice } from '../components/Notice.tsx';
 import { useAttempt } from '../state/attempt.ts';
 import { providerName, useDns } from '../state/dns.tsx';
 import { MONO_FONTS } from '../theme.ts';
-import { checkValues, errorsByFieldId, initialValues, ProviderFields, valuesToSend, type FieldValues } from './ProviderFields.tsx';
+import { checkValues, errorsAfterChange, errorsByFieldId, initialValues, ProviderFields, valuesToSend, type FieldValues } from './ProviderFields.tsx';
 
 /** The zone field every provider gets when its descriptor has no per-domain zone: optional, found otherwise. */
 const ZONE_FIELD: DnsField = {
@@ -158,7 +158,10 @@ export function MappingDialog({ mapping, domain: fixedDomain, onClose, onSaved }
         ))}
       </TextField>
       {account ? (
-        <ProviderFields key={accountId} defs={defs} values={values} onChange={setValues} stored={storedSecrets} errors={errors} disabled={working} idPrefix="dns-mapping" />
+        <ProviderFields key={accountId} defs={defs} values={values} onChange={(v) => {
+              setErrors((e) => errorsAfterChange(e, values, v));
+              setValues(v);
+            }} stored={storedSecrets} errors={errors} disabled={working} idPrefix="dns-mapping" />
       ) : null}
       {alert ? <ErrorAlert error={alert} onClose={() => setAlert(null)} /> : null}
     </FormDialog>

@@ -66,6 +66,15 @@ export function checkValues(defs: readonly DnsField[], values: FieldValues, stor
   return out;
 }
 
+/** The errors left once the user changed some values: a changed field's error goes. */
+export function errorsAfterChange(errors: Record<string, string>, before: FieldValues, after: FieldValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [id, message] of Object.entries(errors)) {
+    if (before.fields[id] === after.fields[id] && before.secrets[id] === after.secrets[id]) out[id] = message;
+  }
+  return out;
+}
+
 /**
  * The error of each field from a service error's field names: `fields.server`, `secrets.keySecret` and
  * plain `server` all land under the field `server`.

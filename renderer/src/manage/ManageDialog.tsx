@@ -4,15 +4,15 @@ import Box from '@mui/material/Box';
 import Dialog from '@mui/material/Dialog';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
+import Stack from '@mui/material/Stack';
 import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
+import Typography from '@mui/material/Typography';
 import { IconAction } from '../components/IconAction.tsx';
-import { AccountTab } from './AccountTab.tsx';
-import { ComingNext } from './ComingNext.tsx';
 import { DnsMappingsTable } from '../dns/DnsMappings.tsx';
 import { DnsTab } from '../dns/DnsTab.tsx';
-import Stack from '@mui/material/Stack';
-import Typography from '@mui/material/Typography';
+import { AccountTab } from './AccountTab.tsx';
+import { ComingNext } from './ComingNext.tsx';
 
 export type ManageTab = 'account' | 'dns' | 'deploy' | 'agents';
 
