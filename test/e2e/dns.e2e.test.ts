@@ -286,6 +286,7 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
       assert.equal(await cards.count(), 2);
       for (const t of await win.getByTestId('challenge-automation').allInnerTexts()) assert.equal(t, 'dns-01 · Test BIND');
       await win.getByTestId('challenge-automated').waitFor();
+      assert.equal((await win.getByTestId('name-state').allInnerTexts()).join('|'), 'Ready for Verify|Ready for Verify');
 
       // Every per-name progress line the window shows, as it changes (the check may take well under a second).
       // (A script string: this file is type-checked for Node, without the DOM's types.)
@@ -377,6 +378,8 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
       // Disable: the request dialog lists it greyed, saying why.
       await row.getByRole('button', { name: 'Disable Wrong key' }).click();
       await row.getByTestId('dns-status').filter({ hasText: 'Disabled' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'is disabled' }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      await shot(page, 'dns-09b-tab-two-accounts');
       await page.getByRole('dialog', { name: 'Manage' }).getByRole('button', { name: 'Close' }).first().click();
       await manage.waitFor({ state: 'detached' });
 

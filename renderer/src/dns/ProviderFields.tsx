@@ -115,7 +115,7 @@ function FieldInput({ def, values, onChange, stored, error, disabled, idPrefix }
         required={def.required && !stored}
         disabled={disabled}
         error={Boolean(error)}
-        helperText={stored ? `${helper} Stored in your OS keychain: type a new value to replace it, leave it empty to keep it.` : helper}
+        helperText={stored && !error ? 'Stored in your OS keychain. Type a new value to replace it; leave it empty to keep it.' : helper}
         placeholder={stored ? '•••••••• (stored)' : undefined}
         autoComplete="new-password"
         slotProps={{

@@ -38,7 +38,7 @@ export function FormHeader({
 }) {
   return (
     <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 1.5, mb: 2 }}>
-      <Button size="small" startIcon={<ArrowBackIcon />} onClick={onBack} disabled={disabled} sx={{ mt: 0.25 }}>
+      <Button size="small" startIcon={<ArrowBackIcon />} onClick={onBack} disabled={disabled} sx={{ mt: 0.25, whiteSpace: 'nowrap', flexShrink: 0 }}>
         {backLabel}
       </Button>
       <Box>

@@ -62,8 +62,9 @@ function liveMessage(c: Challenge, live: OperationStep | undefined): string | nu
   return live.message.startsWith(`${c.name}: `) ? live.message.slice(c.name.length + 2) : live.message;
 }
 
-function StateChip({ state }: { state: NameState }) {
-  const view = STATE_VIEW[state];
+function StateChip({ state, automated }: { state: NameState; automated: boolean }) {
+  // Nothing waits for the user when a DNS account answers: Verify does it all.
+  const view = state === 'pending' && automated ? { ...STATE_VIEW.pending, label: 'Ready for Verify' } : STATE_VIEW[state];
   const icon =
     state === 'valid' ? (
       <CheckCircleIcon />
@@ -141,7 +142,7 @@ function ChallengeCard({
             <Chip size="small" variant="outlined" label={`${challenge.type} · manual`} tabIndex={0} data-testid="challenge-automation" />
           </Tooltip>
         )}
-        <StateChip state={state} />
+        <StateChip state={state} automated={automation !== null} />
       </Box>
       <Box sx={{ display: 'grid', gridTemplateColumns: '112px minmax(0, 1fr)', columnGap: 1.5, rowGap: 1, alignItems: 'start', px: 2, pb: 1.5 }}>
         {challenge.type === 'http-01' && challenge.httpPath ? (

@@ -290,7 +290,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
           {cancelled ? (
             <Alert severity="info" variant="outlined">
               Verification cancelled. The CA may still finish validating what was submitted; press Verify to continue where it
-              stopped.
+              stopped.{request.challengeType === 'dns-01' && request.dnsAccountId ? ' The TXT records Certdesk added are removed again.' : ''}
             </Alert>
           ) : null}
           {issued ? <ResultView request={request} /> : <ChallengeView request={request} activity={act} />}
