@@ -28,7 +28,7 @@ const BIND = `127.0.0.1:${BIND_PORT}`;
 const WRONG_SECRET = Buffer.alloc(32, 7).toString('base64');
 const PASSWORD = 'keystore-pass-1';
 /** How long the second name server lags behind the primary for a new TXT record set. */
-const LAG_MS = 4000;
+const LAG_MS = 10_000;
 
 const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
 
