@@ -3,6 +3,7 @@ import { AppError } from '../../shared/ipc/errors.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { Command, Values } from './commands-types.ts';
+import { dnsAccountByName } from './dns.ts';
 
 function required(v: Values, name: string, what: string): string {
   const value = v[name];
@@ -40,7 +41,7 @@ function describeRequest(r: Request): string {
     `Request      ${r.id}`,
     `Status       ${STATUS[r.status]}${r.unsaved && r.status !== 'revoked' ? ' (not saved to the repository)' : ''}`,
     `Names        ${r.namesUnicode.map((u, i) => (u === r.names[i] ? u : `${u} (${r.names[i]})`)).join(', ')}`,
-    `Challenge    ${r.challengeType} (manual)`,
+    `Challenge    ${r.challengeType} (${r.challengeType === 'http-01' ? 'manual' : r.dnsAccountId ? `automatic, DNS account ${r.dnsAccountId.slice(0, 8)}` : 'manual unless a DNS mapping applies'})`,
     `Key          ${r.key}, ${r.signatureAlgorithm}, key policy ${r.keyPolicy}, keystore ${r.keystoreType}`,
   ];
   if (r.profile) lines.push(`Profile      ${r.profile}`);
@@ -59,6 +60,7 @@ function describeRequest(r: Request): string {
       } else {
         lines.push(`    TXT name  ${c.dnsName}`, `    TXT value ${c.dnsValue}`);
       }
+      if (c.progress) lines.push(`    Progress  ${c.progress}`);
       if (c.error) lines.push(`    Error     ${c.error.detail}`);
     }
   }
@@ -89,7 +91,7 @@ export const requestCommands: Record<string, Command> = {
   create: {
     summary: 'Raise a certificate request; prints the challenges to fulfil',
     usage:
-      'request create --domains a,b --challenge http-01|dns-01 --key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384 [--signature ALG] [--keystore pkcs12|jks|pem] [--keystore-password-file F] [--key-policy new|same|import --key-file F] [--account ID] [--profile P] [--preferred-chain ISSUER]',
+      'request create --domains a,b --challenge http-01|dns-01 --key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384 [--signature ALG] [--keystore pkcs12|jks|pem] [--keystore-password-file F] [--key-policy new|same|import --key-file F] [--account ID] [--profile P] [--preferred-chain ISSUER] [--dns-account NAME]',
     options: {
       domains: { type: 'string' },
       challenge: { type: 'string' },
@@ -102,8 +104,10 @@ export const requestCommands: Record<string, Command> = {
       account: { type: 'string' },
       profile: { type: 'string' },
       'preferred-chain': { type: 'string' },
+      'dns-account': { type: 'string' },
     },
     async run(ctx, v) {
+      const dnsAccount = typeof v['dns-account'] === 'string' ? await dnsAccountByName(ctx, v['dns-account'], 'dns-account') : null;
       const domains = required(v, 'domains', 'the names to certify, comma-separated (the first is the common name)')
         .split(',')
         .map((s) => s.trim());
@@ -120,6 +124,7 @@ export const requestCommands: Record<string, Command> = {
         ...(v.account ? { accountId: v.account as string } : {}),
         ...(v.profile ? { profile: v.profile as string } : {}),
         ...(v['preferred-chain'] ? { preferredChain: v['preferred-chain'] as string } : {}),
+        ...(dnsAccount ? { dnsAccountId: dnsAccount.id } : {}),
       });
     },
     print: (r: Request) => `Request created. Fulfil the challenges, then run: certdesk request verify ${r.id}\n\n${describeRequest(r)}`,
@@ -168,6 +173,20 @@ export const requestCommands: Record<string, Command> = {
     options: {},
     positionals: ['ID'],
     run: (ctx, _v, args) => ctx.call('requests:new-challenge', { id: idArg(args) }),
+    print: describeRequest,
+  },
+  'assign-dns': {
+    summary: 'Let a DNS account answer the dns-01 challenges of a request (NAME "none": by hand again)',
+    usage: 'request assign-dns ID NAME',
+    options: {},
+    positionals: ['ID', 'NAME'],
+    async run(ctx, _v, args) {
+      const id = idArg(args);
+      const name = args[1];
+      if (!name) throw AppError.invalid('name', 'The DNS account NAME is required (or "none").', 'List them with certdesk dns list.');
+      const account = name === 'none' ? null : await dnsAccountByName(ctx, name, 'name');
+      return ctx.call('requests:assign-dns', { id, accountId: account?.id ?? null });
+    },
     print: describeRequest,
   },
 };

@@ -4,7 +4,7 @@ import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
 import type { App } from '../app/bootstrap.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export interface CliContext {
   app: App;

@@ -12,6 +12,7 @@ import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import { VERSION } from '../app/version.ts';
 import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
+import { dnsCommands, settingsCommands } from './dns.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 
 const GLOBAL: Options = {
@@ -216,6 +217,8 @@ const GROUPS: Record<string, Record<string, Command>> = {
   account: accountCommands,
   request: requestCommands,
   cert: certCommands,
+  dns: dnsCommands,
+  settings: settingsCommands,
 };
 
 function hostOf(url: string): string {

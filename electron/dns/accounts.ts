@@ -480,9 +480,11 @@ export class DnsService {
   }
 
   private view(a: DnsAccountRecord): DnsAccount {
-    const d = providerModule(a.provider).descriptor;
+    // A provider this build does not know (a record from a newer version) still lists, with what it stored.
+    const known = descriptors().find((x) => x.id === a.provider);
     const secrets: Record<string, boolean> = {};
-    for (const f of d.fields.filter((x) => x.secret)) secrets[f.id] = a.secretFields.includes(f.id);
+    for (const id of a.secretFields) secrets[id] = true;
+    for (const f of known?.fields.filter((x) => x.secret) ?? []) secrets[f.id] = a.secretFields.includes(f.id);
     return {
       id: a.id,
       name: a.name,

@@ -840,6 +840,14 @@ export class RequestService {
 
   /** Long-running faces resume requests a killed process left mid-validation. */
   async resumeInterrupted(run: (id: string, fn: (op: Operation) => Promise<Request>) => Promise<Request>): Promise<void> {
+    // TXT records a killed process presented for a request that had not reached the CA yet: remove them now
+    // (a request mid-validation keeps them until its resumed run below has the CA's verdict).
+    for (const r of this.store.data.requests.filter((x) => x.presented.length > 0 && x.status !== 'processing')) {
+      await run(r.id, (op) => this.exclusive(r.id, async (id) => {
+        await this.cleanUpPresented(id, op);
+        return this.get(id);
+      })).catch((err: unknown) => this.log.warn('dns cleanup at start failed', { id: r.id, error: (err as Error).message }));
+    }
     for (const r of this.store.data.requests.filter((x) => x.status === 'processing')) {
       await run(r.id, (op) => this.verify(r.id, op)).catch((err: unknown) =>
         this.log.warn('resume failed', { id: r.id, error: (err as Error).message }),
