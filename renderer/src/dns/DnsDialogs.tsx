@@ -15,14 +15,9 @@ import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { FormDialog } from '../components/FormDialog.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { useAttempt } from '../state/attempt.ts';
+import type { TestOutcome } from '../state/dns.tsx';
 import { useOperation } from '../state/operation.ts';
 
-export interface TestOutcome {
-  ok: boolean;
-  zone?: string;
-  message: string;
-  at: string;
-}
 
 export function TestDialog({ account, onClose, onTested }: { account: DnsAccount; onClose: () => void; onTested: (outcome: TestOutcome) => void }) {
   const op = useOperation();

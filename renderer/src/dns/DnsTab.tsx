@@ -28,9 +28,9 @@ import { call, errorInfo } from '../api.ts';
 import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { useNotice } from '../components/Notice.tsx';
-import { providerName, useDns } from '../state/dns.tsx';
+import { providerName, useDns, type TestOutcome } from '../state/dns.tsx';
 import { DnsAccountForm, ProviderChooser } from './DnsAccountForm.tsx';
-import { DeleteDnsDialog, TestDialog, type TestOutcome } from './DnsDialogs.tsx';
+import { DeleteDnsDialog, TestDialog } from './DnsDialogs.tsx';
 
 type View = { kind: 'list' } | { kind: 'choose' } | { kind: 'add'; provider: DnsProviderInfo } | { kind: 'edit'; account: DnsAccount; provider: DnsProviderInfo };
 
@@ -76,7 +76,7 @@ export function DnsTab() {
   const [view, setView] = useState<View>({ kind: 'list' });
   const [testing, setTesting] = useState<DnsAccount | null>(null);
   const [deleting, setDeleting] = useState<DnsAccount | null>(null);
-  const [tests, setTests] = useState<Record<string, TestOutcome>>({});
+  const { tests, recordTest } = dns;
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ id: string; error: ErrorInfo } | null>(null);
 
@@ -229,7 +229,7 @@ export function DnsTab() {
         precedence over it.
       </Typography>
 
-      {testing ? <TestDialog account={testing} onClose={() => setTesting(null)} onTested={(o) => setTests((t) => ({ ...t, [testing.id]: o }))} /> : null}
+      {testing ? <TestDialog account={testing} onClose={() => setTesting(null)} onTested={(o) => recordTest(testing.id, o)} /> : null}
       {deleting ? (
         <DeleteDnsDialog
           account={deleting}

@@ -7,6 +7,14 @@ import type { DnsAccount, DnsMapping, DnsProviderInfo } from '../../../shared/mo
 import { call, errorInfo, on } from '../api.ts';
 import { upsertById } from './list.ts';
 
+/** The last Test connection of a DNS account in this session (the service keeps no test history). */
+export interface TestOutcome {
+  ok: boolean;
+  zone?: string;
+  message: string;
+  at: string;
+}
+
 interface DnsState {
   providers: DnsProviderInfo[];
   accounts: DnsAccount[];
@@ -19,6 +27,9 @@ interface DnsState {
   upsert(account: DnsAccount): void;
   provider(id: string): DnsProviderInfo | undefined;
   account(id: string | null | undefined): DnsAccount | undefined;
+  /** Last test per DNS account id, kept while the window is open (closing Manage keeps them). */
+  tests: Record<string, TestOutcome>;
+  recordTest(id: string, outcome: TestOutcome): void;
 }
 
 const DnsContext = createContext<DnsState | null>(null);
@@ -29,6 +40,7 @@ export function DnsProvider({ children }: { children: ReactNode }) {
   const [mappings, setMappings] = useState<DnsMapping[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [tests, setTests] = useState<Record<string, TestOutcome>>({});
   // Only the newest read may write the state: a slow old answer must not win.
   const generation = useRef(0);
 
@@ -69,9 +81,11 @@ export function DnsProvider({ children }: { children: ReactNode }) {
   const provider = useCallback((id: string) => providers.find((p) => p.id === id), [providers]);
   const account = useCallback((id: string | null | undefined) => (id ? accounts.find((a) => a.id === id) : undefined), [accounts]);
 
+  const recordTest = useCallback((id: string, outcome: TestOutcome) => setTests((t) => ({ ...t, [id]: outcome })), []);
+
   const value = useMemo(
-    () => ({ providers, accounts, mappings, loading, error, reload, upsert, provider, account }),
-    [providers, accounts, mappings, loading, error, reload, upsert, provider, account],
+    () => ({ providers, accounts, mappings, loading, error, reload, upsert, provider, account, tests, recordTest }),
+    [providers, accounts, mappings, loading, error, reload, upsert, provider, account, tests, recordTest],
   );
   return <DnsContext.Provider value={value}>{children}</DnsContext.Provider>;
 }
