@@ -9,6 +9,7 @@ import { App } from './App.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { NoticeProvider } from './components/Notice.tsx';
 import { AccountsProvider } from './state/accounts.tsx';
+import { DnsProvider } from './state/dns.tsx';
 import { RequestsProvider } from './state/requests.tsx';
 import { createAppTheme } from './theme.ts';
 
@@ -36,7 +37,9 @@ function Root() {
       <NoticeProvider>
         <AccountsProvider>
           <RequestsProvider>
-            <App />
+            <DnsProvider>
+              <App />
+            </DnsProvider>
           </RequestsProvider>
         </AccountsProvider>
       </NoticeProvider>

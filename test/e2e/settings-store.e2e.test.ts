@@ -52,6 +52,8 @@ describe('e2e: records of db.json set aside are shown on the Settings page', () 
       accounts: [account(1, 'valid'), account(2, 'on-hold')],
       requests: [],
       certificates: [],
+      dnsAccounts: [],
+      dnsMappings: [],
       settings: {},
     };
     writeFileSync(join(dataDir, 'db.json'), JSON.stringify(db, null, 2));

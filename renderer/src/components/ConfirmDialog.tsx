@@ -27,6 +27,8 @@ export interface ConfirmDialogProps {
   tick?: ReactNode;
   /** The last failure, shown under the body. */
   error: ErrorInfo | null;
+  /** The failure's title when its code's own would read wrong. */
+  errorTitle?: string;
   /** Shown last: the running action's progress. */
   progress?: ReactNode;
   children: ReactNode;
@@ -44,6 +46,7 @@ export function ConfirmDialog({
   blocked = false,
   tick,
   error,
+  errorTitle,
   progress,
   children,
 }: ConfirmDialogProps) {
@@ -79,7 +82,7 @@ export function ConfirmDialog({
       {tick !== undefined ? (
         <FormControlLabel control={<Checkbox checked={ticked} onChange={(e) => setTicked(e.target.checked)} disabled={working} />} label={tick} />
       ) : null}
-      {error ? <ErrorAlert error={error} /> : null}
+      {error ? <ErrorAlert error={error} {...(errorTitle ? { title: errorTitle } : {})} /> : null}
       {progress}
     </FormDialog>
   );

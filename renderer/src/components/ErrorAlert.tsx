@@ -20,7 +20,18 @@ const TITLES: Partial<Record<ErrorInfo['code'], string>> = {
 };
 
 /** What failed, why, and what to do: message + hint, titled by the error code. */
-export function ErrorAlert({ error, onClose, action }: { error: ErrorInfo; onClose?: (() => void) | undefined; action?: ReactNode }) {
+export function ErrorAlert({
+  error,
+  onClose,
+  action,
+  title,
+}: {
+  error: ErrorInfo;
+  onClose?: (() => void) | undefined;
+  action?: ReactNode;
+  /** Instead of the code's title, where the code alone reads wrong (a CONFLICT that means "in use"). */
+  title?: string;
+}) {
   const severity = error.code === 'CANCELLED' ? 'info' : 'error';
   const ref = useRef<HTMLDivElement>(null);
   // In a scrolled form the alert may appear below the fold: bring it into view.
@@ -29,7 +40,7 @@ export function ErrorAlert({ error, onClose, action }: { error: ErrorInfo; onClo
   }, [error]);
   return (
     <Alert ref={ref} severity={severity} onClose={onClose} action={action} role="alert" sx={{ '& .MuiAlert-message': { minWidth: 0 } }}>
-      <AlertTitle>{TITLES[error.code] ?? 'Error'}</AlertTitle>
+      <AlertTitle>{title ?? TITLES[error.code] ?? 'Error'}</AlertTitle>
       <span data-testid="error-message">{error.message}</span>
       {error.hint ? (
         <span style={{ display: 'block', marginTop: 4, opacity: 0.9 }} data-testid="error-hint">

@@ -22,11 +22,24 @@ export function FormSection({ title, children }: { title: string; children: Reac
   );
 }
 
-export function FormHeader({ title, text, onBack, disabled }: { title: string; text: string; onBack: () => void; disabled?: boolean }) {
+export function FormHeader({
+  title,
+  text,
+  onBack,
+  disabled,
+  backLabel = 'Accounts',
+}: {
+  title: string;
+  text: string;
+  onBack: () => void;
+  disabled?: boolean;
+  /** The list the back button returns to. */
+  backLabel?: string;
+}) {
   return (
     <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 1.5, mb: 2 }}>
-      <Button size="small" startIcon={<ArrowBackIcon />} onClick={onBack} disabled={disabled} sx={{ mt: 0.25 }}>
-        Accounts
+      <Button size="small" startIcon={<ArrowBackIcon />} onClick={onBack} disabled={disabled} sx={{ mt: 0.25, whiteSpace: 'nowrap', flexShrink: 0 }}>
+        {backLabel}
       </Button>
       <Box>
         <Typography variant="h6" component="h3">

@@ -1,12 +1,16 @@
-// Manage: the account and, later, DNS accounts, end servers and Windows agents.
+// Manage: the account, the DNS accounts, DNS mappings (Deploy) and, later, end servers and Windows agents.
 import CloseIcon from '@mui/icons-material/Close';
 import Box from '@mui/material/Box';
 import Dialog from '@mui/material/Dialog';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
+import Stack from '@mui/material/Stack';
 import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
+import Typography from '@mui/material/Typography';
 import { IconAction } from '../components/IconAction.tsx';
+import { DnsMappingsTable } from '../dns/DnsMappings.tsx';
+import { DnsTab } from '../dns/DnsTab.tsx';
 import { AccountTab } from './AccountTab.tsx';
 import { ComingNext } from './ComingNext.tsx';
 
@@ -57,17 +61,24 @@ export function ManageDialog({ tab, onTabChange, onClose }: ManageDialogProps) {
         sx={{ pt: '20px !important', bgcolor: 'background.default' }}
       >
         {current === 'account' ? <AccountTab /> : null}
-        {current === 'dns' ? (
-          <ComingNext
-            title="DNS accounts"
-            text="Credentials for your DNS providers, so Certdesk can answer dns-01 challenges by itself: a table of DNS accounts (name, provider, Enabled/Disabled, last test), a form per provider with help for every field and secrets kept in the OS keychain, and Test connection."
-          />
-        ) : null}
+        {current === 'dns' ? <DnsTab /> : null}
         {current === 'deploy' ? (
-          <ComingNext
-            title="End servers and mappings"
-            text="The Linux servers Certdesk deploys to over SSH (host, user, pinned host key, last test) and their mappings: which domains go where, the webroot for http-01, the files and formats to write, the reload command and the address that proves the new certificate is served."
-          />
+          <Stack spacing={3}>
+            <ComingNext
+              title="End servers and mappings"
+              text="The Linux servers Certdesk deploys to over SSH (host, user, pinned host key, last test) and their mappings: which domains go where, the webroot for http-01, the files and formats to write, the reload command and the address that proves the new certificate is served."
+            />
+            <Stack spacing={1} component="section" aria-labelledby="dns-mappings-title">
+              <Typography variant="h6" component="h3" id="dns-mappings-title">
+                DNS mappings
+              </Typography>
+              <Typography variant="body2" color="text.secondary">
+                Per domain: the DNS account that answers its dns-01 challenges, the zone, and the provider’s per-domain fields (RFC
+                2136: the zone and, optionally, its own TSIG key). A mapping takes precedence over the request’s DNS account.
+              </Typography>
+              <DnsMappingsTable />
+            </Stack>
+          </Stack>
         ) : null}
         {current === 'agents' ? (
           <ComingNext

@@ -1,5 +1,6 @@
 // The Let's Encrypt tab: the request toolbar (Certificate Request, Renew, Revoke, More), Manage on the
 // right, and one row per request. Selecting a row drives the toolbar; each disabled action says why.
+import AccountTreeOutlinedIcon from '@mui/icons-material/AccountTreeOutlined';
 import AddCircleOutlineIcon from '@mui/icons-material/AddCircleOutlined';
 import ArrowDropDownIcon from '@mui/icons-material/ArrowDropDown';
 import AutorenewIcon from '@mui/icons-material/Autorenew';
@@ -25,6 +26,7 @@ import { useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Request } from '../../../shared/model/request.ts';
 import { call, errorInfo } from '../api.ts';
 import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
+import { IconAction } from '../components/IconAction.tsx';
 import { moveRowFocus, SelectableRow, TablePanel } from '../components/TablePanel.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { directoryLabel, STATUS_COLOR, STATUS_TEXT } from '../format.ts';
@@ -34,13 +36,16 @@ import { activityText, ExpiryText, NamesSummary, RequestStatusChip, stalled } fr
 import { challengeLabel, keyLabel } from '../requests/format.ts';
 import { RequestDialog } from '../requests/RequestDialog.tsx';
 import { RequestWindow } from '../requests/RequestWindow.tsx';
+import { AssignDnsDialog } from '../dns/AssignDnsDialog.tsx';
+import { mappingDomain, RequestMappingsDialog } from '../dns/DnsMappings.tsx';
 import { useAccounts } from '../state/accounts.tsx';
+import { useDns } from '../state/dns.tsx';
 import { useRequests, type Activity } from '../state/requests.tsx';
 import { PageHeader } from './PageHeader.tsx';
 
-const COLUMNS = ['Common name', 'Challenge', 'Status', 'Expires', 'Key type'];
+const COLUMNS = ['Common name', 'Challenge', 'Status', 'Expires', 'Key type', 'Mapping'];
 /** Fixed widths: the columns stay put while statuses and progress change. */
-const COLUMN_WIDTH: Record<string, number | undefined> = { Challenge: 160, Status: 210, Expires: 250, 'Key type': 104 };
+const COLUMN_WIDTH: Record<string, number | undefined> = { Challenge: 170, Status: 210, Expires: 230, 'Key type': 96, Mapping: 84 };
 const SELECT_FIRST = 'Select a request in the table first.';
 
 function busyWith(r: Request, a: Activity | undefined): boolean {
@@ -68,6 +73,13 @@ function revokeBlocked(r: Request | undefined, a: Activity | undefined): string 
 function deleteBlocked(r: Request | undefined, a: Activity | undefined): string | null {
   if (!r) return SELECT_FIRST;
   if (busyWith(r, a)) return 'The CA is working on this request: wait for the result (or cancel it in its window).';
+  return null;
+}
+
+function assignDnsBlocked(r: Request | undefined, a: Activity | undefined): string | null {
+  if (!r) return SELECT_FIRST;
+  if (r.challengeType !== 'dns-01') return 'Only dns-01 requests use a DNS account.';
+  if (busyWith(r, a)) return 'The CA is working on this request: wait for the result.';
   return null;
 }
 
@@ -236,6 +248,9 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
   const [creating, setCreating] = useState(false);
   const [windowId, setWindowId] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<Confirm>(null);
+  const [assigning, setAssigning] = useState<Request | null>(null);
+  const [mappingsOf, setMappingsOf] = useState<Request | null>(null);
+  const dns = useDns();
 
   const hasAccount = accounts.some((a) => a.status === 'valid');
   // Newest first: the request just raised is on top.
@@ -302,7 +317,12 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
                   blocked: deleteBlocked(selected, selectedActivity),
                   onClick: () => selected && setConfirm({ kind: 'delete', request: selected }),
                 },
-                { label: 'Assign DNS', icon: <DnsOutlinedIcon fontSize="small" />, blocked: 'Comes with DNS automation' },
+                {
+                  label: 'Assign DNS',
+                  icon: <DnsOutlinedIcon fontSize="small" />,
+                  blocked: assignDnsBlocked(selected, selectedActivity),
+                  onClick: () => selected && setAssigning(selected),
+                },
                 {
                   label: 'New challenge',
                   icon: <ReplayIcon fontSize="small" />,
@@ -326,7 +346,7 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
         error={error}
         onRetry={() => void reload()}
         tableLabel="Certificate requests"
-        minWidth={860}
+        minWidth={920}
         head={COLUMNS.map((c) => (
           <TableCell key={c} sx={{ width: COLUMN_WIDTH[c], whiteSpace: 'nowrap' }}>
             {c}
@@ -361,7 +381,7 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
               </TableCell>
               <TableCell>
                 <Typography variant="body2" noWrap>
-                  {challengeLabel(r)}
+                  {challengeLabel(r, dns.account(r.dnsAccountId)?.name)}
                 </Typography>
               </TableCell>
               <TableCell>
@@ -389,6 +409,20 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
                   {keyLabel(r.key)}
                 </Typography>
               </TableCell>
+              <TableCell sx={{ py: 0 }}>
+                <IconAction
+                  label={`Mappings for ${r.namesUnicode[0] ?? r.commonName}`}
+                  size="small"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    setMappingsOf(r);
+                  }}
+                  color={r.names.some((n) => dns.mappings.some((m) => m.domain === mappingDomain(n))) ? 'primary' : 'default'}
+                  data-testid="request-mapping"
+                >
+                  <AccountTreeOutlinedIcon fontSize="small" />
+                </IconAction>
+              </TableCell>
             </SelectableRow>
           );
         })}
@@ -405,6 +439,21 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
             void reload();
           }}
         />
+      ) : null}
+      {assigning ? (
+        <AssignDnsDialog
+          request={assigning}
+          onClose={() => setAssigning(null)}
+          onDone={(r) => {
+            setAssigning(null);
+            const name = dns.account(r.dnsAccountId)?.name;
+            notify(name ? `${r.namesUnicode[0] ?? r.commonName} now uses the DNS account “${name}”.` : `${r.namesUnicode[0] ?? r.commonName} now uses manual dns-01 challenges.`);
+            void reload();
+          }}
+        />
+      ) : null}
+      {mappingsOf ? (
+        <RequestMappingsDialog names={mappingsOf.names} title={mappingsOf.namesUnicode[0] ?? mappingsOf.commonName} onClose={() => setMappingsOf(null)} />
       ) : null}
       {windowId ? <RequestWindow requestId={windowId} onClose={() => setWindowId(null)} /> : null}
       {confirm?.kind === 'renew' ? (

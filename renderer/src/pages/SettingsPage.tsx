@@ -1,4 +1,4 @@
-// Settings: what this Certdesk is and where it keeps its data (app:info).
+// Settings: what this Certdesk is and where it keeps its data (app:info), and the DNS checks' servers.
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
@@ -13,6 +13,7 @@ import { call, errorInfo } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
+import { DnsServersSettings } from '../dns/DnsServersSettings.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { PageHeader } from './PageHeader.tsx';
 
@@ -47,7 +48,7 @@ export function SettingsPage() {
 
   return (
     <>
-      <PageHeader title="Settings" subtitle="About this Certdesk and where it keeps its data." />
+      <PageHeader title="Settings" subtitle="About this Certdesk, where it keeps its data, and the DNS servers it checks." />
       {error ? (
         <Box sx={{ mb: 2 }}>
           <ErrorAlert error={error} action={<RetryButton onRetry={() => void load()} />} />
@@ -110,6 +111,7 @@ export function SettingsPage() {
           </Row>
         </Box>
       </Paper>
+      <DnsServersSettings />
     </>
   );
 }

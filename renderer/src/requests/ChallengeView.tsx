@@ -16,14 +16,18 @@ import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
 import type { Challenge, Request } from '../../../shared/model/request.ts';
 import type { OperationStep } from '../state/operation.ts';
+import { mappingDomain } from '../dns/DnsMappings.tsx';
+import { useDns } from '../state/dns.tsx';
 import type { Activity } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue } from './bits.tsx';
 
-export type NameState = 'pending' | 'submitting' | 'validating' | 'valid' | 'invalid';
+export type NameState = 'pending' | 'publishing' | 'propagating' | 'submitting' | 'validating' | 'valid' | 'invalid';
 
 const STATE_VIEW: Record<NameState, { label: string; color: 'default' | 'info' | 'success' | 'error' | 'warning' }> = {
   pending: { label: 'Waiting for you', color: 'default' },
+  publishing: { label: 'Adding the record', color: 'info' },
+  propagating: { label: 'Checking propagation', color: 'info' },
   submitting: { label: 'Asking the CA', color: 'info' },
   validating: { label: 'CA validating', color: 'info' },
   valid: { label: 'Valid', color: 'success' },
@@ -36,16 +40,31 @@ export function nameState(challenge: Challenge, live: OperationStep | undefined,
     if (live.step === 'valid') return 'valid';
     if (live.step === 'invalid') return 'invalid';
     if (live.step === 'submit') return 'submitting';
-    return 'validating';
+    // An automatic solver's word for this name: adding the TXT record, then waiting for every name server;
+    // its clean-up after the CA's verdict leaves the verdict as it is.
+    if (live.step === 'dns') {
+      if (/\badding\b|CNAME/i.test(live.message)) return 'publishing';
+      if (!/remov/i.test(live.message)) return 'propagating';
+    } else {
+      return 'validating';
+    }
   }
+  if (running && challenge.progress && challenge.status === 'pending' && !/remov/i.test(challenge.progress)) return 'propagating';
   if (challenge.status === 'valid') return 'valid';
   if (challenge.status === 'invalid') return 'invalid';
   if (challenge.status === 'processing') return 'validating';
   return 'pending';
 }
 
-function StateChip({ state }: { state: NameState }) {
-  const view = STATE_VIEW[state];
+/** The solver's message for a name without the "name: " the operation's step puts before it. */
+function liveMessage(c: Challenge, live: OperationStep | undefined): string | null {
+  if (!live || live.step !== 'dns') return null;
+  return live.message.startsWith(`${c.name}: `) ? live.message.slice(c.name.length + 2) : live.message;
+}
+
+function StateChip({ state, automated }: { state: NameState; automated: boolean }) {
+  // Nothing waits for the user when a DNS account answers: Verify does it all.
+  const view = state === 'pending' && automated ? { ...STATE_VIEW.pending, label: 'Ready for Verify' } : STATE_VIEW[state];
   const icon =
     state === 'valid' ? (
       <CheckCircleIcon />
@@ -75,9 +94,23 @@ function problemType(type: string): string {
   return type.replace(/^urn:ietf:params:acme:error:/, '');
 }
 
-function ChallengeCard({ challenge, state, sharedWith }: { challenge: Challenge; state: NameState; sharedWith: string[] }) {
+function ChallengeCard({
+  challenge,
+  state,
+  sharedWith,
+  automation,
+  progress,
+}: {
+  challenge: Challenge;
+  state: NameState;
+  sharedWith: string[];
+  /** The DNS account that answers this name (null: manual). */
+  automation: string | null;
+  /** The solver's latest word for this name ("2 of 3 name servers see the record"), while it works. */
+  progress: string | null;
+}) {
   const puny = challenge.nameUnicode !== challenge.name ? challenge.name : null;
-  const working = state === 'submitting' || state === 'validating';
+  const working = state === 'submitting' || state === 'validating' || state === 'publishing' || state === 'propagating';
   return (
     <Paper
       variant="outlined"
@@ -100,10 +133,16 @@ function ChallengeCard({ challenge, state, sharedWith }: { challenge: Challenge;
           ) : null}
         </Box>
         {challenge.wildcard ? <Chip size="small" variant="outlined" label="Wildcard" /> : null}
-        <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. DNS accounts and end servers (Manage) will automate it.">
-          <Chip size="small" variant="outlined" label={`${challenge.type} · manual`} tabIndex={0} />
-        </Tooltip>
-        <StateChip state={state} />
+        {automation ? (
+          <Tooltip title={`Certdesk adds this TXT record with the DNS account “${automation}”, waits until every authoritative name server sees it, asks the CA, and removes it afterwards.`}>
+            <Chip size="small" variant="outlined" color="primary" label={`${challenge.type} · ${automation}`} tabIndex={0} data-testid="challenge-automation" />
+          </Tooltip>
+        ) : (
+          <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01.">
+            <Chip size="small" variant="outlined" label={`${challenge.type} · manual`} tabIndex={0} data-testid="challenge-automation" />
+          </Tooltip>
+        )}
+        <StateChip state={state} automated={automation !== null} />
       </Box>
       <Box sx={{ display: 'grid', gridTemplateColumns: '112px minmax(0, 1fr)', columnGap: 1.5, rowGap: 1, alignItems: 'start', px: 2, pb: 1.5 }}>
         {challenge.type === 'http-01' && challenge.httpPath ? (
@@ -133,7 +172,19 @@ function ChallengeCard({ challenge, state, sharedWith }: { challenge: Challenge;
           </>
         ) : null}
       </Box>
-      {challenge.type === 'dns-01' && challenge.dnsName && sharedWith.length > 0 ? (
+      {progress ? (
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 2, pb: 1.25, mt: -0.5 }} data-testid="name-progress-line" data-state={state}>
+          {state === 'publishing' || state === 'propagating' ? (
+            <CircularProgress size={12} thickness={6} aria-hidden />
+          ) : (
+            <CheckCircleIcon sx={{ fontSize: 15 }} color={state === 'invalid' ? 'disabled' : 'success'} aria-hidden />
+          )}
+          <Typography variant="body2" color={state === 'publishing' || state === 'propagating' ? 'info.main' : 'text.secondary'} data-testid="name-progress" role="status" aria-live="polite">
+            {progress}
+          </Typography>
+        </Box>
+      ) : null}
+      {challenge.type === 'dns-01' && challenge.dnsName && sharedWith.length > 0 && !automation ? (
         <Alert severity="info" variant="outlined" icon={<InfoOutlinedIcon fontSize="small" />} sx={{ py: 0, mx: 2, mb: 1.5 }}>
           {challenge.dnsName} also carries the value for {sharedWith.join(', ')}: publish <strong>both</strong> values as two TXT records
           of the same name; do not replace one with the other.
@@ -168,6 +219,14 @@ function ValueLabel({ children }: { children: ReactNode }) {
 
 export function ChallengeView({ request, activity }: { request: Request; activity: Activity | undefined }) {
   const running = activity?.running === true && activity.kind === 'verify';
+  const dns = useDns();
+  /** Who answers a name: its domain's DNS mapping, else the request's DNS account, else nobody (manual). */
+  const automationOf = (c: Challenge): string | null => {
+    if (c.type !== 'dns-01') return null;
+    const mapping = dns.mappings.find((m) => m.domain === mappingDomain(c.identifier));
+    return dns.account(mapping?.accountId ?? request.dnsAccountId)?.name ?? (mapping || request.dnsAccountId ? 'DNS account' : null);
+  };
+  const automated = request.challengeType === 'dns-01' && request.challenges.length > 0 && request.challenges.every((c) => automationOf(c) !== null);
   // Cards in the order the names were given (the common name first), whatever order the CA listed them.
   const position = (c: Challenge) => {
     const i = request.names.indexOf(c.name);
@@ -191,6 +250,11 @@ export function ChallengeView({ request, activity }: { request: Request; activit
           <Typography variant="body2">
             For each name, make its web server answer the <strong>URL path</strong> with exactly the <strong>file content</strong>{' '}
             (as a plain file, no extra spaces or line break). Then press <strong>Verify</strong>: the CA fetches every file.
+          </Typography>
+        ) : automated ? (
+          <Typography variant="body2" data-testid="challenge-automated">
+            Nothing to do by hand: press <strong>Verify</strong> and Certdesk adds each <strong>TXT record</strong> through the DNS account,
+            waits until every authoritative name server sees it, asks the CA, and removes the records afterwards.
           </Typography>
         ) : (
           <Typography variant="body2">
@@ -219,6 +283,8 @@ export function ChallengeView({ request, activity }: { request: Request; activit
           challenge={c}
           state={states[i] ?? 'pending'}
           sharedWith={c.dnsName ? (byDnsName.get(c.dnsName) ?? []).filter((n) => n !== c.nameUnicode) : []}
+          automation={automationOf(c)}
+          progress={running && automationOf(c) ? (activity?.solver[c.name] ?? liveMessage(c, activity?.items[c.name]) ?? c.progress) : null}
         />
       ))}
     </Stack>

@@ -45,6 +45,7 @@ import { isPicked, type KeyFile } from '../manage/directory.ts';
 import { focusFirstInvalid, type FieldErrors } from '../manage/formErrors.ts';
 import { PemFileField } from '../manage/PemFileField.tsx';
 import { useAccounts } from '../state/accounts.tsx';
+import { DnsAccountSelect, MANUAL } from '../dns/AssignDnsDialog.tsx';
 import { useOperation } from '../state/operation.ts';
 import { addNames, DomainChips } from './DomainChips.tsx';
 import { detectKeySpec } from './keyInfo.ts';
@@ -115,6 +116,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
   const [names, setNames] = useState<string[]>([]);
   const [draft, setDraft] = useState('');
   const [challengeType, setChallengeType] = useState<ChallengeType>('http-01');
+  const [dnsAccountId, setDnsAccountId] = useState(MANUAL);
   const [profile, setProfile] = useState('');
   const [algorithm, setAlgorithm] = useState<Algorithm>('rsa');
   const [rsaBits, setRsaBits] = useState<string>('2048');
@@ -232,6 +234,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
           ...(allowMixedScripts ? { allowMixedScripts: true } : {}),
           domains: allNames,
           challengeType,
+          ...(challengeType === 'dns-01' && dnsAccountId !== MANUAL ? { dnsAccountId } : {}),
           key,
           signatureAlgorithm: signature,
           keystoreType,
@@ -254,7 +257,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
       }
       setServerChipErrors(chips);
       setErrors(rest);
-      const shown = ['domains', 'keystorePassword', 'importKeyPem', 'importKeyFile', 'importKeyHandle', 'key', 'signatureAlgorithm', 'profile', 'accountId'];
+      const shown = ['domains', 'keystorePassword', 'importKeyPem', 'importKeyFile', 'importKeyHandle', 'key', 'signatureAlgorithm', 'profile', 'accountId', 'dnsAccountId'];
       const onlyFields = Object.keys(byField).length > 0 && Object.keys(rest).every((f) => shown.includes(f));
       if (!onlyFields) setAlert(errorInfo(err));
       focusFirstInvalid(rootRef.current);
@@ -350,16 +353,15 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
                     </RadioGroup>
                   </FormControl>
                   {challengeType === 'dns-01' ? (
-                    <TextField
-                      select
-                      label="DNS account"
-                      value=""
-                      disabled
-                      helperText="No DNS accounts yet — Manage → DNS"
-                      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
-                    >
-                      <MenuItem value="">Manual (you add the records)</MenuItem>
-                    </TextField>
+                    <DnsAccountSelect
+                      value={dnsAccountId}
+                      onChange={(v) => {
+                        setDnsAccountId(v);
+                        clearError('dnsAccountId');
+                      }}
+                      disabled={working}
+                      error={errors.dnsAccountId}
+                    />
                   ) : null}
                   {profileNames.length > 0 ? (
                     <TextField

@@ -29,6 +29,7 @@ import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
 import { ExportDialog } from '../repository/ExportDialog.tsx';
+import { useDns } from '../state/dns.tsx';
 import { useRequests } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue, ExpiryText, RequestStatusChip } from './bits.tsx';
@@ -148,6 +149,7 @@ function ResultView({ request }: { request: Request }) {
 export function RequestWindow({ requestId, onClose }: { requestId: string; onClose: () => void }) {
   const titleId = useId();
   const { requests, loading, activity, run, cancel, upsert } = useRequests();
+  const dns = useDns();
   const request = requests.find((r) => r.id === requestId);
   const act = activity(requestId);
   const running = act?.running === true;
@@ -261,7 +263,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
             {issued ? 'Certificate' : 'Challenges'} — {cn}
           </Box>
           <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
-            {challengeLabel(request)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
+            {challengeLabel(request, dns.account(request.dnsAccountId)?.name)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
             {request.ordersCreated > 1 ? ` · order ${request.ordersCreated}` : ''}
           </Typography>
         </Box>
@@ -293,7 +295,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
           {cancelled ? (
             <Alert severity="info" variant="outlined">
               Verification cancelled. The CA may still finish validating what was submitted; press Verify to continue where it
-              stopped.
+              stopped.{request.challengeType === 'dns-01' && request.dnsAccountId ? ' The TXT records Certdesk added are removed again.' : ''}
             </Alert>
           ) : null}
           {issued ? <ResultView request={request} /> : <ChallengeView request={request} activity={act} />}
@@ -323,7 +325,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
                 ? 'Closing this window does not stop the validation: the table shows its progress.'
                 : request.status === 'failed'
                   ? 'New challenge places a fresh order with new values to publish.'
-                  : 'Publish every value first: the CA checks all names when you press Verify.'}
+                  : request.challengeType === 'dns-01' && request.dnsAccountId
+                    ? 'Verify adds the TXT records through the DNS account, waits for every name server, then asks the CA.'
+                    : 'Publish every value first: the CA checks all names when you press Verify.'}
             </Typography>
             <Button onClick={onClose}>Close</Button>
             {verifying ? (

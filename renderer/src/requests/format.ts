@@ -44,8 +44,9 @@ export function keyLabel(key: string): string {
   return (KEY_LABELS as Record<string, string>)[key] ?? keyAlgorithmLabel(key);
 }
 
-export function challengeLabel(request: Pick<Request, 'challengeType'>): string {
-  // DNS accounts and end servers come later: every challenge is answered by hand for now.
+/** "dns-01 · Office BIND" when a DNS account answers the request's challenges, else "… · manual". */
+export function challengeLabel(request: Pick<Request, 'challengeType'>, dnsAccountName?: string | null): string {
+  if (request.challengeType === 'dns-01' && dnsAccountName) return `dns-01 · ${dnsAccountName}`;
   return `${request.challengeType} · manual`;
 }
 

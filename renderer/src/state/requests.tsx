@@ -18,6 +18,11 @@ export interface Activity extends Progress {
   cancelling: boolean;
   /** Set when the call failed (anything but a request that ended Failed, which the request itself says). */
   error: ErrorInfo | null;
+  /**
+   * An automatic solver's latest word per name (adding the record, "2 of 3 name servers see the record"),
+   * kept while the CA's steps follow: the propagation can pass in milliseconds, and the card still says so.
+   */
+  solver: Record<string, string>;
 }
 
 interface RequestsState {
@@ -87,7 +92,13 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
       setActivities((all) => {
         const a = all[id];
         if (!a || a.opId !== opId) return all;
-        return { ...all, [id]: { ...a, ...applyProgress(a, step) } };
+        const next = { ...a, ...applyProgress(a, step) };
+        // Its clean-up after the CA's verdict is no news about the propagation.
+        if (step.step === 'dns' && step.item && !/remov/i.test(step.message)) {
+          const message = step.message.startsWith(`${step.item}: `) ? step.message.slice(step.item.length + 2) : step.message;
+          next.solver = { ...a.solver, [step.item]: message };
+        }
+        return { ...all, [id]: next };
       });
     });
     return () => {
@@ -108,7 +119,7 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
     async (id: string, kind: ActivityKind, work: (opId: string) => Promise<Request>): Promise<Request> => {
       const opId = newOpId();
       opRequest.current.set(opId, id);
-      setActivities((all) => ({ ...all, [id]: { kind, opId, running: true, cancelling: false, error: null, ...NO_PROGRESS } }));
+      setActivities((all) => ({ ...all, [id]: { kind, opId, running: true, cancelling: false, error: null, solver: {}, ...NO_PROGRESS } }));
       try {
         const result = await work(opId);
         upsert(result);
