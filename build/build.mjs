@@ -22,7 +22,16 @@ const out = resolve(root, flagValue('--out') ?? 'out');
 if (out === root || root.startsWith(out + sep) || out === sep) throw new Error(`--out ${out} would wipe the project: choose an empty folder.`);
 
 // Native addons and Electron itself are never bundled.
-const nodeExternals = ['electron', '@napi-rs/keyring', 'cpu-features', 'ssh2'];
+const nativeExternals = ['electron', '@napi-rs/keyring', 'cpu-features', 'ssh2'];
+// The DNS providers' vendor SDKs are not bundled either. Their api.ts files load them with a dynamic import()
+// only when an account of that kind is used, and as externals they stay files in node_modules (production
+// dependencies, which electron-builder packs like @napi-rs/keyring) that Node requires only then. Bundled, even
+// behind esbuild's lazy __esm wrappers, they still made every bundle ~9 MB that each start must read and parse.
+// Measured when this was chosen (CLI `--version`, loaded machine): eager bundle 8.7 MB, ~1.0 s; lazy import()
+// but bundled 9.4 MB, ~0.85 s; lazy and external 3.5 MB, ~0.55 s. test/unit/dns-lazy-sdk.test.ts fails if an
+// SDK is bundled, imported statically or loaded at start again.
+const dnsSdkExternals = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity'];
+const nodeExternals = [...nativeExternals, ...dnsSdkExternals];
 
 const common = {
   bundle: true,
@@ -52,6 +61,9 @@ async function main() {
       format: 'cjs',
       target: 'node20',
       external: nodeExternals,
+      // import() of an external becomes a lazy require(): the DNS SDKs then load the way @napi-rs/keyring does
+      // (CommonJS, from node_modules, inside the asar too) and are not resolved by the ESM loader.
+      supported: { 'dynamic-import': false },
       banner: t.banner ? { js: t.banner } : undefined,
       // lowdb and friends are ESM-only; esbuild turns them into CJS, import.meta.url needs a shim.
       inject: [join(root, 'build/import-meta-url.js')],

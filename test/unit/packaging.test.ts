@@ -132,6 +132,10 @@ describe('electron-builder.yml', () => {
     assert.ok(pkg.devDependencies?.electron, 'electron must be a devDependency');
     assert.ok(!pkg.dependencies?.electron, 'electron must not be a dependency');
     assert.ok(pkg.dependencies?.['@napi-rs/keyring'], '@napi-rs/keyring must be a dependency');
+    // build/build.mjs keeps the DNS SDKs out of the bundles: only as dependencies do they reach the package.
+    for (const sdk of ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity']) {
+      assert.ok(pkg.dependencies?.[sdk], `${sdk} must be a dependency (it is required from node_modules at run time)`);
+    }
   });
 
   it('the renderer page loads its script from the same origin (script-src self)', () => {

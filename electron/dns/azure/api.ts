@@ -6,8 +6,9 @@
 // Azure replaces a record set whole (PUT), so reads return the record set's etag and writes are conditional
 // (If-Match: that etag, or If-None-Match: * to create); a 412 comes back as `false` for the caller to re-read.
 import https from 'node:https';
-import { ClientSecretCredential } from '@azure/identity';
-import { DnsManagementClient, type RecordSet } from '@azure/arm-dns';
+// The SDKs are loaded on the first call (dynamic import), not when the registry lists this provider: every
+// Certdesk start would otherwise pay for evaluating them.
+import type { DnsManagementClient, RecordSet } from '@azure/arm-dns';
 import { AppError, type ErrorCode } from '../../../shared/ipc/errors.ts';
 import { providerError } from '../types.ts';
 import { descriptor, AZURE_ARM_ENDPOINT, AZURE_AUTHORITY_HOST } from './descriptor.ts';
@@ -69,18 +70,48 @@ interface ErrorLike {
   errorResponse?: { error?: string; errorDescription?: string };
 }
 
+type IdentitySdk = typeof import('@azure/identity');
+type ArmDnsSdk = typeof import('@azure/arm-dns');
+let loadingSdks: Promise<[IdentitySdk, ArmDnsSdk]> | undefined;
+
+function loadSdks(): Promise<[IdentitySdk, ArmDnsSdk]> {
+  loadingSdks ??= Promise.all([import('@azure/identity'), import('@azure/arm-dns')]).catch((e: unknown) => {
+    loadingSdks = undefined;
+    throw e;
+  });
+  return loadingSdks;
+}
+
 export class AzureDnsClient {
   readonly settings: AzureSettings;
-  private readonly arm: DnsManagementClient;
+  private armClient: Promise<DnsManagementClient> | undefined;
+  private readonly opts: AzureClientOptions;
   private readonly ca: string | string[] | undefined;
 
   constructor(settings: AzureSettings, opts: AzureClientOptions = {}) {
     this.settings = settings;
+    this.opts = opts;
     this.ca = opts.ca;
+  }
+
+  /** The Resource Manager client, made (and its SDKs loaded) on the first call. */
+  private arm(): Promise<DnsManagementClient> {
+    this.armClient ??= loadSdks().then(
+      ([identity, armDns]) => this.makeClient(identity, armDns),
+      (e: unknown) => {
+        this.armClient = undefined;
+        throw e;
+      },
+    );
+    return this.armClient;
+  }
+
+  private makeClient(identity: IdentitySdk, armDns: ArmDnsSdk): DnsManagementClient {
+    const { settings, opts } = this;
     const tls = opts.ca ? { tlsOptions: { ca: opts.ca } } : {};
     const retryOptions = opts.retry ?? { maxRetries: 3, retryDelayInMs: 800 };
     const authorityHost = settings.authorityHost || AZURE_AUTHORITY_HOST;
-    const credential = new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, {
+    const credential = new identity.ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, {
       authorityHost,
       // MSAL validates an authority against Microsoft's instance discovery; a host it cannot know (Azure Stack,
       // ADFS, a test fake) is trusted as configured instead.
@@ -89,7 +120,7 @@ export class AzureDnsClient {
       ...tls,
     });
     const endpoint = settings.endpoint || AZURE_ARM_ENDPOINT;
-    this.arm = new DnsManagementClient(credential, settings.subscriptionId, {
+    return new armDns.DnsManagementClient(credential, settings.subscriptionId, {
       endpoint,
       $host: endpoint,
       credentialScopes: [`${endpoint}/.default`],
@@ -109,7 +140,7 @@ export class AzureDnsClient {
   async listZones(signal?: AbortSignal, opts: { forbiddenAsNull?: boolean } = {}): Promise<string[] | null> {
     const out: string[] = [];
     try {
-      for await (const z of this.arm.zones.listByResourceGroup(this.rg, { abortSignal: signal })) {
+      for await (const z of (await this.arm()).zones.listByResourceGroup(this.rg, { abortSignal: signal })) {
         if (z.name) out.push(z.name.toLowerCase());
       }
     } catch (e) {
@@ -125,7 +156,7 @@ export class AzureDnsClient {
    */
   async hasZone(zone: string, signal?: AbortSignal, opts: { forbiddenAsNull?: boolean } = {}): Promise<boolean | null> {
     try {
-      await this.arm.zones.get(this.rg, zone, { abortSignal: signal });
+      await (await this.arm()).zones.get(this.rg, zone, { abortSignal: signal });
       return true;
     } catch (e) {
       if (opts.forbiddenAsNull && (e as ErrorLike).statusCode === 403) return null;
@@ -142,7 +173,7 @@ export class AzureDnsClient {
   async getTxt(zone: string, name: string, signal?: AbortSignal): Promise<TxtRecordSet | null> {
     let rs: RecordSet;
     try {
-      rs = await this.arm.recordSets.get(this.rg, zone, name, 'TXT', { abortSignal: signal });
+      rs = await (await this.arm()).recordSets.get(this.rg, zone, name, 'TXT', { abortSignal: signal });
     } catch (e) {
       const err = e as ErrorLike;
       if (err.statusCode === 404 && err.code !== 'SubscriptionNotFound' && err.code !== 'ResourceGroupNotFound' && err.code !== 'ParentResourceNotFound') {
@@ -172,7 +203,7 @@ export class AzureDnsClient {
     signal?: AbortSignal,
   ): Promise<boolean> {
     try {
-      await this.arm.recordSets.createOrUpdate(
+      await (await this.arm()).recordSets.createOrUpdate(
         this.rg,
         zone,
         name,
@@ -190,7 +221,7 @@ export class AzureDnsClient {
   /** Deletes the TXT record set if its etag is still `ifMatch`; false when it changed (412). */
   async deleteTxt(zone: string, name: string, ifMatch: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.arm.recordSets.delete(this.rg, zone, name, 'TXT', { abortSignal: signal, ifMatch });
+      await (await this.arm()).recordSets.delete(this.rg, zone, name, 'TXT', { abortSignal: signal, ifMatch });
       return true;
     } catch (e) {
       if ((e as ErrorLike).statusCode === 412) return false;

@@ -2,8 +2,26 @@
 // zones the credentials see (all pages), list/create/delete TXT records, verify the credentials. The base URL
 // is injectable (`endpoint`), and so is `fetch` (tests). The SDK's own logging is off: it could print request
 // details, and those must never carry a credential.
-import Cloudflare, { APIConnectionError, APIError, APIUserAbortError } from 'cloudflare';
+// The SDK is loaded on the first call (dynamic import), not when the registry lists this provider: every
+// Certdesk start would otherwise pay for evaluating it.
+import type Cloudflare from 'cloudflare';
 import { DEFAULT_ENDPOINT } from './descriptor.ts';
+
+type CloudflareSdk = typeof import('cloudflare');
+/** The SDK once some client has loaded it; its error classes can only be met after that. */
+let loadedSdk: CloudflareSdk | undefined;
+let loadingSdk: Promise<CloudflareSdk> | undefined;
+
+function loadSdk(): Promise<CloudflareSdk> {
+  loadingSdk ??= import('cloudflare').then(
+    (m) => (loadedSdk = m),
+    (e: unknown) => {
+      loadingSdk = undefined;
+      throw e;
+    },
+  );
+  return loadingSdk;
+}
 
 export type CloudflareAuth = { kind: 'token'; token: string } | { kind: 'key'; email: string; key: string };
 
@@ -59,13 +77,15 @@ function flatten(items: unknown): CfErrorItem[] {
 
 /** Reads an SDK error into Cloudflare's error codes and messages (never the request, so no credential). */
 export function describeFailure(e: unknown): CfFailure {
-  if (e instanceof APIUserAbortError) return { kind: 'cancelled', errors: [], text: 'cancelled' };
-  if (e instanceof APIConnectionError) {
+  // No SDK loaded means no SDK error: whatever failed is reported as a plain error below.
+  const { APIConnectionError, APIError, APIUserAbortError } = loadedSdk ?? {};
+  if (APIUserAbortError && e instanceof APIUserAbortError) return { kind: 'cancelled', errors: [], text: 'cancelled' };
+  if (APIConnectionError && e instanceof APIConnectionError) {
     const cause = (e as { cause?: { message?: string; cause?: { code?: string; message?: string } } }).cause;
     const detail = cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? e.message;
     return { kind: 'network', errors: [], text: `${e.message.replace(/\.$/, '')}${detail && detail !== e.message ? ` (${detail})` : ''}` };
   }
-  if (e instanceof APIError) {
+  if (APIError && e instanceof APIError) {
     const errors = flatten((e.error as { errors?: unknown } | undefined)?.errors);
     const text = errors.length
       ? errors.map((x) => (x.message ? `${x.message} (${x.code})` : `error ${x.code}`)).join('; ')
@@ -76,14 +96,32 @@ export function describeFailure(e: unknown): CfFailure {
 }
 
 export class CloudflareApi {
-  private readonly sdk: Cloudflare;
+  private client: Promise<Cloudflare> | undefined;
+  private readonly opts: CloudflareApiOptions;
   readonly auth: CloudflareAuth;
   readonly endpoint: string;
 
   constructor(opts: CloudflareApiOptions) {
+    this.opts = opts;
     this.auth = opts.auth;
     this.endpoint = (opts.endpoint || DEFAULT_ENDPOINT).replace(/\/+$/, '');
-    this.sdk = new Cloudflare({
+  }
+
+  /** The SDK client, made on the first call. */
+  private sdk(): Promise<Cloudflare> {
+    this.client ??= loadSdk().then(
+      (m) => this.makeClient(m.default),
+      (e: unknown) => {
+        this.client = undefined;
+        throw e;
+      },
+    );
+    return this.client;
+  }
+
+  private makeClient(Sdk: typeof Cloudflare): Cloudflare {
+    const opts = this.opts;
+    return new Sdk({
       // Explicit nulls: the SDK would otherwise read CLOUDFLARE_API_TOKEN & co. from the environment.
       apiToken: opts.auth.kind === 'token' ? opts.auth.token : null,
       apiEmail: opts.auth.kind === 'key' ? opts.auth.email : null,
@@ -100,17 +138,17 @@ export class CloudflareApi {
   /** Token: GET /user/tokens/verify (its status); Global API key: GET /user (its e-mail address). */
   async verify(signal?: AbortSignal): Promise<string> {
     if (this.auth.kind === 'token') {
-      const r = await this.sdk.user.tokens.verify({ signal });
+      const r = await (await this.sdk()).user.tokens.verify({ signal });
       return r.status;
     }
-    const r = (await this.sdk.user.get({ signal })) as { email?: string };
+    const r = (await (await this.sdk()).user.get({ signal })) as { email?: string };
     return r.email ?? '';
   }
 
   /** Every zone the credentials can see (GET /zones, page by page). */
   async listZones(signal?: AbortSignal): Promise<CfZone[]> {
     const out: CfZone[] = [];
-    for await (const z of this.sdk.zones.list({ per_page: 50 }, { signal })) {
+    for await (const z of (await this.sdk()).zones.list({ per_page: 50 }, { signal })) {
       out.push({ id: z.id, name: z.name.toLowerCase(), status: z.status });
     }
     return out;
@@ -119,18 +157,18 @@ export class CloudflareApi {
   /** TXT records at exactly `name` (GET /zones/:id/dns_records?type=TXT&name.exact=..., every page). */
   async listTxt(zoneId: string, name: string, signal?: AbortSignal): Promise<CfRecord[]> {
     const out: CfRecord[] = [];
-    for await (const r of this.sdk.dns.records.list({ zone_id: zoneId, type: 'TXT', name: { exact: name }, per_page: 100 }, { signal })) {
+    for await (const r of (await this.sdk()).dns.records.list({ zone_id: zoneId, type: 'TXT', name: { exact: name }, per_page: 100 }, { signal })) {
       out.push({ id: r.id, name: r.name, content: r.content ?? '', ttl: Number(r.ttl) });
     }
     return out;
   }
 
   async createTxt(zoneId: string, name: string, content: string, ttl: number, signal?: AbortSignal): Promise<CfRecord> {
-    const r = await this.sdk.dns.records.create({ zone_id: zoneId, type: 'TXT', name, content, ttl }, { signal });
+    const r = await (await this.sdk()).dns.records.create({ zone_id: zoneId, type: 'TXT', name, content, ttl }, { signal });
     return { id: r.id, name: r.name, content: r.content ?? content, ttl: Number(r.ttl) };
   }
 
   async deleteRecord(zoneId: string, recordId: string, signal?: AbortSignal): Promise<void> {
-    await this.sdk.dns.records.delete(recordId, { zone_id: zoneId }, { signal });
+    await (await this.sdk()).dns.records.delete(recordId, { zone_id: zoneId }, { signal });
   }
 }

@@ -1,16 +1,20 @@
 // Route 53 client: the official SDK (@aws-sdk/client-route-53, SigV4, REST-XML) with an injectable endpoint.
 // Only what dns-01 needs: list the public hosted zones, read one TXT record set, change it atomically, and
 // poll the change until INSYNC. Errors are the SDK's; provider.ts turns them into messages.
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  GetHostedZoneCommand,
-  ListHostedZonesCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-  type Change,
-  type ResourceRecordSet,
-} from '@aws-sdk/client-route-53';
+// The SDK is loaded on the first call (dynamic import), not when the registry lists this provider: every
+// Certdesk start would otherwise pay for evaluating it.
+import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+
+type Route53Sdk = typeof import('@aws-sdk/client-route-53');
+let loadingSdk: Promise<Route53Sdk> | undefined;
+
+function loadSdk(): Promise<Route53Sdk> {
+  loadingSdk ??= import('@aws-sdk/client-route-53').catch((e: unknown) => {
+    loadingSdk = undefined;
+    throw e;
+  });
+  return loadingSdk;
+}
 
 export interface Route53ApiOptions {
   accessKeyId: string;
@@ -59,13 +63,31 @@ export function unquoteTxt(value: string): string {
 }
 
 export class Route53Api {
-  readonly client: Route53Client;
+  private client: Promise<{ sdk: Route53Sdk; client: Route53Client }> | undefined;
+  private readonly opts: Route53ApiOptions;
 
   constructor(opts: Route53ApiOptions) {
+    this.opts = opts;
+  }
+
+  /** The SDK and its client, made on the first call. */
+  private sdk(): Promise<{ sdk: Route53Sdk; client: Route53Client }> {
+    this.client ??= loadSdk().then(
+      (sdk) => ({ sdk, client: this.makeClient(sdk) }),
+      (e: unknown) => {
+        this.client = undefined;
+        throw e;
+      },
+    );
+    return this.client;
+  }
+
+  private makeClient(sdk: Route53Sdk): Route53Client {
+    const opts = this.opts;
     // The SDK's notice about its future Node requirement is for developers; it would only clutter the CLI's
     // stderr (Electron's Node is recent enough anyway).
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    this.client = new Route53Client({
+    return new sdk.Route53Client({
       region: opts.region,
       // The account's fields decide where requests go, not ~/.aws/config or AWS_ENDPOINT_URL* of this machine.
       useFipsEndpoint: false,
@@ -79,11 +101,12 @@ export class Route53Api {
 
   /** Every hosted zone of the account, following NextMarker page by page. */
   async listZones(signal?: AbortSignal, pageSize?: number): Promise<HostedZone[]> {
+    const { sdk, client } = await this.sdk();
     const out: HostedZone[] = [];
     let marker: string | undefined;
     for (let page = 0; page < 1000; page++) {
-      const r = await this.client.send(
-        new ListHostedZonesCommand({ ...(marker ? { Marker: marker } : {}), ...(pageSize ? { MaxItems: pageSize } : {}) }),
+      const r = await client.send(
+        new sdk.ListHostedZonesCommand({ ...(marker ? { Marker: marker } : {}), ...(pageSize ? { MaxItems: pageSize } : {}) }),
         signal ? { abortSignal: signal } : {},
       );
       for (const z of r.HostedZones ?? []) {
@@ -96,15 +119,17 @@ export class Route53Api {
   }
 
   async getZone(id: string, signal?: AbortSignal): Promise<HostedZone> {
-    const r = await this.client.send(new GetHostedZoneCommand({ Id: id }), signal ? { abortSignal: signal } : {});
+    const { sdk, client } = await this.sdk();
+    const r = await client.send(new sdk.GetHostedZoneCommand({ Id: id }), signal ? { abortSignal: signal } : {});
     const z = r.HostedZone;
     return { id: stripId(z?.Id ?? id), name: fromRoute53Name(z?.Name ?? ''), privateZone: z?.Config?.PrivateZone === true };
   }
 
   /** The TXT record set at `name` (simple routing), or null. */
   async getTxt(zoneId: string, name: string, signal?: AbortSignal): Promise<TxtSet | null> {
-    const r = await this.client.send(
-      new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: 'TXT', MaxItems: 1 }),
+    const { sdk, client } = await this.sdk();
+    const r = await client.send(
+      new sdk.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: 'TXT', MaxItems: 1 }),
       signal ? { abortSignal: signal } : {},
     );
     const set = (r.ResourceRecordSets ?? [])[0];
@@ -118,6 +143,7 @@ export class Route53Api {
    * one. Returns the change id to poll.
    */
   async replaceTxt(zoneId: string, name: string, before: TxtSet | null, after: TxtSet | null, signal?: AbortSignal): Promise<string | null> {
+    const { sdk, client } = await this.sdk();
     const set = (s: TxtSet): ResourceRecordSet => ({
       Name: `${name}.`,
       Type: 'TXT',
@@ -128,19 +154,20 @@ export class Route53Api {
     if (before && before.values.length) changes.push({ Action: 'DELETE', ResourceRecordSet: set(before) });
     if (after && after.values.length) changes.push({ Action: 'CREATE', ResourceRecordSet: set(after) });
     if (!changes.length) return null;
-    const r = await this.client.send(
-      new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: 'Certdesk dns-01', Changes: changes } }),
+    const r = await client.send(
+      new sdk.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: 'Certdesk dns-01', Changes: changes } }),
       signal ? { abortSignal: signal } : {},
     );
     return stripId(r.ChangeInfo?.Id ?? '');
   }
 
   async changeStatus(changeId: string, signal?: AbortSignal): Promise<ChangeStatus> {
-    const r = await this.client.send(new GetChangeCommand({ Id: changeId }), signal ? { abortSignal: signal } : {});
+    const { sdk, client } = await this.sdk();
+    const r = await client.send(new sdk.GetChangeCommand({ Id: changeId }), signal ? { abortSignal: signal } : {});
     return r.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
   }
 
   destroy(): void {
-    this.client.destroy();
+    void this.client?.then(({ client }) => client.destroy(), () => undefined);
   }
 }
