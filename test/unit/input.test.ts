@@ -115,6 +115,7 @@ describe('CLI errors name the flag', () => {
       profile: '--profile',
       preferredChain: '--preferred-chain',
       allowMixedScripts: '--allow-mixed-scripts',
+      dnsAccountId: '--dns-account',
     };
     for (const [field, flag] of Object.entries(expected)) assert.equal(flagFor(field, create), flag, field);
     assert.equal(flagFor('keyPassword', certCommands.export!), '--key-password-file');
