@@ -8,6 +8,7 @@ import { parsePrivateKey } from '../acme/keys.ts';
 import { PickedFiles, readUserText } from '../core/files.ts';
 import { readImportedKey } from '../orders/keys.ts';
 import type { OpenPathRequest } from './platform-services.ts';
+import { deployHandlers } from './deploy-handlers.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
@@ -36,6 +37,9 @@ const PATH_FIELDS: Record<string, string> = {
   keyFile: 'Let the user pick the key with the open dialog (files:open, then keyHandle), or send its text (keyPem).',
   importKeyFile: 'Let the user pick the key with the open dialog (files:open, then importKeyHandle), or send its text (importKeyPem).',
   out: 'Leave it out: Certdesk asks where to save with the native save dialog.',
+  passwordFile: 'Send the password itself (password); it goes to the keychain.',
+  privateKeyFile: 'Let the user pick the key with the open dialog (files:open, purpose ssh-key, then privateKeyHandle).',
+  passphraseFile: 'Send the passphrase itself (passphrase); it goes to the keychain.',
 };
 
 /**
@@ -54,6 +58,7 @@ function refusePaths(ctx: CallContext, req: object): void {
 const OPEN_DIALOGS: Record<FilePurpose, OpenPathRequest> = {
   'account-key': { title: 'Choose the account key (PEM)', filters: [{ name: 'PEM keys', extensions: ['pem', 'key'] }, { name: 'All files', extensions: ['*'] }] },
   'certificate-key': { title: 'Choose the private key to import (PEM)', filters: [{ name: 'PEM keys', extensions: ['pem', 'key'] }, { name: 'All files', extensions: ['*'] }] },
+  'ssh-key': { title: 'Choose the SSH private key', filters: [{ name: 'All files', extensions: ['*'] }, { name: 'PEM keys', extensions: ['pem', 'key'] }] },
 };
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -168,6 +173,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await dns.unmap(req.domain);
       return { deleted: true as const };
     },
+    ...deployHandlers(),
     'settings:get': async () => dns.settings(),
     'settings:set': async (req) => dns.setSettings(req),
   };

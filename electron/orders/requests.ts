@@ -28,7 +28,7 @@ import type { EventHub } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Operation } from '../core/operations.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import type { AccountRecord, AuthorizationRecord, OrderRecord, RequestRecord } from '../store/schema.ts';
+import type { AccountRecord, AuthorizationRecord, DeploymentRecord, OrderRecord, RequestRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { validatePassword } from '../keystore/index.ts';
 import { daysLeft, publicKeyDer, splitPem, summarize } from './certinfo.ts';
@@ -165,6 +165,7 @@ export class RequestService {
       challengeType: input.challengeType,
       dnsAccountId,
       presented: [],
+      placed: [],
       key: checked.key,
       signatureAlgorithm: checked.signature,
       keystoreType: input.keystoreType,
@@ -939,6 +940,7 @@ export class RequestService {
       savedCertificateId: rec.savedCertificateId,
       unsaved: rec.certificate !== null && rec.certificate.sha256 !== rec.savedSha256,
       ordersCreated: rec.ordersCreated,
+      deployments: latestDeployments(this.store.data.deployments ?? [], rec.id),
       createdAt: rec.createdAt,
       updatedAt: rec.updatedAt,
     };
@@ -957,7 +959,7 @@ export class RequestService {
       name,
       nameUnicode: unicode,
       wildcard: a.wildcard,
-      type: rec.challengeType,
+      type: ch?.type ?? rec.challengeType,
       status: (a.status === 'valid' ? 'valid' : a.status === 'invalid' ? 'invalid' : ch?.status === 'processing' ? 'processing' : 'pending') as Challenge['status'],
       token: ch?.token ?? '',
       httpPath: http && ch ? `/.well-known/acme-challenge/${ch.token}` : null,
@@ -967,6 +969,7 @@ export class RequestService {
       dnsValue: !http && keyAuth ? dnsValue(keyAuth) : null,
       error: ch?.error ?? null,
       progress: this.progress.get(`${rec.id} ${name}`) ?? null,
+      automation: null,
     };
   }
 
@@ -1054,6 +1057,18 @@ const TRANSIENT_ACME = new Set([
 ]);
 
 /** A definite "no" from the CA (or from our checks of what it issued), as opposed to a passing failure. */
+/** The newest deployment of a request's certificate to each server, newest first. */
+export function latestDeployments(all: readonly DeploymentRecord[], requestId: string): DeploymentRecord[] {
+  const seen = new Set<string>();
+  const out: DeploymentRecord[] = [];
+  for (const d of [...all].filter((x) => x.requestId === requestId).sort((a, b) => b.startedAt.localeCompare(a.startedAt))) {
+    if (seen.has(d.serverId)) continue;
+    seen.add(d.serverId);
+    out.push(d);
+  }
+  return out;
+}
+
 function isVerdict(info: ErrorInfo): boolean {
   if (info.code !== 'ACME_ERROR') return false;
   return !info.acmeType || !TRANSIENT_ACME.has(info.acmeType);

@@ -92,6 +92,22 @@ export const MIGRATIONS: readonly Migration[] = [
       };
     },
   },
+  {
+    version: 5,
+    name: 'end servers, server mappings and deployments; requests: placed http-01 files',
+    up(d) {
+      const requests = (Array.isArray(d.requests) ? d.requests : []).map((r: unknown) =>
+        isObject(r) ? { ...r, placed: Array.isArray(r.placed) ? r.placed : [] } : r,
+      );
+      return {
+        ...d,
+        requests,
+        servers: Array.isArray(d.servers) ? d.servers : [],
+        serverMappings: Array.isArray(d.serverMappings) ? d.serverMappings : [],
+        deployments: Array.isArray(d.deployments) ? d.deployments : [],
+      };
+    },
+  },
 ];
 
 export interface MigrationResult {

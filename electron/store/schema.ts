@@ -14,8 +14,9 @@ import {
   RequestStatus,
   SignatureAlgorithm,
 } from '../../shared/model/request.ts';
+import { DeployFormat, DeploymentStatus, ServerAuth } from '../../shared/model/server.ts';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export interface AccountRecord {
   id: string;
@@ -54,6 +55,18 @@ export interface AuthorizationRecord {
     status: string;
     error: { type: string; detail: string } | null;
   } | null;
+  /**
+   * The authorization's other challenges (a dns-01 request's http-01 one), kept so a server mapping can answer a
+   * name by http-01 even when the request asked for dns-01 (the seed: a server mapping wins over DNS).
+   */
+  alternates?: AlternateChallenge[];
+}
+
+export interface AlternateChallenge {
+  type: ChallengeType;
+  url: string;
+  token: string;
+  status: string;
 }
 
 export interface OrderRecord {
@@ -81,6 +94,16 @@ export interface PresentedRecord {
   value: string;
 }
 
+/** An http-01 file an automatic solver put on a server, kept until it is removed again (crash: cleaned up later). */
+export interface PlacedFile {
+  /** The name as the user asked for it, whose challenge this file answers. */
+  name: string;
+  /** The end server (or agent) the file is on. */
+  targetId: string;
+  /** Absolute path on the server. */
+  path: string;
+}
+
 export interface RequestRecord {
   id: string;
   accountId: string;
@@ -91,6 +114,8 @@ export interface RequestRecord {
   dnsAccountId: string | null;
   /** TXT values presented and not yet removed. */
   presented: PresentedRecord[];
+  /** http-01 files placed on servers and not yet removed. */
+  placed: PlacedFile[];
   key: KeySpec;
   signatureAlgorithm: SignatureAlgorithm;
   keystoreType: KeystoreType;
@@ -173,6 +198,73 @@ export interface DnsMappingRecord {
   updatedAt: string;
 }
 
+/** An end server reached over SSH. Secrets live in the keychain under `server/<id>/<secret>` (see SERVER_SECRETS). */
+export interface ServerRecord {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  auth: ServerAuth;
+  /** The pinned host key: a connection offering another one is refused. */
+  hostKey: { algorithm: string; sha256: string };
+  /** Which of SERVER_SECRETS have a value in the keychain. */
+  secretFields: string[];
+  lastTest: { at: string; ok: boolean; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Secrets of a server in the keychain: `server/<id>/<name>`. */
+export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase'] as const;
+
+export interface DeploySettingsRecord {
+  enabled: boolean;
+  format: DeployFormat;
+  certPath: string | null;
+  keyPath: string | null;
+  chainPath: string | null;
+  fullchainPath: string | null;
+  /** Keychain item of the pfx/jks password (`deploy/<serverId>/<domain>/keystorePassword`); null: the request's. */
+  keystorePasswordRef: string | null;
+  owner: string | null;
+  keyMode: string;
+  certMode: string;
+  reload: string | null;
+  check: string | null;
+}
+
+/** A domain a server answers for (one record per server and domain; several servers for one domain: a pool). */
+export interface ServerMappingRecord {
+  serverId: string;
+  domain: string;
+  webroot: string | null;
+  deploy: DeploySettingsRecord | null;
+  updatedAt: string;
+}
+
+/** One deployment of a certificate to one server (history; the newest DEPLOYMENT_HISTORY_MAX are kept). */
+export interface DeploymentRecord {
+  id: string;
+  requestId: string | null;
+  certificateId: string | null;
+  serverId: string;
+  serverName: string;
+  domain: string;
+  serial: string;
+  status: DeploymentStatus;
+  reason: string | null;
+  rolledBack: boolean;
+  files: string[];
+  reload: { command: string; exitCode: number | null; output: string } | null;
+  servedSerial: string | null;
+  trigger: 'issued' | 'renewed' | 'manual';
+  startedAt: string;
+  finishedAt: string;
+}
+
+export const DEPLOYMENT_HISTORY_MAX = 500;
+
 export interface StoreData {
   schemaVersion: number;
   /** Random id of this data directory; names its data key in the keychain. */
@@ -182,6 +274,9 @@ export interface StoreData {
   certificates: CertificateRecord[];
   dnsAccounts: DnsAccountRecord[];
   dnsMappings: DnsMappingRecord[];
+  servers: ServerRecord[];
+  serverMappings: ServerMappingRecord[];
+  deployments: DeploymentRecord[];
   settings: Record<string, unknown>;
 }
 
@@ -226,6 +321,8 @@ export const AccountRecordSchema = z.object({
 
 const AcmeErrorSchema = z.object({ type: text, detail: text });
 
+export const AlternateChallengeSchema = z.object({ type: ChallengeType, url: text, token: text, status: text });
+
 export const AuthorizationRecordSchema = z.object({
   url: text,
   identifier: text,
@@ -234,6 +331,7 @@ export const AuthorizationRecordSchema = z.object({
   challenge: z
     .object({ type: ChallengeType, url: text, token: text, status: text, error: AcmeErrorSchema.nullable() })
     .nullable(),
+  alternates: z.array(AlternateChallengeSchema).optional(),
 });
 
 export const OrderRecordSchema = z.object({
@@ -246,6 +344,7 @@ export const OrderRecordSchema = z.object({
 });
 
 export const PresentedRecordSchema = z.object({ name: text, accountId: id, mappingDomain: text.nullable(), fqdn: text, value: text });
+export const PlacedFileSchema = z.object({ name: text, targetId: id, path: z.string().min(1, { error: 'expected a path' }) });
 
 export const RequestRecordSchema = z.object({
   id,
@@ -255,6 +354,7 @@ export const RequestRecordSchema = z.object({
   challengeType: ChallengeType,
   dnsAccountId: id.nullable(),
   presented: z.array(PresentedRecordSchema),
+  placed: z.array(PlacedFileSchema),
   key: KeySpec,
   signatureAlgorithm: SignatureAlgorithm,
   keystoreType: KeystoreType,
@@ -324,6 +424,64 @@ export const DnsMappingRecordSchema = z.object({
   updatedAt: timestampText,
 });
 
+const octalMode = z.string().regex(/^0?[0-7]{3}$/, { error: 'expected an octal mode such as 600' });
+
+export const ServerRecordSchema = z.object({
+  id,
+  name: z.string().min(1, { error: 'expected a name' }),
+  host: z.string().min(1, { error: 'expected a host' }),
+  port: z.number().int().min(1).max(65535),
+  user: z.string().min(1, { error: 'expected a user' }),
+  auth: ServerAuth,
+  hostKey: z.object({ algorithm: text, sha256: z.string().startsWith('SHA256:', { error: 'expected SHA256:...' }) }),
+  secretFields: z.array(text),
+  lastTest: z.object({ at: timestampText, ok: z.boolean(), message: text }).nullable(),
+  createdAt: timestampText,
+  updatedAt: timestampText,
+});
+
+export const DeploySettingsRecordSchema = z.object({
+  enabled: z.boolean(),
+  format: DeployFormat,
+  certPath: text.nullable(),
+  keyPath: text.nullable(),
+  chainPath: text.nullable(),
+  fullchainPath: text.nullable(),
+  keystorePasswordRef: text.nullable(),
+  owner: text.nullable(),
+  keyMode: octalMode,
+  certMode: octalMode,
+  reload: text.nullable(),
+  check: text.nullable(),
+});
+
+export const ServerMappingRecordSchema = z.object({
+  serverId: id,
+  domain: z.string().min(1, { error: 'expected a domain' }),
+  webroot: text.nullable(),
+  deploy: DeploySettingsRecordSchema.nullable(),
+  updatedAt: timestampText,
+});
+
+export const DeploymentRecordSchema = z.object({
+  id,
+  requestId: text.nullable(),
+  certificateId: text.nullable(),
+  serverId: id,
+  serverName: text,
+  domain: text,
+  serial: text,
+  status: DeploymentStatus,
+  reason: text.nullable(),
+  rolledBack: z.boolean(),
+  files: z.array(text),
+  reload: z.object({ command: text, exitCode: z.number().int().nullable(), output: text }).nullable(),
+  servedSerial: text.nullable(),
+  trigger: z.enum(['issued', 'renewed', 'manual']),
+  startedAt: timestampText,
+  finishedAt: timestampText,
+});
+
 /** The record lists of db.json, with the schema of one record and what a record is called in messages. */
 export const COLLECTIONS = {
   accounts: { schema: AccountRecordSchema, noun: 'account' },
@@ -331,6 +489,9 @@ export const COLLECTIONS = {
   certificates: { schema: CertificateRecordSchema, noun: 'saved certificate' },
   dnsAccounts: { schema: DnsAccountRecordSchema, noun: 'DNS account' },
   dnsMappings: { schema: DnsMappingRecordSchema, noun: 'DNS mapping' },
+  servers: { schema: ServerRecordSchema, noun: 'end server' },
+  serverMappings: { schema: ServerMappingRecordSchema, noun: 'server mapping' },
+  deployments: { schema: DeploymentRecordSchema, noun: 'deployment' },
 } as const;
 export type CollectionName = keyof typeof COLLECTIONS;
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
@@ -345,5 +506,9 @@ export type SchemaMatchesInterfaces = [
   Assert<Same<z.output<typeof AuthorizationRecordSchema>, AuthorizationRecord>>,
   Assert<Same<z.output<typeof DnsAccountRecordSchema>, DnsAccountRecord>>,
   Assert<Same<z.output<typeof DnsMappingRecordSchema>, DnsMappingRecord>>,
+  Assert<Same<z.output<typeof ServerRecordSchema>, ServerRecord>>,
+  Assert<Same<z.output<typeof ServerMappingRecordSchema>, ServerMappingRecord>>,
+  Assert<Same<z.output<typeof DeploymentRecordSchema>, DeploymentRecord>>,
+  Assert<Same<z.output<typeof PlacedFileSchema>, PlacedFile>>,
   Assert<Same<(typeof REQUEST_PHASES)[number], RequestPhase>>,
 ];

@@ -400,7 +400,7 @@ function hasStoreId(raw: unknown): boolean {
 }
 
 function noProblems(): Quarantine {
-  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [] };
+  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], serverMappings: [], deployments: [] };
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

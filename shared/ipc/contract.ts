@@ -16,6 +16,7 @@ import {
   SignatureAlgorithm,
 } from '../model/request.ts';
 import { DnsAccount, DnsMapping, DnsProviderInfo, DnsSettings } from '../model/dns.ts';
+import { DeployInput, Deployment, EndServer, HostKeyProbe, ServerMapping } from '../model/server.ts';
 
 const id = z.string().min(1, { error: 'Choose an item: the id is empty.' });
 /** Client-chosen id of a long operation, used for progress events and `ops:cancel`. */
@@ -45,7 +46,7 @@ const pemText = z.string().min(1).max(MAX_PEM_CHARS, { error: 'PEM text is too l
 const filePath = z.string().min(1).max(4096, { error: 'File path is too long.' });
 
 /** What a file picked with `files:open` is for; the main process checks it is one. */
-export const FilePurpose = z.enum(['account-key', 'certificate-key']);
+export const FilePurpose = z.enum(['account-key', 'certificate-key', 'ssh-key']);
 export type FilePurpose = z.infer<typeof FilePurpose>;
 
 /** A file picked with `files:open`: the main process holds its content; the window only knows this handle. */
@@ -113,6 +114,51 @@ const dnsDomain = z
   .trim()
   .min(1, { error: 'Domain is required: give the domain the mapping is for, e.g. example.com.' })
   .max(253, { error: 'Domain is too long: at most 253 characters.' });
+
+const serverName = z
+  .string({ error: 'Name is required.' })
+  .trim()
+  .min(1, { error: 'Name is required: give the server a name you will recognise, e.g. web1.' })
+  .max(64, { error: 'Name is too long: use at most 64 characters.' });
+const serverHost = z
+  .string({ error: 'Host is required.' })
+  .trim()
+  .min(1, { error: 'Host is required: give the server\'s host name or IP address.' })
+  .max(253, { error: 'Host is too long: at most 253 characters.' });
+const serverPort = z
+  .number({ error: 'Port must be a number.' })
+  .int({ error: 'Port must be a whole number.' })
+  .min(1, { error: 'Port must be between 1 and 65535.' })
+  .max(65535, { error: 'Port must be between 1 and 65535.' });
+const serverUser = z
+  .string({ error: 'User is required.' })
+  .trim()
+  .min(1, { error: 'User is required: the account Certdesk logs in as over SSH.' })
+  .max(128, { error: 'User is too long.' });
+/** SSH secrets: go to the keychain, never come back. A private key is sent as its text (UI: read from a picked file). */
+const sshSecret = z.string().max(64 * 1024, { error: 'A secret is too long: at most 64 KiB.' });
+/** `SHA256:<base64>` as OpenSSH prints it (ssh-keygen -lf). */
+const fingerprint = z
+  .string()
+  .trim()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'Host key fingerprint must look like SHA256:<43 base64 characters>, as ssh-keygen -lf prints it.' });
+const domainList = z
+  .array(dnsDomainRef(), { error: 'Domains: give a list of domain names.' })
+  .min(1, { error: 'Domains: give at least one domain, e.g. example.com.' })
+  .max(100, { error: 'Domains: at most 100 at once.' });
+/** Exactly one of requestId / certificateId names the certificate to deploy. */
+const deployTarget = {
+  requestId: z.string().min(1).optional(),
+  certificateId: z.string().min(1).optional(),
+};
+
+function dnsDomainRef() {
+  return z
+    .string({ error: 'Domain is required.' })
+    .trim()
+    .min(1, { error: 'Domain is required: give a domain, e.g. example.com.' })
+    .max(253, { error: 'Domain is too long: at most 253 characters.' });
+}
 
 export const contract = {
   'app:info': { req: z.object({}), res: AppInfo },
@@ -290,6 +336,96 @@ export const contract = {
     res: DnsMapping,
   },
   'dns:unmap': { req: z.object({ domain: dnsDomain }), res: z.object({ deleted: z.literal(true) }) },
+
+  /** End servers (Manage → Deploy). */
+  'servers:list': { req: z.object({}), res: z.array(EndServer) },
+  /**
+   * Connects to host:port and reads the host key it offers (no login), compared with a pinned one: what the
+   * "accept this fingerprint?" dialog shows before `servers:add`.
+   */
+  'servers:probe': {
+    req: z.object({ host: serverHost, port: serverPort.default(22), opId }),
+    res: HostKeyProbe,
+  },
+  /**
+   * Adds a server: logs in with the host key pinned to `acceptHostKey` (refused when the server offers another),
+   * then stores it. Password, or private key (+ passphrase), go to the keychain.
+   */
+  'servers:add': {
+    req: z.object({
+      name: serverName,
+      host: serverHost,
+      port: serverPort.default(22),
+      user: serverUser,
+      password: sshSecret.optional(),
+      privateKey: sshSecret.optional(),
+      passphrase: sshSecret.optional(),
+      /** CLI only: files holding the secrets. */
+      passwordFile: filePath.optional(),
+      privateKeyFile: filePath.optional(),
+      passphraseFile: filePath.optional(),
+      /** A private key the user picked with `files:open` (purpose ssh-key): it never enters the window. */
+      privateKeyHandle: fileHandle.optional(),
+      acceptHostKey: fingerprint,
+      opId,
+    }),
+    res: EndServer,
+  },
+  /** Secrets not sent stay as stored; a new host or port needs `acceptHostKey` again. */
+  'servers:edit': {
+    req: z.object({
+      id,
+      name: serverName.optional(),
+      host: serverHost.optional(),
+      port: serverPort.optional(),
+      user: serverUser.optional(),
+      password: sshSecret.optional(),
+      privateKey: sshSecret.optional(),
+      passphrase: sshSecret.optional(),
+      passwordFile: filePath.optional(),
+      privateKeyFile: filePath.optional(),
+      passphraseFile: filePath.optional(),
+      /** A private key the user picked with `files:open` (purpose ssh-key): it never enters the window. */
+      privateKeyHandle: fileHandle.optional(),
+      acceptHostKey: fingerprint.optional(),
+      opId,
+    }),
+    res: EndServer,
+  },
+  /** Logs in, runs a harmless command, and checks every mapped webroot can be written. */
+  'servers:test': {
+    req: z.object({ id, opId }),
+    res: z.object({ server: EndServer, ok: z.boolean(), message: z.string(), checks: z.array(z.object({ what: z.string(), ok: z.boolean(), message: z.string() })) }),
+  },
+  /** Removes the server, its mappings and its secrets. */
+  'servers:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  'servers:mappings': { req: z.object({}), res: z.array(ServerMapping) },
+  /** Maps domains to a server (one mapping per domain; an existing one is replaced by what is sent). */
+  'servers:map': {
+    req: z.object({
+      serverId: id,
+      domains: domainList,
+      /** Absolute path on the server; null or absent: this server does not answer http-01. */
+      webroot: z.string().trim().min(1).max(4096).nullable().optional(),
+      deploy: DeployInput.nullable().optional(),
+    }),
+    res: z.array(ServerMapping),
+  },
+  'servers:unmap': { req: z.object({ serverId: id, domains: domainList }), res: z.object({ deleted: z.number() }) },
+
+  /**
+   * Deploys a certificate (an Available request's, or a saved one) to every server mapped with Deploy on for one
+   * of its names, one after another, or to one server. Each: upload, reload, TLS check, roll back on failure.
+   */
+  'deploy:run': {
+    req: z.object({ ...deployTarget, serverId: z.string().min(1).optional(), opId }),
+    res: z.object({ ok: z.boolean(), deployments: z.array(Deployment) }),
+  },
+  /** Deployment history, newest first (filtered by request, certificate or server). */
+  'deploy:history': {
+    req: z.object({ ...deployTarget, serverId: z.string().min(1).optional(), limit: z.number().int().min(1).max(500).optional() }),
+    res: z.array(Deployment),
+  },
 
   'settings:get': { req: z.object({}), res: DnsSettings },
   'settings:set': {

@@ -14,6 +14,10 @@ export const ERROR_CODES = [
   'CANCELLED',
   'UNKNOWN_CHANNEL',
   'FORBIDDEN',
+  'HOST_KEY', // an SSH server offered an unknown or a different host key than the one pinned (never auto-accepted)
+  'AUTH', // a server refused the credentials (wrong password, key or passphrase)
+  'PERMISSION', // a server refused a file operation (e.g. a webroot the SSH user cannot write)
+  'DEPLOY_FAILED', // a deployment did not end with the server serving the new certificate (details per server)
   'INTERNAL',
 ] as const;
 

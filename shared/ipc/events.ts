@@ -19,6 +19,10 @@ export const events = {
   'requests:changed': z.object({ id: z.string() }),
   /** A DNS account or mapping changed (id: the account; absent: a mapping or several): faces reload them. */
   'dns:changed': z.object({ id: z.string().optional() }),
+  /** An end server or a server mapping changed (id: the server; absent: several). */
+  'servers:changed': z.object({ id: z.string().optional() }),
+  /** A deployment started or finished (faces reload the request and the deployment history). */
+  'deploy:changed': z.object({ requestId: z.string().nullable(), certificateId: z.string().nullable(), serverId: z.string() }),
   /** The repository changed. */
   'certs:changed': z.object({ id: z.string().optional() }),
 } as const satisfies Record<string, z.ZodType>;

@@ -45,11 +45,22 @@ export const CHANNEL_NAMES = [
   'dns:mappings',
   'dns:map',
   'dns:unmap',
+  'servers:list',
+  'servers:probe',
+  'servers:add',
+  'servers:edit',
+  'servers:test',
+  'servers:delete',
+  'servers:mappings',
+  'servers:map',
+  'servers:unmap',
+  'deploy:run',
+  'deploy:history',
   'settings:get',
   'settings:set',
 ] as const satisfies readonly Channel[];
 
-export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed'] as const satisfies readonly EventName[];
+export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed', 'servers:changed', 'deploy:changed'] as const satisfies readonly EventName[];
 
 type Unlisted<All, Listed extends readonly unknown[]> = Exclude<All, Listed[number]>;
 // Each is `true` only when nothing is missing; otherwise tsc names the missing entries.

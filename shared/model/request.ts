@@ -1,5 +1,6 @@
 // Certificate requests (seed Step 2–7) and saved certificates (the repository), as every face sees them.
 import { z } from 'zod';
+import { Deployment } from './server.ts';
 
 export const KeySpec = z.enum(['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256', 'ec-p384']);
 export type KeySpec = z.infer<typeof KeySpec>;
@@ -73,6 +74,8 @@ export const Challenge = z.object({
   error: z.object({ type: z.string(), detail: z.string() }).nullable(),
   /** Live progress of an automatic solver for this name, e.g. "2 of 3 name servers see the record". */
   progress: z.string().nullable(),
+  /** Who answers this challenge at Verify: e.g. "DNS account Cloudflare", "server web1 (webroot /var/www/html)"; null: by hand. */
+  automation: z.string().nullable(),
 });
 export type Challenge = z.infer<typeof Challenge>;
 
@@ -121,6 +124,8 @@ export const Request = z.object({
   /** True when the issued certificate differs from the saved one (a renewal to save). */
   unsaved: z.boolean(),
   ordersCreated: z.number(),
+  /** The latest deployment of this request's certificate to each server (issue 8), newest first. */
+  deployments: z.array(Deployment),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -54,6 +54,9 @@ describe('e2e: records of db.json set aside are shown on the Settings page', () 
       certificates: [],
       dnsAccounts: [],
       dnsMappings: [],
+      servers: [],
+      serverMappings: [],
+      deployments: [],
       settings: {},
     };
     writeFileSync(join(dataDir, 'db.json'), JSON.stringify(db, null, 2));

@@ -130,6 +130,6 @@ describe('DnsService', () => {
     const { data } = migrate(v3);
     assert.deepEqual(data.dnsAccounts, []);
     assert.deepEqual(data.dnsMappings, []);
-    assert.deepEqual(data.requests[0], { id: 'r', dnsAccountId: null, presented: [] } as never);
+    assert.deepEqual(data.requests[0], { id: 'r', dnsAccountId: null, presented: [], placed: [] } as never);
   });
 });

@@ -72,6 +72,9 @@ function db(fields: Record<string, unknown> = {}): Record<string, unknown> {
     certificates: [],
     dnsAccounts: [],
     dnsMappings: [],
+    servers: [],
+    serverMappings: [],
+    deployments: [],
     settings: {},
     ...fields,
   };
