@@ -82,3 +82,31 @@ export interface DeployTarget {
 export function challengePath(webroot: string, token: string): string {
   return `${webroot.replace(/\/+$/, '')}/.well-known/acme-challenge/${token}`;
 }
+
+/** A webroot mapping as the http-01 solver and the resolver see it. */
+export interface WebrootMapping {
+  /** The mapped domain (covers subdomains; the most specific mapping of a name wins, several targets: a pool). */
+  domain: string;
+  targetId: string;
+  targetName: string;
+  webroot: string;
+}
+
+/**
+ * What the order flow needs from the end servers (ServerService implements it): which targets answer http-01
+ * for which domains, and a target to open.
+ */
+export interface TargetDirectory {
+  webrootMappings(): WebrootMapping[];
+  /** NOT_FOUND when the target no longer exists. */
+  target(id: string): DeployTarget;
+}
+
+/** What the order flow calls after a certificate was issued or renewed (the Deployer implements it). */
+export interface DeployHook {
+  /**
+   * Deploys the request's new certificate to every server mapped with Deploy on for one of its names (one after
+   * another). Never throws for a failed deployment: each result is recorded (status, reason) and returned.
+   */
+  afterIssued(requestId: string, trigger: 'issued' | 'renewed', ctx: { signal: AbortSignal; step(step: string, message: string, item?: string): void }): Promise<{ ok: boolean; count: number }>;
+}
