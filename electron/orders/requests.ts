@@ -37,9 +37,11 @@ import { alternateLinks, checkPreferredChain, pickChain } from './chains.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
 import { disabledError, type DnsService } from '../dns/accounts.ts';
-import type { PresentedRecord } from '../store/schema.ts';
-import { chooseSolvers } from './solvers/resolver.ts';
+import type { AlternateChallenge, PlacedFile, PresentedRecord } from '../store/schema.ts';
+import type { DeployHook, TargetDirectory, WebrootMapping } from '../deploy/types.ts';
+import { chooseSolvers, type SolverChoice } from './solvers/resolver.ts';
 import { DnsSolver } from './solvers/dns.ts';
+import { HttpSolver } from './solvers/http.ts';
 import type { SolverChallenge, SolverContext } from './solvers/types.ts';
 
 export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir' | 'exists'>;
@@ -52,6 +54,10 @@ export interface RequestServiceDeps {
   logger: Logger;
   /** DNS accounts and mappings (automatic dns-01); absent: every challenge is manual. */
   dns?: DnsService;
+  /** End servers with webroots (automatic http-01); also settable later with useDeployment(). */
+  targets?: TargetDirectory;
+  /** Deploys after issuance; also settable later with useDeployment(). */
+  deployHook?: DeployHook;
   clock?: () => Date;
   /** Polling: first delay and cap, in ms (Retry-After from the CA wins when it is longer). */
   poll?: { minMs: number; maxMs: number; timeoutMs: number };
@@ -110,12 +116,23 @@ export class RequestService {
   /** Live per-name progress of automatic solvers ("<request id> <name>" -> message); not persisted. */
   private readonly progress = new Map<string, string>();
 
+  private targets: TargetDirectory | null;
+  private deployHook: DeployHook | null;
+
   constructor(private readonly deps: RequestServiceDeps) {
+    this.targets = deps.targets ?? null;
+    this.deployHook = deps.deployHook ?? null;
     this.store = deps.store;
     this.log = deps.logger.child('requests');
     this.now = deps.clock ?? (() => new Date());
     // Short first polls (a CA often decides in milliseconds), growing by half each time, capped.
     this.poll = deps.poll ?? { minMs: 25, maxMs: 2000, timeoutMs: 300_000 };
+  }
+
+  /** Connects the end servers (automatic http-01) and the Deployer (deploy after issuance): built after this service. */
+  useDeployment(targets: TargetDirectory | null, deployHook: DeployHook | null): void {
+    this.targets = targets;
+    this.deployHook = deployHook;
   }
 
   list(): Request[] {
@@ -325,6 +342,10 @@ export class RequestService {
         wildcard: a.wildcard === true,
         status: a.status,
         challenge: ch ? { type: rec.challengeType, url: ch.url, token: ch.token, status: ch.status, error: null } : null,
+        // The other challenge a server mapping may answer instead (http-01 for a dns-01 request).
+        alternates: a.challenges
+          .filter((c): c is AcmeChallenge & { type: ChallengeType } => c !== ch && (c.type === 'http-01' || c.type === 'dns-01'))
+          .map((c) => ({ type: c.type, url: c.url, token: c.token, status: c.status })),
       });
     }
     await keyReady;
@@ -370,52 +391,91 @@ export class RequestService {
 
   // ---------------------------------------------------------------- solvers
 
-  /** The automatic solver's context for one request: progress per name, presented records persisted. */
-  private solverContext(id: string, op: Operation, signal: AbortSignal): SolverContext {
+  /** The automatic solver's context for one request: progress per name, what it made persisted on the request. */
+  private solverContext(id: string, op: Operation, signal: AbortSignal): SolverContext<PresentedRecord> {
+    const same = (a: PresentedRecord, b: PresentedRecord) => a.fqdn === b.fqdn && a.value === b.value && a.accountId === b.accountId;
+    return this.contextFor(id, op, signal, 'dns', 'presented', same);
+  }
+
+  private placedContext(id: string, op: Operation, signal: AbortSignal): SolverContext<PlacedFile> {
+    const same = (a: PlacedFile, b: PlacedFile) => a.targetId === b.targetId && a.path === b.path;
+    return this.contextFor(id, op, signal, 'http', 'placed', same);
+  }
+
+  private contextFor<K extends 'presented' | 'placed'>(
+    id: string,
+    op: Operation,
+    signal: AbortSignal,
+    step: string,
+    list: K,
+    same: (a: RequestRecord[K][number], b: RequestRecord[K][number]) => boolean,
+  ): SolverContext<RequestRecord[K][number]> {
+    type R = RequestRecord[K][number];
     return {
       signal,
       progress: (name, message) => {
         this.progress.set(`${id} ${name}`, message);
-        op.step('dns', `${name}: ${message}`, name);
+        op.step(step, `${name}: ${message}`, name);
         this.changed(id);
       },
       remember: async (records) => {
         await this.store.update((d) => {
           const r = d.requests.find((x) => x.id === id);
           if (!r) return;
-          const same = (a: PresentedRecord, b: PresentedRecord) => a.fqdn === b.fqdn && a.value === b.value && a.accountId === b.accountId;
-          r.presented = [...r.presented.filter((p) => !records.some((q) => same(p, q))), ...records];
+          const cur = r[list] as R[];
+          (r[list] as R[]) = [...cur.filter((p) => !records.some((q) => same(p, q))), ...records];
         });
       },
       forget: async (records) => {
         await this.store.update((d) => {
           const r = d.requests.find((x) => x.id === id);
           if (!r) return;
-          r.presented = r.presented.filter((p) => !records.some((q) => p.fqdn === q.fqdn && p.value === q.value && p.accountId === q.accountId));
+          (r[list] as R[]) = (r[list] as R[]).filter((p) => !records.some((q) => same(p, q)));
         });
       },
     };
   }
 
-  /**
-   * The challenges an automatic solver answers (resolver: domain mapping > request's DNS account > manual).
-   * Refuses, before anything is submitted, a disabled or missing DNS account.
-   */
-  private automaticChallenges(rec: RequestRecord): SolverChallenge[] {
-    const dns = this.deps.dns;
-    if (!dns || rec.challengeType !== 'dns-01' || !rec.order) return [];
+  /** Webroot mappings of the end servers (empty without servers). */
+  private webroots(): WebrootMapping[] {
+    return this.targets?.webrootMappings() ?? [];
+  }
+
+  /** Which solver answers each open authorization (resolver: server mapping > DNS mapping > request's DNS account > manual). */
+  private choices(rec: RequestRecord, open: AuthorizationRecord[]): SolverChoice[] {
     const label = (a: AuthorizationRecord) => (a.wildcard ? '*.' : '') + a.identifier;
-    const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
-    const choices = chooseSolvers(open.map(label), {
+    const httpOf = new Map(open.map((a) => [label(a), a.challenge?.type === 'http-01' || (a.alternates ?? []).some((c) => c.type === 'http-01')]));
+    return chooseSolvers(open.map(label), {
       challengeType: rec.challengeType,
-      requestDnsAccountId: rec.dnsAccountId,
-      dnsMappings: this.store.data.dnsMappings,
+      requestDnsAccountId: rec.challengeType === 'dns-01' ? rec.dnsAccountId : null,
+      dnsMappings: rec.challengeType === 'dns-01' ? this.store.data.dnsMappings : [],
+      serverMappings: this.webroots(),
+      httpOffered: (name) => httpOf.get(name) === true,
     });
-    const out: SolverChallenge[] = [];
+  }
+
+  /**
+   * The challenges the automatic solvers answer: TXT records through DNS accounts, files through end servers.
+   * Refuses, before anything is submitted, a disabled or missing DNS account. `switchToHttp`: authorizations of
+   * a dns-01 request that a server mapping answers by http-01 instead (the seed: a server mapping wins).
+   */
+  private automaticChallenges(rec: RequestRecord): { dns: SolverChallenge[]; server: SolverChallenge[]; switchToHttp: string[] } {
+    const out = { dns: [] as SolverChallenge[], server: [] as SolverChallenge[], switchToHttp: [] as string[] };
+    if (!rec.order) return out;
+    const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
+    const choices = this.choices(rec, open);
+    const thumb = this.store.data.accounts.find((x) => x.id === rec.accountId)?.keyThumbprint ?? '';
     open.forEach((a, i) => {
       const choice = choices[i]!;
-      if (choice.kind !== 'dns') return;
-      const account = dns.accountRecord(choice.accountId);
+      if (choice.kind === 'server') {
+        const ch = a.challenge?.type === 'http-01' ? a.challenge : (a.alternates ?? []).find((c) => c.type === 'http-01');
+        if (!ch) return;
+        if (a.challenge?.type !== 'http-01') out.switchToHttp.push(a.url);
+        out.server.push({ name: choice.name, identifier: a.identifier, dnsName: null, value: `${ch.token}.${thumb}`, token: ch.token, targets: choice.targets });
+        return;
+      }
+      if (choice.kind !== 'dns' || !this.deps.dns) return;
+      const account = this.deps.dns.accountRecord(choice.accountId);
       if (!account) {
         throw new AppError('NOT_FOUND', `The DNS account chosen for ${choice.name} no longer exists.`, {
           field: 'dnsAccountId',
@@ -424,9 +484,67 @@ export class RequestService {
       }
       if (!account.enabled) throw disabledError(account);
       const view = this.challengeView(rec, a);
-      out.push({ name: choice.name, identifier: a.identifier, dnsName: view.dnsName, value: view.dnsValue!, accountId: choice.accountId, mappingDomain: choice.mappingDomain });
+      out.dns.push({ name: choice.name, identifier: a.identifier, dnsName: view.dnsName, value: view.dnsValue!, accountId: choice.accountId, mappingDomain: choice.mappingDomain });
     });
     return out;
+  }
+
+  /** For the challenge view: who answers a name at Verify ("server web1 (webroot /var/www/html)"), or null. */
+  private automationLabels(rec: RequestRecord): Map<string, string> {
+    const labels = new Map<string, string>();
+    if (!rec.order || (rec.status !== 'pending' && rec.status !== 'processing' && rec.status !== 'failed')) return labels;
+    const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
+    let choices: SolverChoice[];
+    try {
+      choices = this.choices(rec, open);
+    } catch {
+      return labels;
+    }
+    for (const c of choices) {
+      if (c.kind === 'server') {
+        const t = c.targets;
+        labels.set(c.name, t.length === 1 ? `server ${t[0]!.targetName} (webroot ${t[0]!.webroot})` : `servers ${t.map((x) => x.targetName).join(', ')}`);
+      } else if (c.kind === 'dns') {
+        const acc = this.deps.dns?.accountRecord(c.accountId);
+        labels.set(c.name, `DNS account ${acc?.name ?? c.accountId.slice(0, 8)}`);
+      }
+    }
+    return labels;
+  }
+
+  /** Makes a dns-01 request's authorizations answer by http-01 where a server mapping says so (persisted before submit). */
+  private async switchChallenges(id: string, authzUrls: string[]): Promise<void> {
+    if (!authzUrls.length) return;
+    await this.store.update((d) => {
+      const r = d.requests.find((x) => x.id === id);
+      for (const a of r?.order?.authorizations ?? []) {
+        if (!authzUrls.includes(a.url) || !a.challenge) continue;
+        const http = (a.alternates ?? []).find((c) => c.type === 'http-01');
+        if (!http) continue;
+        const previous: AlternateChallenge = { type: a.challenge.type, url: a.challenge.url, token: a.challenge.token, status: a.challenge.status };
+        a.alternates = [...(a.alternates ?? []).filter((c) => c !== http), previous];
+        a.challenge = { type: 'http-01', url: http.url, token: http.token, status: http.status, error: null };
+      }
+    });
+  }
+
+  /** Removes every challenge file this request placed and has not removed yet (also after a crash or cancel). */
+  private async cleanUpPlaced(id: string, op: Operation): Promise<void> {
+    const rec = this.store.data.requests.find((r) => r.id === id);
+    if (!rec?.placed.length) return;
+    if (!this.targets) {
+      this.log.warn('challenge files left: no end servers in this build', { id, files: rec.placed.length });
+      return;
+    }
+    const signal = AbortSignal.timeout(60_000);
+    const ctx = this.placedContext(id, op, signal);
+    try {
+      await new HttpSolver({ targets: this.targets, logger: this.deps.logger }).cleanUp([...rec.placed], ctx);
+      for (const r of rec.placed) this.progress.set(`${id} ${r.name}`, 'Challenge file removed');
+    } catch (err) {
+      this.log.warn('http cleanup incomplete', { id, error: (err as Error).message });
+    }
+    this.changed(id);
   }
 
   /** Removes every TXT record this request presented and has not removed yet (also after a crash or cancel). */
@@ -485,6 +603,7 @@ export class RequestService {
         await this.fail(id, err);
         throw err;
       }
+      await this.deployIssued(id, op);
       return this.get(id);
     });
   }
@@ -492,23 +611,55 @@ export class RequestService {
   private async validateAuthorizations(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<boolean> {
     try {
       // Which names an automatic solver answers; a disabled DNS account stops here, before the CA is asked.
-      const automatic = this.automaticChallenges(this.record(id));
-      if (automatic.length) {
-        // Present and check while the request is still Pending: a DNS failure here leaves nothing submitted.
+      const auto = this.automaticChallenges(this.record(id));
+      await this.switchChallenges(id, auto.switchToHttp);
+      // Present and check while the request is still Pending: a failure here leaves nothing submitted.
+      if (auto.server.length && this.targets) {
+        const solver = new HttpSolver({ targets: this.targets, logger: this.deps.logger });
+        const ctx = this.placedContext(id, op, op.signal);
+        const n = auto.server.length;
+        op.step('place', `Placing ${n} challenge file${n === 1 ? '' : 's'} on the mapped server${n === 1 ? '' : 's'}`);
+        const placed = await solver.present(auto.server, ctx);
+        await checkpoint('placed');
+        op.step('preflight', 'Checking that the challenge files are served');
+        await solver.check(placed, ctx, auto.server);
+      }
+      if (auto.dns.length) {
         const solver = new DnsSolver({ dns: this.deps.dns!, logger: this.deps.logger });
         const ctx = this.solverContext(id, op, op.signal);
-        op.step('present', `Adding ${automatic.length} TXT record${automatic.length === 1 ? '' : 's'} through the DNS account`);
+        op.step('present', `Adding ${auto.dns.length} TXT record${auto.dns.length === 1 ? '' : 's'} through the DNS account`);
         // Apex and wildcard values at one name are all added before any check: both must be there at once.
-        const records = await solver.present(automatic, ctx);
+        const records = await solver.present(auto.dns, ctx);
         await checkpoint('presented');
         op.step('propagation', 'Waiting until every authoritative name server sees the records');
         await solver.check(records, ctx);
       }
       return await this.submitAndWait(id, client, account, op);
     } finally {
-      // Always: after the verdict, on failure and on cancel. Exactly what was presented (the persisted list).
+      // Always: after the verdict, on failure and on cancel. Exactly what was made (the persisted lists).
       await this.cleanUpPresented(id, op);
+      await this.cleanUpPlaced(id, op);
     }
+  }
+
+  /**
+   * After issuance: the Deployer installs the new certificate on every server mapped with Deploy on. A failed
+   * deployment never fails the request (the certificate is issued); each result is on the request.
+   */
+  private async deployIssued(id: string, op: Operation): Promise<void> {
+    const rec = this.record(id);
+    if (!this.deployHook || (rec.status !== 'available' && rec.status !== 'renewed')) return;
+    try {
+      const result = await this.deployHook.afterIssued(id, rec.status === 'renewed' ? 'renewed' : 'issued', {
+        signal: op.signal,
+        step: (step, message, item) => op.step(step, message, item),
+      });
+      if (result.count) op.step('deployed', result.ok ? `Deployed to ${result.count} server${result.count === 1 ? '' : 's'}` : 'Deployment failed on at least one server: see the request');
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'CANCELLED') throw err;
+      this.log.warn('deploy after issuance failed', { id, error: (err as Error).message });
+    }
+    this.changed(id);
   }
 
   private async submitAndWait(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<boolean> {
@@ -881,11 +1032,12 @@ export class RequestService {
   async resumeInterrupted(run: (id: string, fn: (op: Operation) => Promise<Request>) => Promise<Request>): Promise<void> {
     // TXT records a killed process presented for a request that had not reached the CA yet: remove them now
     // (a request mid-validation keeps them until its resumed run below has the CA's verdict).
-    for (const r of this.store.data.requests.filter((x) => x.presented.length > 0 && x.status !== 'processing')) {
+    for (const r of this.store.data.requests.filter((x) => (x.presented.length > 0 || x.placed.length > 0) && x.status !== 'processing')) {
       await run(r.id, (op) => this.exclusive(r.id, async (id) => {
         await this.cleanUpPresented(id, op);
+        await this.cleanUpPlaced(id, op);
         return this.get(id);
-      })).catch((err: unknown) => this.log.warn('dns cleanup at start failed', { id: r.id, error: (err as Error).message }));
+      })).catch((err: unknown) => this.log.warn('challenge cleanup at start failed', { id: r.id, error: (err as Error).message }));
     }
     for (const r of this.store.data.requests.filter((x) => x.status === 'processing')) {
       await run(r.id, (op) => this.verify(r.id, op)).catch((err: unknown) =>
@@ -913,7 +1065,8 @@ export class RequestService {
   }
 
   view(rec: RequestRecord): Request {
-    const challenges: Challenge[] = (rec.order?.authorizations ?? []).map((a) => this.challengeView(rec, a));
+    const labels = this.automationLabels(rec);
+    const challenges: Challenge[] = (rec.order?.authorizations ?? []).map((a) => this.challengeView(rec, a, labels));
     return {
       id: rec.id,
       accountId: rec.accountId,
@@ -946,7 +1099,7 @@ export class RequestService {
     };
   }
 
-  private challengeView(rec: RequestRecord, a: AuthorizationRecord): Challenge {
+  private challengeView(rec: RequestRecord, a: AuthorizationRecord, labels?: Map<string, string>): Challenge {
     const name = (a.wildcard ? '*.' : '') + a.identifier;
     const idx = rec.names.indexOf(name);
     const unicode = idx >= 0 ? (rec.namesUnicode[idx] ?? name) : name;
@@ -969,7 +1122,7 @@ export class RequestService {
       dnsValue: !http && keyAuth ? dnsValue(keyAuth) : null,
       error: ch?.error ?? null,
       progress: this.progress.get(`${rec.id} ${name}`) ?? null,
-      automation: null,
+      automation: labels?.get(name) ?? null,
     };
   }
 
