@@ -45,7 +45,7 @@ describe('automatic http-01 through an end server, validated by Pebble dialling 
     webroot = bedEnv('NGINX_WEBROOT');
     // The names of the test do not resolve to nginx: the pre-flight check connects to nginx's port directly.
     process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS = `127.0.0.1:${bedEnv('NGINX_HTTP_PORT')}`;
-    ca = await startExtraPebble({ name: 'pebble-nginx', httpPort: Number(bedEnv('NGINX_HTTP_PORT')) });
+    ca = await startExtraPebble({ name: 'pebble-nginx', httpPort: Number(bedEnv('NGINX_HTTP_PORT')) } as Parameters<typeof startExtraPebble>[0]);
     t = await startApp();
     t.app.events.on(<E extends EventName>(event: E, payload: EventPayload<E>) => {
       if (event === 'ops:progress') progress.push(payload as EventPayload<'ops:progress'>);
