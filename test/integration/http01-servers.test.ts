@@ -3,6 +3,7 @@
 // wins over DNS for a dns-01 request; failures and cancels clean up too; after issuance (and after a renewal)
 // the certificate is deployed and nginx serves it.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -178,5 +179,56 @@ describe('automatic http-01 through an end server, validated by Pebble dialling 
     assert.equal(await servedSerial(`127.0.0.1:${bedEnv('NGINX_HTTPS_PORT')}`, domain), renewed.certificate!.serial, 'nginx serves the renewed one');
     assert.deepEqual(tokenFiles(webroot), []);
     await t.call('servers:unmap', { serverId, domains: [domain] });
+  });
+
+  it('killed right after placing a file: the next start of the app removes it, and Verify then issues', async () => {
+    const dataDir = tempDir('http01-crash');
+    const setup = await startApp({ dataDir });
+    await setup.call('accounts:register', { name: 'Crash', email: 'crash@example.test', directory: ca.directoryUrl, caFile: ca.caFile, agreeTos: true });
+    const server = await setup.call('servers:add', {
+      name: 'web1',
+      host: '127.0.0.1',
+      port: Number(bedEnv('SSHD_PORT')),
+      user: bedEnv('SSHD_USER'),
+      privateKey: readFileSync(bedEnv('SSHD_CLIENT_KEY'), 'utf8'),
+      acceptHostKey: bedEnv('SSHD_HOST_KEY_SHA256'),
+    });
+    await setup.call('servers:map', { serverId: server.id, domains: ['crash.http01.example.test'], webroot });
+    const r = await setup.call('requests:create', { domains: [`k-${uniq()}.crash.http01.example.test`], challengeType: 'http-01', key: 'ec-p256' });
+    await setup.close();
+    const file = join(challengeDir(webroot), r.challenges[0]!.token);
+
+    // The CLI holds at the "placed" checkpoint (the file is on the server, the CA not asked yet) and is killed.
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(process.cwd(), 'out/cli/certdesk.cjs'), '--data-dir', dataDir, '--json', 'request', 'verify', r.id], {
+        env: { ...process.env, CERTDESK_TEST_HOLD: 'placed' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('certdesk-checkpoint: placed')) child.kill('SIGKILL');
+      });
+      child.on('exit', (_c, signal) => {
+        clearTimeout(timer);
+        if (signal === 'SIGKILL' && err.includes('certdesk-checkpoint: placed')) resolve();
+        else reject(new Error(`the CLI did not reach the checkpoint: ${err}`));
+      });
+    });
+    assert.ok(existsSync(file), 'the killed run left its file on the server');
+
+    // A long-running face cleans up what a killed process left, at start.
+    const again = await startApp({ dataDir, face: 'bridge' });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (existsSync(file) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      assert.ok(!existsSync(file), 'removed at the next start');
+      const v = await again.call('requests:verify', { id: r.id });
+      assert.equal(v.status, 'available', JSON.stringify(v.error));
+      assert.deepEqual(tokenFiles(webroot), []);
+    } finally {
+      await again.close();
+    }
   });
 });
