@@ -2,7 +2,7 @@
 // auto() cannot persist or resume, so every transition is written to the store before the next request goes
 // out (order URL, authorization and challenge states, key, CSR, certificate). A killed process resumes where
 // it stopped, with the same key, and never orders twice for nothing.
-import { createHash, createPublicKey, randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { readUserText } from '../core/files.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type acme from 'acme-client';
@@ -37,12 +37,8 @@ import { alternateLinks, checkPreferredChain, pickChain } from './chains.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
 import { disabledError, type DnsService } from '../dns/accounts.ts';
-import type { AlternateChallenge, PlacedFile, PresentedRecord } from '../store/schema.ts';
-import type { DeployHook, TargetDirectory, WebrootMapping } from '../deploy/types.ts';
-import { chooseSolvers, type SolverChoice } from './solvers/resolver.ts';
-import { DnsSolver } from './solvers/dns.ts';
-import { HttpSolver } from './solvers/http.ts';
-import type { SolverChallenge, SolverContext } from './solvers/types.ts';
+import type { DeployHook, TargetDirectory } from '../deploy/types.ts';
+import { ChallengeAutomation, dnsValue } from './automation.ts';
 
 export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir' | 'exists'>;
 
@@ -118,6 +114,7 @@ export class RequestService {
 
   private targets: TargetDirectory | null;
   private deployHook: DeployHook | null;
+  private readonly automation: ChallengeAutomation;
 
   constructor(private readonly deps: RequestServiceDeps) {
     this.targets = deps.targets ?? null;
@@ -127,6 +124,14 @@ export class RequestService {
     this.now = deps.clock ?? (() => new Date());
     // Short first polls (a CA often decides in milliseconds), growing by half each time, capped.
     this.poll = deps.poll ?? { minMs: 25, maxMs: 2000, timeoutMs: 300_000 };
+    this.automation = new ChallengeAutomation({
+      store: deps.store,
+      logger: deps.logger,
+      dns: deps.dns,
+      targets: () => this.targets,
+      progress: this.progress,
+      changed: (id) => this.changed(id),
+    });
   }
 
   /** Connects the end servers (automatic http-01) and the Deployer (deploy after issuance): built after this service. */
@@ -389,182 +394,6 @@ export class RequestService {
     });
   }
 
-  // ---------------------------------------------------------------- solvers
-
-  /** The automatic solver's context for one request: progress per name, what it made persisted on the request. */
-  private solverContext(id: string, op: Operation, signal: AbortSignal): SolverContext<PresentedRecord> {
-    const same = (a: PresentedRecord, b: PresentedRecord) => a.fqdn === b.fqdn && a.value === b.value && a.accountId === b.accountId;
-    return this.contextFor(id, op, signal, 'dns', 'presented', same);
-  }
-
-  private placedContext(id: string, op: Operation, signal: AbortSignal): SolverContext<PlacedFile> {
-    const same = (a: PlacedFile, b: PlacedFile) => a.targetId === b.targetId && a.path === b.path;
-    return this.contextFor(id, op, signal, 'http', 'placed', same);
-  }
-
-  private contextFor<K extends 'presented' | 'placed'>(
-    id: string,
-    op: Operation,
-    signal: AbortSignal,
-    step: string,
-    list: K,
-    same: (a: RequestRecord[K][number], b: RequestRecord[K][number]) => boolean,
-  ): SolverContext<RequestRecord[K][number]> {
-    type R = RequestRecord[K][number];
-    return {
-      signal,
-      progress: (name, message) => {
-        this.progress.set(`${id} ${name}`, message);
-        op.step(step, `${name}: ${message}`, name);
-        this.changed(id);
-      },
-      remember: async (records) => {
-        await this.store.update((d) => {
-          const r = d.requests.find((x) => x.id === id);
-          if (!r) return;
-          const cur = r[list] as R[];
-          (r[list] as R[]) = [...cur.filter((p) => !records.some((q) => same(p, q))), ...records];
-        });
-      },
-      forget: async (records) => {
-        await this.store.update((d) => {
-          const r = d.requests.find((x) => x.id === id);
-          if (!r) return;
-          (r[list] as R[]) = (r[list] as R[]).filter((p) => !records.some((q) => same(p, q)));
-        });
-      },
-    };
-  }
-
-  /** Webroot mappings of the end servers (empty without servers). */
-  private webroots(): WebrootMapping[] {
-    return this.targets?.webrootMappings() ?? [];
-  }
-
-  /** Which solver answers each open authorization (resolver: server mapping > DNS mapping > request's DNS account > manual). */
-  private choices(rec: RequestRecord, open: AuthorizationRecord[]): SolverChoice[] {
-    const label = (a: AuthorizationRecord) => (a.wildcard ? '*.' : '') + a.identifier;
-    const httpOf = new Map(open.map((a) => [label(a), a.challenge?.type === 'http-01' || (a.alternates ?? []).some((c) => c.type === 'http-01')]));
-    return chooseSolvers(open.map(label), {
-      challengeType: rec.challengeType,
-      requestDnsAccountId: rec.challengeType === 'dns-01' ? rec.dnsAccountId : null,
-      dnsMappings: rec.challengeType === 'dns-01' ? this.store.data.dnsMappings : [],
-      serverMappings: this.webroots(),
-      httpOffered: (name) => httpOf.get(name) === true,
-    });
-  }
-
-  /**
-   * The challenges the automatic solvers answer: TXT records through DNS accounts, files through end servers.
-   * Refuses, before anything is submitted, a disabled or missing DNS account. `switchToHttp`: authorizations of
-   * a dns-01 request that a server mapping answers by http-01 instead (the seed: a server mapping wins).
-   */
-  private automaticChallenges(rec: RequestRecord): { dns: SolverChallenge[]; server: SolverChallenge[]; switchToHttp: string[] } {
-    const out = { dns: [] as SolverChallenge[], server: [] as SolverChallenge[], switchToHttp: [] as string[] };
-    if (!rec.order) return out;
-    const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
-    const choices = this.choices(rec, open);
-    const thumb = this.store.data.accounts.find((x) => x.id === rec.accountId)?.keyThumbprint ?? '';
-    open.forEach((a, i) => {
-      const choice = choices[i]!;
-      if (choice.kind === 'server') {
-        const ch = a.challenge?.type === 'http-01' ? a.challenge : (a.alternates ?? []).find((c) => c.type === 'http-01');
-        if (!ch) return;
-        if (a.challenge?.type !== 'http-01') out.switchToHttp.push(a.url);
-        out.server.push({ name: choice.name, identifier: a.identifier, dnsName: null, value: `${ch.token}.${thumb}`, token: ch.token, targets: choice.targets });
-        return;
-      }
-      if (choice.kind !== 'dns' || !this.deps.dns) return;
-      const account = this.deps.dns.accountRecord(choice.accountId);
-      if (!account) {
-        throw new AppError('NOT_FOUND', `The DNS account chosen for ${choice.name} no longer exists.`, {
-          field: 'dnsAccountId',
-          hint: 'Choose another DNS account for the request (request assign-dns), or map the domain to one.',
-        });
-      }
-      if (!account.enabled) throw disabledError(account);
-      const view = this.challengeView(rec, a);
-      out.dns.push({ name: choice.name, identifier: a.identifier, dnsName: view.dnsName, value: view.dnsValue!, accountId: choice.accountId, mappingDomain: choice.mappingDomain });
-    });
-    return out;
-  }
-
-  /** For the challenge view: who answers a name at Verify ("server web1 (webroot /var/www/html)"), or null. */
-  private automationLabels(rec: RequestRecord): Map<string, string> {
-    const labels = new Map<string, string>();
-    if (!rec.order || (rec.status !== 'pending' && rec.status !== 'processing' && rec.status !== 'failed')) return labels;
-    const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
-    let choices: SolverChoice[];
-    try {
-      choices = this.choices(rec, open);
-    } catch {
-      return labels;
-    }
-    for (const c of choices) {
-      if (c.kind === 'server') {
-        const t = c.targets;
-        labels.set(c.name, t.length === 1 ? `server ${t[0]!.targetName} (webroot ${t[0]!.webroot})` : `servers ${t.map((x) => x.targetName).join(', ')}`);
-      } else if (c.kind === 'dns') {
-        const acc = this.deps.dns?.accountRecord(c.accountId);
-        labels.set(c.name, `DNS account ${acc?.name ?? c.accountId.slice(0, 8)}`);
-      }
-    }
-    return labels;
-  }
-
-  /** Makes a dns-01 request's authorizations answer by http-01 where a server mapping says so (persisted before submit). */
-  private async switchChallenges(id: string, authzUrls: string[]): Promise<void> {
-    if (!authzUrls.length) return;
-    await this.store.update((d) => {
-      const r = d.requests.find((x) => x.id === id);
-      for (const a of r?.order?.authorizations ?? []) {
-        if (!authzUrls.includes(a.url) || !a.challenge) continue;
-        const http = (a.alternates ?? []).find((c) => c.type === 'http-01');
-        if (!http) continue;
-        const previous: AlternateChallenge = { type: a.challenge.type, url: a.challenge.url, token: a.challenge.token, status: a.challenge.status };
-        a.alternates = [...(a.alternates ?? []).filter((c) => c !== http), previous];
-        a.challenge = { type: 'http-01', url: http.url, token: http.token, status: http.status, error: null };
-      }
-    });
-  }
-
-  /** Removes every challenge file this request placed and has not removed yet (also after a crash or cancel). */
-  private async cleanUpPlaced(id: string, op: Operation): Promise<void> {
-    const rec = this.store.data.requests.find((r) => r.id === id);
-    if (!rec?.placed.length) return;
-    if (!this.targets) {
-      this.log.warn('challenge files left: no end servers in this build', { id, files: rec.placed.length });
-      return;
-    }
-    const signal = AbortSignal.timeout(60_000);
-    const ctx = this.placedContext(id, op, signal);
-    try {
-      await new HttpSolver({ targets: this.targets, logger: this.deps.logger }).cleanUp([...rec.placed], ctx);
-      for (const r of rec.placed) this.progress.set(`${id} ${r.name}`, 'Challenge file removed');
-    } catch (err) {
-      this.log.warn('http cleanup incomplete', { id, error: (err as Error).message });
-    }
-    this.changed(id);
-  }
-
-  /** Removes every TXT record this request presented and has not removed yet (also after a crash or cancel). */
-  private async cleanUpPresented(id: string, op: Operation): Promise<void> {
-    const rec = this.store.data.requests.find((r) => r.id === id);
-    if (!rec?.presented.length || !this.deps.dns) return;
-    // Not the operation's signal: a cancelled operation must still clean up. A bounded time instead.
-    const signal = AbortSignal.timeout(60_000);
-    const ctx = this.solverContext(id, op, signal);
-    const solver = new DnsSolver({ dns: this.deps.dns, logger: this.deps.logger });
-    for (const r of rec.presented) ctx.progress(r.name, 'Removing the TXT record');
-    try {
-      await solver.cleanUp([...rec.presented], ctx);
-      for (const r of rec.presented) this.progress.set(`${id} ${r.name}`, 'TXT record removed');
-    } catch (err) {
-      this.log.warn('dns cleanup incomplete', { id, error: (err as Error).message });
-    }
-    this.changed(id);
-  }
-
   // ---------------------------------------------------------------- verify
 
   /** Submits the challenges and follows the order to the end (or resumes an interrupted one). */
@@ -610,35 +439,12 @@ export class RequestService {
 
   private async validateAuthorizations(id: string, client: acme.Client, account: AccountRecord, op: Operation): Promise<boolean> {
     try {
-      // Which names an automatic solver answers; a disabled DNS account stops here, before the CA is asked.
-      const auto = this.automaticChallenges(this.record(id));
-      await this.switchChallenges(id, auto.switchToHttp);
       // Present and check while the request is still Pending: a failure here leaves nothing submitted.
-      if (auto.server.length && this.targets) {
-        const solver = new HttpSolver({ targets: this.targets, logger: this.deps.logger });
-        const ctx = this.placedContext(id, op, op.signal);
-        const n = auto.server.length;
-        op.step('place', `Placing ${n} challenge file${n === 1 ? '' : 's'} on the mapped server${n === 1 ? '' : 's'}`);
-        const placed = await solver.present(auto.server, ctx);
-        await checkpoint('placed');
-        op.step('preflight', 'Checking that the challenge files are served');
-        await solver.check(placed, ctx, auto.server);
-      }
-      if (auto.dns.length) {
-        const solver = new DnsSolver({ dns: this.deps.dns!, logger: this.deps.logger });
-        const ctx = this.solverContext(id, op, op.signal);
-        op.step('present', `Adding ${auto.dns.length} TXT record${auto.dns.length === 1 ? '' : 's'} through the DNS account`);
-        // Apex and wildcard values at one name are all added before any check: both must be there at once.
-        const records = await solver.present(auto.dns, ctx);
-        await checkpoint('presented');
-        op.step('propagation', 'Waiting until every authoritative name server sees the records');
-        await solver.check(records, ctx);
-      }
+      await this.automation.prepare(this.record(id), op);
       return await this.submitAndWait(id, client, account, op);
     } finally {
       // Always: after the verdict, on failure and on cancel. Exactly what was made (the persisted lists).
-      await this.cleanUpPresented(id, op);
-      await this.cleanUpPlaced(id, op);
+      await this.automation.cleanUp(id, op);
     }
   }
 
@@ -1034,8 +840,7 @@ export class RequestService {
     // (a request mid-validation keeps them until its resumed run below has the CA's verdict).
     for (const r of this.store.data.requests.filter((x) => (x.presented.length > 0 || x.placed.length > 0) && x.status !== 'processing')) {
       await run(r.id, (op) => this.exclusive(r.id, async (id) => {
-        await this.cleanUpPresented(id, op);
-        await this.cleanUpPlaced(id, op);
+        await this.automation.cleanUp(id, op);
         return this.get(id);
       })).catch((err: unknown) => this.log.warn('challenge cleanup at start failed', { id: r.id, error: (err as Error).message }));
     }
@@ -1065,7 +870,7 @@ export class RequestService {
   }
 
   view(rec: RequestRecord): Request {
-    const labels = this.automationLabels(rec);
+    const labels = this.automation.automationLabels(rec);
     const challenges: Challenge[] = (rec.order?.authorizations ?? []).map((a) => this.challengeView(rec, a, labels));
     return {
       id: rec.id,
@@ -1231,7 +1036,3 @@ function passwordRef(id: string): string {
   return `keystore-password/${id}`;
 }
 
-function dnsValue(keyAuth: string): string {
-  // RFC 8555 §8.4: base64url(SHA-256(key authorization)).
-  return createHash('sha256').update(keyAuth).digest('base64url');
-}
