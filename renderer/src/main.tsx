@@ -10,6 +10,7 @@ import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { NoticeProvider } from './components/Notice.tsx';
 import { AccountsProvider } from './state/accounts.tsx';
 import { DnsProvider } from './state/dns.tsx';
+import { ServersProvider } from './state/servers.tsx';
 import { RequestsProvider } from './state/requests.tsx';
 import { createAppTheme } from './theme.ts';
 
@@ -38,7 +39,9 @@ function Root() {
         <AccountsProvider>
           <RequestsProvider>
             <DnsProvider>
-              <App />
+              <ServersProvider>
+                <App />
+              </ServersProvider>
             </DnsProvider>
           </RequestsProvider>
         </AccountsProvider>

@@ -1,15 +1,13 @@
-// Manage: the account, the DNS accounts, DNS mappings (Deploy) and, later, end servers and Windows agents.
+// Manage: the account, the DNS accounts, end servers with their mappings and DNS mappings (Deploy) and, later, Windows agents.
 import CloseIcon from '@mui/icons-material/Close';
 import Box from '@mui/material/Box';
 import Dialog from '@mui/material/Dialog';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
-import Stack from '@mui/material/Stack';
 import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
-import Typography from '@mui/material/Typography';
 import { IconAction } from '../components/IconAction.tsx';
-import { DnsMappingsTable } from '../dns/DnsMappings.tsx';
+import { DeployTab } from '../deploy/DeployTab.tsx';
 import { DnsTab } from '../dns/DnsTab.tsx';
 import { AccountTab } from './AccountTab.tsx';
 import { ComingNext } from './ComingNext.tsx';
@@ -62,24 +60,7 @@ export function ManageDialog({ tab, onTabChange, onClose }: ManageDialogProps) {
       >
         {current === 'account' ? <AccountTab /> : null}
         {current === 'dns' ? <DnsTab /> : null}
-        {current === 'deploy' ? (
-          <Stack spacing={3}>
-            <ComingNext
-              title="End servers and mappings"
-              text="The Linux servers Certdesk deploys to over SSH (host, user, pinned host key, last test) and their mappings: which domains go where, the webroot for http-01, the files and formats to write, the reload command and the address that proves the new certificate is served."
-            />
-            <Stack spacing={1} component="section" aria-labelledby="dns-mappings-title">
-              <Typography variant="h6" component="h3" id="dns-mappings-title">
-                DNS mappings
-              </Typography>
-              <Typography variant="body2" color="text.secondary">
-                Per domain: the DNS account that answers its dns-01 challenges, the zone, and the provider’s per-domain fields (RFC
-                2136: the zone and, optionally, its own TSIG key). A mapping takes precedence over the request’s DNS account.
-              </Typography>
-              <DnsMappingsTable />
-            </Stack>
-          </Stack>
-        ) : null}
+        {current === 'deploy' ? <DeployTab /> : null}
         {current === 'agents' ? (
           <ComingNext
             title="Windows agents"
