@@ -322,7 +322,7 @@ export function DnsMappingsTable({ only }: { only?: string[] }) {
 }
 
 /** The mapping icon of a request row: the DNS mappings for that request's domains. */
-export function RequestMappingsDialog({ names, title, onClose }: { names: string[]; title: string; onClose: () => void }) {
+export function RequestMappingsDialog({ names, title, onClose, onServerMapping }: { names: string[]; title: string; onClose: () => void; onServerMapping?: () => void }) {
   const { error } = useDns();
   return (
     <Dialog open onClose={onClose} maxWidth="md" fullWidth aria-labelledby="request-mappings-title">
@@ -330,8 +330,8 @@ export function RequestMappingsDialog({ names, title, onClose }: { names: string
       <DialogContent>
         <Stack spacing={1.5}>
           <Typography variant="body2" color="text.secondary">
-            Which DNS account answers each domain’s dns-01 challenge. A mapping wins over the request’s DNS account. End servers (http-01
-            and deployment) come with deployment.
+            Which DNS account answers each domain’s dns-01 challenge. A mapping wins over the request’s DNS account. Where the certificate
+            is deployed is an end server mapping (Map to an end server).
           </Typography>
           {error ? <ErrorAlert error={error} /> : null}
           <DnsMappingsTable only={names} />
@@ -343,6 +343,7 @@ export function RequestMappingsDialog({ names, title, onClose }: { names: string
         </Stack>
       </DialogContent>
       <DialogActions>
+        {onServerMapping ? <Button onClick={onServerMapping}>Map to an end server…</Button> : null}
         <Button onClick={onClose}>Close</Button>
       </DialogActions>
     </Dialog>

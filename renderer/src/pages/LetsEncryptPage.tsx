@@ -38,8 +38,11 @@ import { RequestDialog } from '../requests/RequestDialog.tsx';
 import { RequestWindow } from '../requests/RequestWindow.tsx';
 import { AssignDnsDialog } from '../dns/AssignDnsDialog.tsx';
 import { mappingDomain, RequestMappingsDialog } from '../dns/DnsMappings.tsx';
+import { DeployNowDialog } from '../deploy/Deployments.tsx';
+import { MappingDialog } from '../deploy/MappingDialog.tsx';
 import { useAccounts } from '../state/accounts.tsx';
 import { useDns } from '../state/dns.tsx';
+import { serverMappingFor, useServers } from '../state/servers.tsx';
 import { useRequests, type Activity } from '../state/requests.tsx';
 import { PageHeader } from './PageHeader.tsx';
 
@@ -73,6 +76,14 @@ function revokeBlocked(r: Request | undefined, a: Activity | undefined): string 
 function deleteBlocked(r: Request | undefined, a: Activity | undefined): string | null {
   if (!r) return SELECT_FIRST;
   if (busyWith(r, a)) return 'The CA is working on this request: wait for the result (or cancel it in its window).';
+  return null;
+}
+
+function deployBlocked(r: Request | undefined, a: Activity | undefined): string | null {
+  if (!r) return SELECT_FIRST;
+  if (r.status === 'revoked') return 'This certificate is revoked: deploying it would break HTTPS.';
+  if (!r.certificate) return 'Nothing to deploy yet: no certificate has been issued for this request.';
+  if (busyWith(r, a)) return 'The CA is working on this request: wait for the result.';
   return null;
 }
 
@@ -250,7 +261,16 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [assigning, setAssigning] = useState<Request | null>(null);
   const [mappingsOf, setMappingsOf] = useState<Request | null>(null);
+  const [serverMappingOf, setServerMappingOf] = useState<Request | null>(null);
+  const [deploying, setDeploying] = useState<Request | null>(null);
   const dns = useDns();
+  const servers = useServers();
+  /** The end server that answers a request's http-01 challenges (its first name's mapping with a webroot). */
+  const http01Server = (r: Request): string | null => {
+    if (r.challengeType !== 'http-01') return null;
+    const m = serverMappingFor(servers.mappings.filter((x) => x.webroot), r.names[0] ?? r.commonName);
+    return m ? (servers.server(m.serverId)?.name ?? 'end server') : null;
+  };
 
   const hasAccount = accounts.some((a) => a.status === 'valid');
   // Newest first: the request just raised is on top.
@@ -329,7 +349,12 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
                   blocked: newChallengeBlocked(selected, selectedActivity),
                   onClick: () => selected && void newChallenge(selected),
                 },
-                { label: 'Deploy now', icon: <CloudUploadOutlinedIcon fontSize="small" />, blocked: 'Comes with deployment' },
+                {
+                  label: 'Deploy now',
+                  icon: <CloudUploadOutlinedIcon fontSize="small" />,
+                  blocked: deployBlocked(selected, selectedActivity),
+                  onClick: () => selected && setDeploying(selected),
+                },
               ]}
             />
             <Box sx={{ flex: 1 }} />
@@ -381,7 +406,7 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
               </TableCell>
               <TableCell>
                 <Typography variant="body2" noWrap>
-                  {challengeLabel(r, dns.account(r.dnsAccountId)?.name)}
+                  {http01Server(r) ? `http-01 · ${http01Server(r)}` : challengeLabel(r, dns.account(r.dnsAccountId)?.name)}
                 </Typography>
               </TableCell>
               <TableCell>
@@ -415,9 +440,14 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
                   size="small"
                   onClick={(e) => {
                     e.stopPropagation();
-                    setMappingsOf(r);
+                    if (r.challengeType === 'http-01') setServerMappingOf(r);
+                    else setMappingsOf(r);
                   }}
-                  color={r.names.some((n) => dns.mappings.some((m) => m.domain === mappingDomain(n))) ? 'primary' : 'default'}
+                  color={
+                    r.names.some((n) => dns.mappings.some((m) => m.domain === mappingDomain(n)) || serverMappingFor(servers.mappings, n) !== undefined)
+                      ? 'primary'
+                      : 'default'
+                  }
                   data-testid="request-mapping"
                 >
                   <AccountTreeOutlinedIcon fontSize="small" />
@@ -453,7 +483,34 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
         />
       ) : null}
       {mappingsOf ? (
-        <RequestMappingsDialog names={mappingsOf.names} title={mappingsOf.namesUnicode[0] ?? mappingsOf.commonName} onClose={() => setMappingsOf(null)} />
+        <RequestMappingsDialog
+          names={mappingsOf.names}
+          title={mappingsOf.namesUnicode[0] ?? mappingsOf.commonName}
+          onClose={() => setMappingsOf(null)}
+          onServerMapping={() => {
+            setServerMappingOf(mappingsOf);
+            setMappingsOf(null);
+          }}
+        />
+      ) : null}
+      {serverMappingOf ? (
+        <MappingDialog
+          domains={serverMappingOf.names}
+          onClose={() => setServerMappingOf(null)}
+          onSaved={(saved) => {
+            setServerMappingOf(null);
+            notify(`Mapping saved for ${saved.map((m) => m.domain).join(', ')}.`);
+            void servers.reload();
+          }}
+        />
+      ) : null}
+      {deploying ? (
+        <DeployNowDialog
+          title={deploying.namesUnicode[0] ?? deploying.commonName}
+          names={deploying.names}
+          target={{ requestId: deploying.id }}
+          onClose={() => setDeploying(null)}
+        />
       ) : null}
       {windowId ? <RequestWindow requestId={windowId} onClose={() => setWindowId(null)} /> : null}
       {confirm?.kind === 'renew' ? (

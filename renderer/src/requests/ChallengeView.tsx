@@ -134,11 +134,17 @@ function ChallengeCard({
         </Box>
         {challenge.wildcard ? <Chip size="small" variant="outlined" label="Wildcard" /> : null}
         {automation ? (
-          <Tooltip title={`Certdesk adds this TXT record with the DNS account “${automation}”, waits until every authoritative name server sees it, asks the CA, and removes it afterwards.`}>
+          <Tooltip
+            title={
+              challenge.type === 'http-01'
+                ? `Certdesk places this file through ${automation} over SSH, checks the URL answers it, asks the CA, and removes the file afterwards.`
+                : `Certdesk adds this TXT record with ${automation.startsWith('DNS account') ? automation : `the DNS account “${automation}”`}, waits until every authoritative name server sees it, asks the CA, and removes it afterwards.`
+            }
+          >
             <Chip size="small" variant="outlined" color="primary" label={`${challenge.type} · ${automation}`} tabIndex={0} data-testid="challenge-automation" />
           </Tooltip>
         ) : (
-          <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01.">
+          <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01, an end server with a webroot (Manage → Deploy) for http-01.">
             <Chip size="small" variant="outlined" label={`${challenge.type} · manual`} tabIndex={0} data-testid="challenge-automation" />
           </Tooltip>
         )}
@@ -222,11 +228,13 @@ export function ChallengeView({ request, activity }: { request: Request; activit
   const dns = useDns();
   /** Who answers a name: its domain's DNS mapping, else the request's DNS account, else nobody (manual). */
   const automationOf = (c: Challenge): string | null => {
+    // The engine says who answers (an end server's webroot, a DNS account); else the DNS mappings decide here.
+    if (c.automation) return c.automation;
     if (c.type !== 'dns-01') return null;
     const mapping = dns.mappings.find((m) => m.domain === mappingDomain(c.identifier));
     return dns.account(mapping?.accountId ?? request.dnsAccountId)?.name ?? (mapping || request.dnsAccountId ? 'DNS account' : null);
   };
-  const automated = request.challengeType === 'dns-01' && request.challenges.length > 0 && request.challenges.every((c) => automationOf(c) !== null);
+  const automated = request.challenges.length > 0 && request.challenges.every((c) => automationOf(c) !== null);
   // Cards in the order the names were given (the common name first), whatever order the CA listed them.
   const position = (c: Challenge) => {
     const i = request.names.indexOf(c.name);
@@ -246,7 +254,12 @@ export function ChallengeView({ request, activity }: { request: Request; activit
     <Stack spacing={1.5}>
       {request.status === 'failed' ? null : (
       <Alert severity="info" variant="outlined" icon={false} sx={{ bgcolor: 'background.paper' }}>
-        {request.challengeType === 'http-01' ? (
+        {request.challengeType === 'http-01' && automated ? (
+          <Typography variant="body2" data-testid="challenge-automated">
+            Nothing to do by hand: press <strong>Verify</strong> and Certdesk places each file in the mapped end server’s webroot over
+            SSH, checks the URL answers it, asks the CA, and removes the files afterwards.
+          </Typography>
+        ) : request.challengeType === 'http-01' ? (
           <Typography variant="body2">
             For each name, make its web server answer the <strong>URL path</strong> with exactly the <strong>file content</strong>{' '}
             (as a plain file, no extra spaces or line break). Then press <strong>Verify</strong>: the CA fetches every file.

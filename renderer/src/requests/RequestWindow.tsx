@@ -3,6 +3,7 @@
 // turns the challenge window into the result (seed Step 4: "the window redirects to the certificate").
 import CheckIcon from '@mui/icons-material/Check';
 import CloseIcon from '@mui/icons-material/Close';
+import CloudUploadOutlinedIcon from '@mui/icons-material/CloudUploadOutlined';
 import EmailOutlinedIcon from '@mui/icons-material/EmailOutlined';
 import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
 import ReplayIcon from '@mui/icons-material/Replay';
@@ -28,6 +29,7 @@ import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
+import { DeployNowDialog, RequestDeployments } from '../deploy/Deployments.tsx';
 import { ExportDialog } from '../repository/ExportDialog.tsx';
 import { useDns } from '../state/dns.tsx';
 import { useRequests } from '../state/requests.tsx';
@@ -142,6 +144,7 @@ function ResultView({ request }: { request: Request }) {
         <CopyValue label="SHA-256 fingerprint" value={fingerprint(cert.sha256)} copyLabel="Copy the SHA-256 fingerprint" testId="result-sha256" />
         <CopyValue label="SHA-1 fingerprint" value={fingerprint(cert.sha1)} copyLabel="Copy the SHA-1 fingerprint" testId="result-sha1" />
       </Box>
+      <RequestDeployments requestId={request.id} deployments={request.deployments} />
     </Stack>
   );
 }
@@ -156,6 +159,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   const [saving, setSaving] = useState(false);
   const [alert, setAlert] = useState<ErrorInfo | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [deploying, setDeploying] = useState(false);
 
   if (!request) {
     return (
@@ -316,6 +320,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
             <Button variant="outlined" startIcon={<FileDownloadOutlinedIcon />} onClick={() => setExporting(true)} disabled={request.status === 'revoked'}>
               Export…
             </Button>
+            <Button variant="outlined" startIcon={<CloudUploadOutlinedIcon />} onClick={() => setDeploying(true)} disabled={request.status === 'revoked'} data-testid="window-deploy-now">
+              Deploy now
+            </Button>
             {saveButton}
           </>
         ) : (
@@ -347,6 +354,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
           </>
         )}
       </DialogActions>
+      {deploying ? <DeployNowDialog title={cn} names={request.names} target={{ requestId: request.id }} onClose={() => setDeploying(false)} /> : null}
       {exporting ? (
         <ExportDialog
           target={{ id: request.id, commonName: cn, passwordStored: request.keystorePasswordStored, keystoreType: request.keystoreType }}

@@ -86,6 +86,8 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     void reload();
     const offChanged = on('requests:changed', () => void reload());
+    // A deployment changes the request's deployments.
+    const offDeploy = on('deploy:changed', () => void reload());
     const offProgress = on('ops:progress', ({ opId, ...step }) => {
       const id = opRequest.current.get(opId);
       if (!id) return;
@@ -103,6 +105,7 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
     });
     return () => {
       offChanged();
+      offDeploy();
       offProgress();
     };
   }, [reload]);
