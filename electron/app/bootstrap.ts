@@ -16,6 +16,8 @@ import { DB_FILE, openStore, type StoreProblem } from '../store/store.ts';
 import { RequestService } from '../orders/requests.ts';
 import { DnsService } from '../dns/accounts.ts';
 import { Repository } from '../repository/certificates.ts';
+import { Deployer } from '../deploy/deployer.ts';
+import { ServerService } from '../deploy/servers.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -33,7 +35,7 @@ export interface BootstrapOptions {
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; ops: Operations };
+  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; ops: Operations };
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -91,11 +93,17 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     logger,
     ...(opts.platform ? { chooseSavePath: (o) => opts.platform!.chooseSavePath(o) } : {}),
   });
+  const servers = new ServerService({ store, secrets, hub, logger });
+  const deployer = new Deployer({ store, servers, requests, hub, logger });
+  // The order flow places http-01 files on mapped servers and deploys after issuance.
+  requests.useDeployment(servers, deployer);
   const handlers = createHandlers({
     accounts,
     requests,
     repository,
     dns,
+    servers,
+    deployer,
     ops,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
@@ -125,7 +133,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, ops },
+    services: { accounts, requests, repository, dns, servers, deployer, ops },
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,

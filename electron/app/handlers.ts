@@ -14,6 +14,8 @@ import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
 import type { DnsService } from '../dns/accounts.ts';
 import type { Operations } from '../core/operations.ts';
+import type { Deployer } from '../deploy/deployer.ts';
+import { looksLikePrivateKey, type ServerService } from '../deploy/servers.ts';
 import type { AppInfo } from '../../shared/ipc/contract.ts';
 
 export interface HandlerDeps {
@@ -21,6 +23,8 @@ export interface HandlerDeps {
   requests: RequestService;
   repository: Repository;
   dns: DnsService;
+  servers: ServerService;
+  deployer: Deployer;
   ops: Operations;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
@@ -87,6 +91,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         const key = readImportedKey(text, 'file');
         keySpec = key.spec;
         pem = key.pem;
+      } else if (req.purpose === 'ssh-key') {
+        if (!looksLikePrivateKey(text)) {
+          throw AppError.invalid('file', `${name} is not an SSH private key (OpenSSH or PEM).`, 'Choose the private key file (e.g. id_ed25519), not the .pub file.');
+        }
+        pem = text;
       } else {
         parsePrivateKey(text, 'file');
         pem = text;
@@ -173,7 +182,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await dns.unmap(req.domain);
       return { deleted: true as const };
     },
-    ...deployHandlers(),
+    ...deployHandlers({
+      servers: deps.servers,
+      deployer: deps.deployer,
+      ops,
+      refusePaths,
+      privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
+    }),
     'settings:get': async () => dns.settings(),
     'settings:set': async (req) => dns.setSettings(req),
   };
