@@ -108,6 +108,7 @@ const SERVER_FLAGS: Record<string, string> = {
   passphrase: '--passphrase-file',
   passphraseFile: '--passphrase-file',
   acceptHostKey: '--accept-host-key',
+  hostKey: '--accept-host-key',
   serverId: 'NAME',
   domains: '--domains',
   webroot: '--webroot',
