@@ -3,13 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startBind } from './bind.mjs';
 import { startKeyring } from './keyring.mjs';
+import { startNginx } from './nginx.mjs';
 import { startChallTestSrv, startPebble } from './pebble.mjs';
 import { startSshd } from './sshd.mjs';
 import { freePort, stopAll } from './util.mjs';
 
 export { stopAll };
 
-export const ALL_SERVICES = ['pebble', 'pebble-eab', 'bind', 'sshd', 'keyring'];
+export const ALL_SERVICES = ['pebble', 'pebble-eab', 'bind', 'sshd', 'nginx', 'keyring'];
 
 /**
  * @param {object} o
@@ -50,6 +51,7 @@ export async function startBed({ workDir, services = ALL_SERVICES, pebble: pebbl
   }
   if (want.has('bind')) tasks.push(timed('bind', startBind({ workDir })));
   if (want.has('sshd')) tasks.push(timed('sshd', startSshd({ workDir })));
+  if (want.has('nginx')) tasks.push(timed('nginx', startNginx({ workDir })));
   if (want.has('keyring')) tasks.push(timed('keyring', startKeyring({ workDir })));
 
   let stopped = false;
@@ -116,6 +118,20 @@ export async function startBed({ workDir, services = ALL_SERVICES, pebble: pebbl
       SSHD_HOST_KEY_SHA256: s.hostKeySha256,
       SSHD_HOST_KEY_PUB: s.hostKeyPub,
     });
+    // Only when the bed runs as root (it creates the user): unset otherwise, and sshd.mjs says so.
+    if (s.passwordUser) Object.assign(env, { SSHD_PASSWORD_USER: s.passwordUser, SSHD_PASSWORD_FILE: s.passwordFile });
+  }
+  const n = facts.nginx;
+  if (n) {
+    Object.assign(env, {
+      NGINX_HTTP_PORT: String(n.httpPort),
+      NGINX_HTTPS_PORT: String(n.httpsPort),
+      NGINX_WEBROOT: n.webroot,
+      NGINX_TLS_DIR: n.tlsDir,
+      NGINX_CONF: n.conf,
+      NGINX_BIN: n.bin,
+      NGINX_RELOAD: n.reload,
+    });
   }
   const k = facts.keyring;
   if (k) Object.assign(env, k.env);
@@ -131,6 +147,7 @@ export function describeBed({ env, timings }) {
   if (env.CHALLTESTSRV_DNS_PORT) parts.push(`challtestsrv dns :${env.CHALLTESTSRV_DNS_PORT}`);
   if (env.BIND_PORT) parts.push(`bind :${env.BIND_PORT} ${env.BIND_ZONE}`);
   if (env.SSHD_PORT) parts.push(`sshd ${env.SSHD_USER}@127.0.0.1:${env.SSHD_PORT}`);
+  if (env.NGINX_HTTP_PORT) parts.push(`nginx http :${env.NGINX_HTTP_PORT} https :${env.NGINX_HTTPS_PORT}`);
   if (env.DBUS_SESSION_BUS_ADDRESS) parts.push('keyring unlocked');
   return `bed: ${parts.join(' | ')} (up in ${timings.total} ms)`;
 }

@@ -185,6 +185,78 @@ bedSuite('sshd', ['SSHD_PORT', 'SSHD_USER', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_PU
   });
 });
 
+/** Logs in with ssh2 (the app's SSH library) by password and runs a command; resolves its stdout. */
+function sshPasswordRun(user, password, command) {
+  const { Client } = require('ssh2');
+  return new Promise((resolve, reject) => {
+    const c = new Client();
+    c.on('error', reject);
+    c.on('ready', () =>
+      c.exec(command, (err, stream) => {
+        if (err) return reject(err);
+        let out = '';
+        stream.on('data', (d) => (out += d));
+        stream.stderr.on('data', (d) => (out += d));
+        stream.on('close', () => {
+          c.end();
+          resolve(out);
+        });
+      }),
+    );
+    c.connect({ host: '127.0.0.1', port: Number(env.SSHD_PORT), username: user, password, readyTimeout: 5000, hostVerifier: () => true });
+  });
+}
+
+bedSuite('sshd password user', ['SSHD_PORT', 'SSHD_PASSWORD_USER', 'SSHD_PASSWORD_FILE'], () => {
+  test('the password file is private and the password logs in', async () => {
+    const { stat } = await import('node:fs/promises');
+    assert.equal((await stat(env.SSHD_PASSWORD_FILE)).mode & 0o777, 0o600);
+    const password = (await readFile(env.SSHD_PASSWORD_FILE, 'utf8')).trim();
+    assert.equal((await sshPasswordRun(env.SSHD_PASSWORD_USER, password, 'id -un')).trim(), env.SSHD_PASSWORD_USER);
+  });
+
+  test('a wrong password is refused', async () => {
+    await assert.rejects(sshPasswordRun(env.SSHD_PASSWORD_USER, 'not-the-password', 'true'), (e) => e.level === 'client-authentication');
+  });
+});
+
+bedSuite('nginx', ['NGINX_HTTP_PORT', 'NGINX_HTTPS_PORT', 'NGINX_WEBROOT', 'NGINX_TLS_DIR', 'NGINX_RELOAD'], () => {
+  test('HTTP serves files put into the webroot, under .well-known/acme-challenge too', async () => {
+    const token = randomBytes(8).toString('hex');
+    const file = path.join(env.NGINX_WEBROOT, '.well-known', 'acme-challenge', token);
+    await writeFile(file, `${token}.thumb`);
+    try {
+      const res = await fetchText(`http://127.0.0.1:${env.NGINX_HTTP_PORT}/.well-known/acme-challenge/${token}`);
+      assert.equal(res.status, 200);
+      assert.equal(res.body, `${token}.thumb`);
+    } finally {
+      await rm(file, { force: true });
+    }
+    const gone = await fetchText(`http://127.0.0.1:${env.NGINX_HTTP_PORT}/.well-known/acme-challenge/${token}`);
+    assert.equal(gone.status, 404);
+  });
+
+  test('TLS serves the certificate in NGINX_TLS_DIR', async () => {
+    const tls = await import('node:tls');
+    const served = await new Promise((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: Number(env.NGINX_HTTPS_PORT), servername: 'localhost', rejectUnauthorized: false }, () => {
+        const c = s.getPeerX509Certificate();
+        s.destroy();
+        resolve(c);
+      });
+      s.once('error', reject);
+    });
+    const { stdout } = await sh('openssl', ['x509', '-noout', '-serial', '-in', path.join(env.NGINX_TLS_DIR, 'fullchain.pem')]);
+    assert.equal(served.serialNumber.toUpperCase(), stdout.trim().replace(/^serial=/, '').toUpperCase());
+  });
+
+  test('NGINX_RELOAD reloads it', async () => {
+    const [bin, ...args] = env.NGINX_RELOAD.split(' ');
+    const res = await sh(bin, args);
+    assert.equal(res.code, 0, res.stderr);
+  });
+});
+
 bedSuite('keyring', ['DBUS_SESSION_BUS_ADDRESS', 'BED_WORK_DIR'], () => {
   test('secret-tool store/lookup/clear round trip on the private bus', async () => {
     assert.ok(env.DBUS_SESSION_BUS_ADDRESS.includes(env.BED_WORK_DIR) || env.DBUS_SESSION_BUS_ADDRESS.includes('certdesk-kr-'));

@@ -8,6 +8,7 @@ packages=(
   bind9           # named, tsig-keygen (RFC 2136 target)
   dnsutils        # dig, nsupdate
   openssh-server  # sshd (deploy target); pulls openssh-client (ssh, ssh-keygen)
+  nginx-light     # nginx end server (http-01 webroot, TLS check after deployment)
   gnome-keyring   # Secret Service for @napi-rs/keyring
   libsecret-1-dev
   libsecret-tools # secret-tool (bed keyring check and tests)

@@ -130,13 +130,14 @@ async function makeTls(dir) {
  * eab: require External Account Binding (one kid + random HMAC key).
  * nonceReject: percentage of valid nonces Pebble rejects with badNonce.
  * validityPeriod: certificate lifetime in seconds (Pebble default: 5 years).
+ * httpPort: the port Pebble dials for http-01 (e.g. the bed's nginx); a free, unused port otherwise.
  */
-export async function startPebble({ workDir, dnsPort, eab = false, nonceReject = 0, validityPeriod, alternateRoots = 0, name = eab ? 'pebble-eab' : 'pebble' }) {
+export async function startPebble({ workDir, dnsPort, eab = false, nonceReject = 0, validityPeriod, alternateRoots = 0, httpPort: wantHttpPort, name = eab ? 'pebble-eab' : 'pebble' }) {
   if (!dnsPort) throw new Error('startPebble: dnsPort is required (start challtestsrv first)');
   const dir = path.join(workDir, name);
   await mkdir(dir, { recursive: true });
   const tlsP = ensurePebbleTls(workDir);
-  const [port, mgmtPort, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, mgmtPort, httpPort, tlsPort] = [await freePort(), await freePort(), wantHttpPort ?? (await freePort()), await freePort()];
   const tls = await tlsP;
   const eabInfo = eab ? { kid: `certdesk-${name}-kid-1`, hmacKey: randomBytes(48).toString('base64url') } : null;
   const conf = {

@@ -11,10 +11,11 @@ export interface ExtraPebble {
 }
 
 interface PebbleModule {
-  startPebble(opts: { workDir: string; dnsPort: number; nonceReject?: number; validityPeriod?: number; alternateRoots?: number; name?: string; eab?: boolean }): Promise<ExtraPebble>;
+  startPebble(opts: { workDir: string; dnsPort: number; nonceReject?: number; validityPeriod?: number; alternateRoots?: number; httpPort?: number; name?: string; eab?: boolean }): Promise<ExtraPebble>;
 }
 
-export async function startExtraPebble(opts: { name: string; nonceReject?: number; validityPeriod?: number; alternateRoots?: number }): Promise<ExtraPebble> {
+/** httpPort: the port this Pebble dials for http-01 (e.g. Number(NGINX_HTTP_PORT)); a free, unused port otherwise. */
+export async function startExtraPebble(opts: { name: string; nonceReject?: number; validityPeriod?: number; alternateRoots?: number; httpPort?: number }): Promise<ExtraPebble> {
   const mod = (await import('../bed/pebble.mjs' as string)) as PebbleModule;
   return mod.startPebble({
     workDir: bedEnv('BED_WORK_DIR'),
@@ -23,5 +24,6 @@ export async function startExtraPebble(opts: { name: string; nonceReject?: numbe
     ...(opts.nonceReject !== undefined ? { nonceReject: opts.nonceReject } : {}),
     ...(opts.validityPeriod !== undefined ? { validityPeriod: opts.validityPeriod } : {}),
     ...(opts.alternateRoots !== undefined ? { alternateRoots: opts.alternateRoots } : {}),
+    ...(opts.httpPort !== undefined ? { httpPort: opts.httpPort } : {}),
   });
 }
