@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { bedEnv, bedGate, closedPort, failWithoutBed, findSecret, tempDir } from '../helpers/bed.ts';
 
 const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
@@ -138,8 +138,8 @@ describe('certdesk server: end servers over SSH through the CLI', { skip: gate.s
     const again = await run('server', 'unmap', 'web1', '--domains', 'www.other.test');
     assert.equal(again.code, 1);
     assert.match(again.err, /has no mapping for www\.other\.test/);
-    const after = JSON.parse((await run('--json', 'server', 'show', 'web1')).out) as { domains: string[] };
-    assert.deepEqual(after.domains, ['example.test']);
+    const afterUnmap = JSON.parse((await run('--json', 'server', 'show', 'web1')).out) as { domains: string[] };
+    assert.deepEqual(afterUnmap.domains, ['example.test']);
 
     // A webroot that cannot be written: the test fails and says which.
     const locked = join(tempDir('locked'), 'file-not-dir');
