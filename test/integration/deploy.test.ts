@@ -107,8 +107,9 @@ describe('certdesk cert deploy: nginx over SSH, checked over TLS, rolled back on
   let first: { id: string; serial: string };
 
   it('PEM to nginx: files with the configured modes and owner, the reload ran (exit 0), nginx serves the new serial', async () => {
-    await json('server', 'map', 'nginx1', '--domains', base, '--deploy', 'pem', '--cert-path', file('cert.pem'), '--chain-path', file('chain.pem'), '--fullchain-path', file('fullchain.pem'), '--key-path', file('privkey.pem'), '--reload', bedEnv('NGINX_RELOAD'), '--check', `127.0.0.1:${httpsPort}`, '--mode', '600', '--owner', `${user}:${group}`);
+    // Issued before the mapping exists: otherwise the order flow already deploys it after issuance.
     first = await issue([`www.${base}`, base]);
+    await json('server', 'map', 'nginx1', '--domains', base, '--deploy', 'pem', '--cert-path', file('cert.pem'), '--chain-path', file('chain.pem'), '--fullchain-path', file('fullchain.pem'), '--key-path', file('privkey.pem'), '--reload', bedEnv('NGINX_RELOAD'), '--check', `127.0.0.1:${httpsPort}`, '--mode', '600', '--owner', `${user}:${group}`);
     assert.notEqual(await servedSerial(httpsPort, `www.${base}`), first.serial, 'nginx serves something else before');
     const r = await run('cert', 'deploy', first.id.slice(0, 8));
     assert.equal(r.code, 0, r.out + r.err);
