@@ -13,6 +13,7 @@ import { VERSION } from '../app/version.ts';
 import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
 import { dnsCommands, settingsCommands } from './dns.ts';
+import { certDeployCommand, serverCommands } from './servers.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 import { withFlags } from './flags.ts';
 
@@ -221,8 +222,9 @@ const topCommands: Record<string, Command> = {
 const GROUPS: Record<string, Record<string, Command>> = {
   account: accountCommands,
   request: requestCommands,
-  cert: certCommands,
+  cert: { ...certCommands, deploy: certDeployCommand },
   dns: dnsCommands,
+  server: serverCommands,
   settings: settingsCommands,
 };
 

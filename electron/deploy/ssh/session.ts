@@ -317,6 +317,16 @@ class SshSession implements TargetSession {
         stream.on('data', add);
         stream.stderr.on('data', add);
         let timedOut = false;
+        let settled = false;
+        const settle = (code: number | null | undefined): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          let text = out.subarray(Math.max(0, out.length - OUTPUT_MAX)).toString('utf8');
+          if (timedOut) text += `${text && !text.endsWith('\n') ? '\n' : ''}[Certdesk stopped the command after ${Math.round(timeoutMs / 1000)} s]\n`;
+          resolve({ exitCode: timedOut || typeof code !== 'number' ? null : code, output: text });
+        };
         const timer = setTimeout(() => {
           timedOut = true;
           try {
@@ -325,6 +335,7 @@ class SshSession implements TargetSession {
             /* the server may not support signals: closing the channel is enough for us */
           }
           stream.close();
+          settle(null); // do not wait for the server to confirm: it may keep the channel until the command ends
         }, timeoutMs);
         const onAbort = (): void => {
           try {
@@ -335,13 +346,7 @@ class SshSession implements TargetSession {
           stream.close();
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        stream.on('close', (code: number | null | undefined) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          let text = out.subarray(Math.max(0, out.length - OUTPUT_MAX)).toString('utf8');
-          if (timedOut) text += `${text && !text.endsWith('\n') ? '\n' : ''}[Certdesk stopped the command after ${Math.round(timeoutMs / 1000)} s]\n`;
-          resolve({ exitCode: timedOut || typeof code !== 'number' ? null : code, output: text });
-        });
+        stream.on('close', (code: number | null | undefined) => settle(code));
       });
     });
   }
