@@ -6,6 +6,7 @@
 // raises an http-01 request and presses Verify: Certdesk places the challenge files over SFTP, the CA
 // validates them, the certificate is Available and deployed; nginx serves exactly that certificate.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -74,7 +75,7 @@ describe('e2e: end servers, automatic http-01 and deployment in the UI (bridge +
     await e2e.start({
       openPath: () => bedEnv('SSHD_CLIENT_KEY'),
       beforeBrowser: async () => {
-        await call('accounts:register', { name: 'Deploy e2e', email: 'deploy@example.test', directory: ca!.directoryUrl, caFile: ca!.caFile, agreeTos: true });
+        await call('accounts:register', { name: 'Deploy e2e', email: 'deploy@example.test', directory: ca!.directoryUrl, caPem: readFileSync(ca!.caFile, 'utf8'), agreeTos: true });
       },
     });
     await e2e.context.addInitScript({ content: PRETEND_ELECTRON });
