@@ -4,6 +4,7 @@
 // (DeploymentRecord, newest DEPLOYMENT_HISTORY_MAX kept). Implements the DeployHook the order flow calls after
 // issuance and the `deploy:run` channel. Plain Node; nothing here imports electron.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Deployment } from '../../shared/model/server.ts';
 import type { EventHub } from '../core/events.ts';
@@ -29,6 +30,14 @@ export interface DeployerDeps {
   clock?: () => Date;
   /** How long the reload command may run (default 2 minutes). */
   reloadTimeoutMs?: number;
+  /**
+   * How long the TLS check keeps looking for the new certificate after the reload (default 10 s). Reloads are
+   * graceful and asynchronous (`nginx -s reload`, `systemctl reload` return before the new workers answer), so one
+   * look right after the command would often still see the old certificate.
+   */
+  checkWindowMs?: number;
+  /** Pause between two looks inside that window (default 400 ms). */
+  checkIntervalMs?: number;
 }
 
 export interface DeployRunInput {
@@ -50,6 +59,13 @@ interface Material {
   keyPem: string;
   serial: string;
   request: RequestRecord | null;
+}
+
+/** After a rollback: the address and name whose answer should be the previous serial again. */
+interface RollbackCheck {
+  address: string;
+  sni: string;
+  serial: string;
 }
 
 /** Serials compare as hex without separators or leading zeros. */
@@ -231,11 +247,21 @@ export class Deployer implements DeployHook {
     let session: TargetSession | null = null;
     let receipt: InstallReceipt | null = null;
     let cancelled: AppError | null = null;
+    const sni = material.names.find((n) => !n.startsWith('*.')) ?? mapping.domain;
+    let previous: string | null = null;
+    const back = (): RollbackCheck | null => (d.check && previous && !sameSerial(previous, material.serial) ? { address: d.check, sni, serial: previous } : null);
     try {
       const files = await this.files(material, server, mapping);
       rec.files = files.map((f) => f.path);
       op.step('deploy-connect', `${server.name}: connecting to ${describeServer(server)}`, item);
       session = await this.deps.servers.target(server.id).open(op.signal);
+      if (d.check) {
+        // What is served now, so that a rollback can confirm the previous certificate is back (best effort).
+        previous = await servedCertificate(d.check, sni, op.signal).then((c) => c.serial, (err: unknown) => {
+          if (err instanceof AppError && err.code === 'CANCELLED') throw err;
+          return null;
+        });
+      }
       op.step('deploy-install', `${server.name}: installing ${rec.files.join(', ')}`, item);
       receipt = await session.install(files, op.signal);
       let failure: string | null = null;
@@ -248,23 +274,13 @@ export class Deployer implements DeployHook {
         }
       }
       if (!failure && d.check) {
-        const sni = material.names.find((n) => !n.startsWith('*.')) ?? mapping.domain;
         op.step('deploy-check', `${server.name}: checking what ${d.check} serves for ${sni}`, item);
-        try {
-          const served = await servedCertificate(d.check, sni, op.signal);
-          rec.servedSerial = served.serial;
-          if (!sameSerial(served.serial, material.serial)) {
-            failure = `${d.check} still serves another certificate for ${sni} after the reload (serial ${served.serial}${served.names.length ? `, names ${served.names.join(', ')}` : ''}), not the new one (serial ${material.serial}).`;
-          }
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'CANCELLED') throw err;
-          failure = `The check of ${d.check} failed after the reload: ${(err as Error).message}`;
-        }
+        failure = await this.checkServed(d.check, sni, material.serial, op.signal, (seen) => (rec.servedSerial = seen));
       }
       if (failure) {
         rec.reason = failure;
         op.step('deploy-rollback', `${server.name}: ${failure} Restoring the previous files.`, item);
-        rec.rolledBack = await this.rollback(session, receipt, d.reload, op.signal, rec);
+        rec.rolledBack = await this.rollback(session, receipt, d.reload, op.signal, rec, back());
       } else {
         rec.status = 'deployed';
         op.step('deploy-done', `${server.name}: deployed${d.check ? `; ${d.check} serves serial ${material.serial}` : ''}`, item);
@@ -274,10 +290,10 @@ export class Deployer implements DeployHook {
         cancelled = err;
         rec.reason = 'Cancelled.';
         // Put the previous files back even though the operation was cancelled: a half deployment is worse.
-        if (session && receipt) rec.rolledBack = await this.rollback(session, receipt, d.reload, AbortSignal.timeout(60_000), rec);
+        if (session && receipt) rec.rolledBack = await this.rollback(session, receipt, d.reload, AbortSignal.timeout(60_000), rec, null);
       } else {
         rec.reason = (err as Error).message;
-        if (session && receipt) rec.rolledBack = await this.rollback(session, receipt, d.reload, op.signal, rec);
+        if (session && receipt) rec.rolledBack = await this.rollback(session, receipt, d.reload, op.signal, rec, back());
       }
       op.step('deploy-failed', `${server.name}: ${rec.reason}`, item);
     } finally {
@@ -290,8 +306,46 @@ export class Deployer implements DeployHook {
     return { ...rec, files: [...rec.files], reload: rec.reload ? { ...rec.reload } : null };
   }
 
+  /**
+   * Looks at what `check` serves for `sni` until `serial` has been seen on `confirmations` handshakes in a row, or
+   * the check window ends. During a graceful reload old and new workers answer side by side, so one handshake
+   * that shows the new serial is not yet proof; several in a row are. Returns null on success, else the reason
+   * (the last serial seen, or the last connection error).
+   */
+  private async checkServed(check: string, sni: string, serial: string, signal: AbortSignal, onSeen: (serial: string) => void, what = 'the new one'): Promise<string | null> {
+    const windowMs = this.deps.checkWindowMs ?? 10_000;
+    const intervalMs = this.deps.checkIntervalMs ?? 400;
+    const confirmations = 3;
+    const started = Date.now();
+    let streak = 0;
+    let reason = '';
+    for (;;) {
+      try {
+        const served = await servedCertificate(check, sni, signal);
+        onSeen(served.serial);
+        if (sameSerial(served.serial, serial)) {
+          streak += 1;
+          if (streak >= confirmations) return null;
+        } else {
+          streak = 0;
+          reason = `${check} still serves another certificate for ${sni} after the reload (serial ${served.serial}${served.names.length ? `, names ${served.names.join(', ')}` : ''}), not ${what} (serial ${serial}).`;
+        }
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'CANCELLED') throw err;
+        streak = 0;
+        reason = `The check of ${check} failed after the reload: ${(err as Error).message}`;
+      }
+      // A streak in progress may finish a little past the window; a failure may not.
+      if (streak === 0 && Date.now() - started + intervalMs > windowMs) return reason;
+      if (streak > 0 && Date.now() - started > windowMs + confirmations * intervalMs) return reason || `${check} kept changing between certificates for ${sni}.`;
+      await sleep(streak > 0 ? Math.min(intervalMs, 150) : intervalMs, undefined, { signal }).catch(() => {
+        throw new AppError('CANCELLED', 'The operation was cancelled.');
+      });
+    }
+  }
+
   /** Restores the backups and reloads again; true when the previous files are back. */
-  private async rollback(session: TargetSession, receipt: InstallReceipt, reload: string | null, signal: AbortSignal, rec: DeploymentRecord): Promise<boolean> {
+  private async rollback(session: TargetSession, receipt: InstallReceipt, reload: string | null, signal: AbortSignal, rec: DeploymentRecord, check: RollbackCheck | null): Promise<boolean> {
     try {
       await session.restore(receipt, signal);
     } catch (err) {
@@ -301,7 +355,13 @@ export class Deployer implements DeployHook {
     if (reload) {
       try {
         const r = await session.run(reload, signal, { timeoutMs: this.deps.reloadTimeoutMs ?? 120_000 });
-        if (r.exitCode !== 0) rec.reason = `${rec.reason ?? ''} The previous files are back; reloading them exited with ${r.exitCode}.`.trim();
+        if (r.exitCode !== 0) {
+          rec.reason = `${rec.reason ?? ''} The previous files are back; reloading them exited with ${r.exitCode}.`.trim();
+        } else if (check) {
+          // Wait until the previous certificate answers again, so that whoever looks next sees the state we report.
+          const notBack = await this.checkServed(check.address, check.sni, check.serial, signal, () => undefined, 'the previous one');
+          if (notBack) rec.reason = `${rec.reason ?? ''} The previous files are back, but ${notBack}`.trim();
+        }
       } catch (err) {
         rec.reason = `${rec.reason ?? ''} The previous files are back; reloading them failed: ${(err as Error).message}`.trim();
       }

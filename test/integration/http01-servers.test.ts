@@ -46,7 +46,7 @@ describe('automatic http-01 through an end server, validated by Pebble dialling 
     webroot = bedEnv('NGINX_WEBROOT');
     // The names of the test do not resolve to nginx: the pre-flight check connects to nginx's port directly.
     process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS = `127.0.0.1:${bedEnv('NGINX_HTTP_PORT')}`;
-    ca = await startExtraPebble({ name: 'pebble-nginx', httpPort: Number(bedEnv('NGINX_HTTP_PORT')) } as Parameters<typeof startExtraPebble>[0]);
+    ca = await startExtraPebble({ name: 'pebble-nginx', httpPort: Number(bedEnv('NGINX_HTTP_PORT')) });
     t = await startApp();
     t.app.events.on(<E extends EventName>(event: E, payload: EventPayload<E>) => {
       if (event === 'ops:progress') progress.push(payload as EventPayload<'ops:progress'>);
@@ -108,8 +108,9 @@ describe('automatic http-01 through an end server, validated by Pebble dialling 
     await t.call('servers:map', { serverId, domains: [domain], webroot: elsewhere });
     const r = await t.call('requests:create', { domains: [domain], challengeType: 'http-01', key: 'ec-p256' });
     progress.length = 0;
-    const env = await t.raw('requests:verify', { id: r.id });
-    assert.equal(env.ok, false, 'the CA refused');
+    const v = await t.call('requests:verify', { id: r.id });
+    assert.equal(v.status, 'failed', 'the CA refused');
+    assert.equal(v.challenges[0]!.status, 'invalid');
     const warning = progress.find((p) => p.item === domain && p.message.startsWith(`${domain}: Warning:`));
     assert.ok(warning, 'the pre-flight warned');
     assert.match(warning!.message, /answered HTTP 404|serves other content/);
