@@ -187,6 +187,7 @@ describe('e2e: end servers, automatic http-01 and deployment in the UI (bridge +
       assert.equal(issued.status, 'available', JSON.stringify(issued.error));
       const serial = issued.certificate!.serial;
       assert.equal(await win.getByTestId('result-serial').innerText(), serial);
+      assert.match(await win.getByTestId('request-subtitle').innerText(), /^http-01 · web1 · /, 'the window names the server that answered');
       assert.equal(await deployment.getAttribute('data-status'), 'deployed', await deployment.innerText());
       assert.equal(await deployment.getByTestId('deployment-status').innerText(), 'Deployed');
       assert.equal(await deployment.getByTestId('deployment-served-serial').innerText(), serial, 'the served serial is the certificate’s');

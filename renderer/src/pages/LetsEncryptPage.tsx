@@ -42,7 +42,7 @@ import { DeployNowDialog } from '../deploy/Deployments.tsx';
 import { MappingDialog } from '../deploy/MappingDialog.tsx';
 import { useAccounts } from '../state/accounts.tsx';
 import { useDns } from '../state/dns.tsx';
-import { serverMappingFor, useServers } from '../state/servers.tsx';
+import { http01ServerName, serverMappingFor, useServers } from '../state/servers.tsx';
 import { useRequests, type Activity } from '../state/requests.tsx';
 import { PageHeader } from './PageHeader.tsx';
 
@@ -266,11 +266,7 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
   const dns = useDns();
   const servers = useServers();
   /** The end server that answers a request's http-01 challenges (its first name's mapping with a webroot). */
-  const http01Server = (r: Request): string | null => {
-    if (r.challengeType !== 'http-01') return null;
-    const m = serverMappingFor(servers.mappings.filter((x) => x.webroot), r.names[0] ?? r.commonName);
-    return m ? (servers.server(m.serverId)?.name ?? 'end server') : null;
-  };
+  const http01Server = (r: Request): string | null => http01ServerName(servers, r);
 
   const hasAccount = accounts.some((a) => a.status === 'valid');
   // Newest first: the request just raised is on top.

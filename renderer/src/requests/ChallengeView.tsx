@@ -141,7 +141,7 @@ function ChallengeCard({
                 : `Certdesk adds this TXT record with ${automation.startsWith('DNS account') ? automation : `the DNS account “${automation}”`}, waits until every authoritative name server sees it, asks the CA, and removes it afterwards.`
             }
           >
-            <Chip size="small" variant="outlined" color="primary" label={`${challenge.type} · ${automation}`} tabIndex={0} data-testid="challenge-automation" />
+            <Chip size="small" variant="outlined" color="primary" label={`${challenge.type} · ${automation.replace(/^DNS account /, '')}`} tabIndex={0} data-testid="challenge-automation" />
           </Tooltip>
         ) : (
           <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01, an end server with a webroot (Manage → Deploy) for http-01.">

@@ -33,6 +33,7 @@ import { DeployNowDialog, RequestDeployments } from '../deploy/Deployments.tsx';
 import { ExportDialog } from '../repository/ExportDialog.tsx';
 import { useDns } from '../state/dns.tsx';
 import { useRequests } from '../state/requests.tsx';
+import { http01ServerName, useServers } from '../state/servers.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue, ExpiryText, RequestStatusChip } from './bits.tsx';
 import { ChallengeView } from './ChallengeView.tsx';
@@ -153,6 +154,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   const titleId = useId();
   const { requests, loading, activity, run, cancel, upsert } = useRequests();
   const dns = useDns();
+  const servers = useServers();
   const request = requests.find((r) => r.id === requestId);
   const act = activity(requestId);
   const running = act?.running === true;
@@ -266,8 +268,8 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
           <Box component="span" sx={{ display: 'block', overflowWrap: 'anywhere' }}>
             {issued ? 'Certificate' : 'Challenges'} — {cn}
           </Box>
-          <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
-            {challengeLabel(request, dns.account(request.dnsAccountId)?.name)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
+          <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }} data-testid="request-subtitle">
+            {http01ServerName(servers, request) ? `http-01 · ${http01ServerName(servers, request)}` : challengeLabel(request, dns.account(request.dnsAccountId)?.name)} · {KEY_LABELS[request.key]} · {request.names.length} name{request.names.length === 1 ? '' : 's'}
             {request.ordersCreated > 1 ? ` · order ${request.ordersCreated}` : ''}
           </Typography>
         </Box>

@@ -3,6 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { EndServer, ServerMapping } from '../../../shared/model/server.ts';
+import type { Request } from '../../../shared/model/request.ts';
 import { call, errorInfo, on } from '../api.ts';
 import { upsertById } from './list.ts';
 
@@ -56,6 +57,13 @@ export function useServers(): ServersState {
   const state = useContext(ServersContext);
   if (!state) throw new Error('useServers() needs a <ServersProvider> above it.');
   return state;
+}
+
+/** The end server that answers an http-01 request's challenges (its first name's mapping with a webroot), or null. */
+export function http01ServerName(state: Pick<ServersState, 'mappings' | 'server'>, r: Pick<Request, 'challengeType' | 'names' | 'commonName'>): string | null {
+  if (r.challengeType !== 'http-01') return null;
+  const m = serverMappingFor(state.mappings.filter((x) => x.webroot), r.names[0] ?? r.commonName);
+  return m ? (state.server(m.serverId)?.name ?? 'end server') : null;
 }
 
 /** The mapping that covers a name (the most specific domain wins, as in the service). */
