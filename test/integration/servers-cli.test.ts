@@ -4,7 +4,8 @@
 // secrets stay out of the data directory, its logs and every answer.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { bedEnv, bedGate, closedPort, failWithoutBed, findSecret, tempDir } from '../helpers/bed.ts';
@@ -156,7 +157,7 @@ describe('certdesk server: end servers over SSH through the CLI', { skip: gate.s
     assert.deepEqual(JSON.parse((await run('--json', 'server', 'list')).out), []);
   });
 
-  it('adds a server by password; a wrong password is refused with its own message', { skip: process.env.SSHD_PASSWORD_USER ? false : 'the bed has no password user (SSHD_PASSWORD_USER)' }, async () => {
+  it('adds a server by password; a wrong password is refused with its own message', async () => {
     const pwUser = bedEnv('SSHD_PASSWORD_USER');
     const pwFile = bedEnv('SSHD_PASSWORD_FILE');
     const wrongFile = join(tempDir('pw'), 'wrong');
@@ -172,8 +173,32 @@ describe('certdesk server: end servers over SSH through the CLI', { skip: gate.s
     const tested = await run('server', 'test', 'pw');
     assert.equal(tested.code, 0, tested.out + tested.err);
     const password = readFileSync(pwFile, 'utf8').trim();
-    if (password.length >= 16) assert.deepEqual(findSecret([d], password), []);
+    assert.ok(password.length >= 16, 'the bed password is long enough to search for');
+    assert.deepEqual(findSecret([d], password), [], 'the password is nowhere in the data directory or its logs');
     for (const a of answers) assert.ok(!a.includes(password), 'the password is in no answer');
+  });
+
+  it('adds a server by a passphrase-protected key; a wrong passphrase is refused; key and passphrase stay out of the data directory', async () => {
+    const encrypted = join(tempDir('enc-key'), 'id_ed25519');
+    copyFileSync(keyFile, encrypted);
+    chmodSync(encrypted, 0o600);
+    const passphrase = `pass-${randomBytes(12).toString('hex')}`;
+    execFileSync('ssh-keygen', ['-q', '-p', '-f', encrypted, '-P', '', '-N', passphrase]);
+    const passFile = join(tempDir('enc-pass'), 'passphrase');
+    writeFileSync(passFile, `${passphrase}\n`);
+    const wrongFile = join(tempDir('enc-wrong'), 'passphrase');
+    writeFileSync(wrongFile, 'not-the-passphrase-5678\n');
+    const bad = await run('--json', ...addArgs('enc', '--key-file', encrypted, '--passphrase-file', wrongFile, '--accept-host-key', fp));
+    assert.equal(bad.code, 1);
+    assert.equal((JSON.parse(bad.out) as { error: { field?: string } }).error.field, 'passphrase', bad.out + bad.err);
+    const ok = await run('--json', ...addArgs('enc', '--key-file', encrypted, '--passphrase-file', passFile, '--accept-host-key', fp));
+    assert.equal(ok.code, 0, ok.err);
+    assert.deepEqual((JSON.parse(ok.out) as { secrets: Record<string, boolean> }).secrets, { password: false, privateKey: true, passphrase: true });
+    assert.equal((await run('server', 'test', 'enc')).code, 0);
+    assert.deepEqual(findSecret([d], passphrase), [], 'the passphrase is nowhere in the data directory or its logs');
+    assert.deepEqual(findSecret([d], readFileSync(encrypted, 'utf8')), [], 'nor the encrypted key file');
+    for (const a of answers) assert.ok(!a.includes(passphrase), 'the passphrase is in no answer');
+    assert.equal((await run('server', 'delete', 'enc', '--yes')).code, 0);
   });
 
   it('the private key is absent in clear from the data directory, its logs and every answer', () => {
