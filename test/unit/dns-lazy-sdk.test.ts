@@ -11,7 +11,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const SDKS = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity'];
+// ssh2 too: only a server test, an http-01 placement or a deployment opens an SSH connection.
+const SDKS = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity', 'ssh2'];
 const hint = ' (run `node build/build.mjs` first; `npm test` does)';
 
 /** Files of an SDK package among `files` (paths as require.cache keys them). */
@@ -63,6 +64,8 @@ describe('DNS SDKs load only when a provider uses them', () => {
       }
     };
     visit(join(root, 'electron/dns/registry.ts'));
+    for (const f of ['electron/deploy/servers.ts', 'electron/deploy/deployer.ts', 'electron/orders/solvers/http.ts']) visit(join(root, f));
+    assert.ok(seen.has(join(root, 'electron/deploy/ssh/connect.ts')), 'ssh/connect.ts was not reached');
     assert.ok(seen.size > 10, `the walk found only ${seen.size} files`);
     for (const p of ['cloudflare', 'route53', 'azure']) assert.ok(seen.has(join(root, `electron/dns/${p}/api.ts`)), `${p}/api.ts was not reached`);
     assert.deepEqual(offenders, [], 'an SDK must be loaded with a dynamic import() on first use, never imported statically');
@@ -91,7 +94,8 @@ describe('DNS SDKs load only when a provider uses them', () => {
   });
 
   it('the check has teeth: requiring an SDK is seen', () => {
-    const { files } = loadedBy(['-e', "require('cloudflare'); require('@aws-sdk/client-route-53')"]);
+    const { files } = loadedBy(['-e', "require('cloudflare'); require('@aws-sdk/client-route-53'); require('ssh2')"]);
+    assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', 'ssh2'))));
     assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', 'cloudflare'))));
     assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', '@aws-sdk', 'client-route-53'))));
   });
