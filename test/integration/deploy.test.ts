@@ -197,6 +197,27 @@ describe('certdesk cert deploy: nginx over SSH, checked over TLS, rolled back on
     assert.ok(kl.out.toUpperCase().includes(j.serial.replace(/^0+/, '').toLowerCase().toUpperCase()), 'the keystore holds the new certificate');
   });
 
+  it('Deploy now for a saved certificate goes to every server of a pool, one after another', async () => {
+    const pool = `pool.${base}`;
+    const issued = await issue([pool]);
+    const saved = await json('cert', 'save', issued.id);
+    assert.notEqual(saved.id, issued.id, 'the saved certificate has its own id');
+    // A second end server for the same domain (the same sshd under another name, files in another folder).
+    const second = tempDir('pool-second');
+    await json('server', 'add', '--name', 'nginx2', '--host', '127.0.0.1', '--port', bedEnv('SSHD_PORT'), '--user', user, '--key-file', bedEnv('SSHD_CLIENT_KEY'), '--accept-host-key', bedEnv('SSHD_HOST_KEY_SHA256'));
+    await json('server', 'map', 'nginx1', '--domains', pool, '--deploy', 'pem', '--fullchain-path', file('fullchain.pem'), '--key-path', file('privkey.pem'), '--reload', bedEnv('NGINX_RELOAD'), '--check', `127.0.0.1:${httpsPort}`);
+    await json('server', 'map', 'nginx2', '--domains', pool, '--deploy', 'pem', '--fullchain-path', join(second, 'fullchain.pem'), '--key-path', join(second, 'privkey.pem'));
+    const r = await run('--json', 'cert', 'deploy', saved.id);
+    assert.equal(r.code, 0, r.out + r.err);
+    const res = JSON.parse(r.out) as { ok: boolean; deployments: { serverName: string; status: string; startedAt: string; finishedAt: string }[] };
+    assert.deepEqual(res.deployments.map((x) => [x.serverName, x.status]), [['nginx1', 'deployed'], ['nginx2', 'deployed']]);
+    assert.ok(res.deployments[1]!.startedAt >= res.deployments[0]!.finishedAt, 'the second server starts after the first is done');
+    assert.equal(await servedSerial(httpsPort, pool), issued.serial, 'nginx serves the saved certificate');
+    assert.equal(statSync(join(second, 'privkey.pem')).mode & 0o777, 0o600);
+    assert.ok(readFileSync(join(second, 'fullchain.pem'), 'utf8').startsWith(readFileSync(file('fullchain.pem'), 'utf8').split('-----END CERTIFICATE-----')[0]!), 'the same leaf on both servers');
+    await json('server', 'unmap', 'nginx2', '--domains', pool);
+  });
+
   it('a certificate no server is mapped for says so', async () => {
     const other = await issue([`unmapped-${Date.now().toString(36)}.example.test`]);
     const r = await run('cert', 'deploy', other.id);
