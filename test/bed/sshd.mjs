@@ -1,6 +1,6 @@
 // OpenSSH server on 127.0.0.1 with its own host key (deploy target). Two users: the key user (the current user,
 // root in CI) with one generated client key, and — when running as root — a password user `certdesk-pw`
-// whose random password is set at every start.
+// whose random password is made once per machine (see ensurePasswordUser).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,7 +31,18 @@ async function ensurePasswordUser(dir) {
   } catch {
     await run(await findExe('useradd'), ['-m', '-s', '/bin/bash', PASSWORD_USER]);
   }
-  const password = randomBytes(12).toString('base64url');
+  // One password per machine, kept root-only: beds that run side by side (several checkouts, helpers, CI on a
+  // developer machine) share the system user, so each start must not give it a new password under the others.
+  const shared = '/var/lib/certdesk-test-bed';
+  await mkdir(shared, { recursive: true, mode: 0o700 });
+  const sharedFile = path.join(shared, `${PASSWORD_USER}.password`);
+  let password = randomBytes(12).toString('base64url');
+  try {
+    await writeFile(sharedFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if (err?.code !== 'EEXIST') throw err;
+    password = (await readFile(sharedFile, 'utf8')).trim();
+  }
   await run(await findExe('chpasswd'), [], { input: `${PASSWORD_USER}:${password}\n` });
   const passwordFile = path.join(dir, 'password');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });

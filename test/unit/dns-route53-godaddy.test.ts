@@ -25,15 +25,29 @@ describe('Route 53 TXT values and names', () => {
 
 describe('withNameLock', () => {
   it('runs work for one key one at a time, in order, and other keys in parallel', async () => {
+    // Gates instead of timers, so a loaded machine cannot reorder the steps: a1 holds key "a" until b1 is done,
+    // which only happens if b1 did not wait for a1.
     const log: string[] = [];
-    const step = (key: string, id: string, ms: number) =>
+    let releaseA1!: () => void;
+    const a1Gate = new Promise<void>((r) => (releaseA1 = r));
+    const step = (key: string, id: string, gate: Promise<void>) =>
       withNameLock(key, async () => {
         log.push(`${id}+`);
-        await new Promise((r) => setTimeout(r, ms));
+        await gate;
         log.push(`${id}-`);
         return id;
       });
-    const results = await Promise.all([step('a', 'a1', 30), step('a', 'a2', 1), step('b', 'b1', 5)]);
+    const a1 = step('a', 'a1', a1Gate);
+    const a2 = step('a', 'a2', Promise.resolve());
+    const b1 = step('b', 'b1', Promise.resolve()).then((v) => {
+      releaseA1();
+      return v;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`b1 waited for a1 (deadlock): ${log.join(' ')}`)), 10_000);
+    });
+    const results = await Promise.race([Promise.all([a1, a2, b1]), stuck]).finally(() => clearTimeout(timer));
     assert.deepEqual(results, ['a1', 'a2', 'b1']);
     assert.ok(log.indexOf('a1-') < log.indexOf('a2+'), `a2 waited for a1: ${log.join(' ')}`);
     assert.ok(log.indexOf('b1-') < log.indexOf('a1-'), `b1 did not wait for a1: ${log.join(' ')}`);
