@@ -18,6 +18,7 @@ import { DnsService } from '../dns/accounts.ts';
 import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
+import { SettingsService } from '../renewal/settings-service.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -35,7 +36,7 @@ export interface BootstrapOptions {
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; ops: Operations };
+  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations };
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -97,6 +98,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   const deployer = new Deployer({ store, servers, requests, hub, logger });
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
+  const settings = new SettingsService({ store, secrets, dns, hub, logger });
   const handlers = createHandlers({
     accounts,
     requests,
@@ -104,6 +106,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     dns,
     servers,
     deployer,
+    settings,
     ops,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
@@ -133,7 +136,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, ops },
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops },
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,

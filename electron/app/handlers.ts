@@ -9,6 +9,8 @@ import { PickedFiles, readUserText } from '../core/files.ts';
 import { readImportedKey } from '../orders/keys.ts';
 import type { OpenPathRequest } from './platform-services.ts';
 import { deployHandlers } from './deploy-handlers.ts';
+import { renewalHandlers } from './renewal-handlers.ts';
+import type { SettingsService } from '../renewal/settings-service.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
@@ -25,6 +27,7 @@ export interface HandlerDeps {
   dns: DnsService;
   servers: ServerService;
   deployer: Deployer;
+  settings: SettingsService;
   ops: Operations;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
@@ -44,6 +47,8 @@ const PATH_FIELDS: Record<string, string> = {
   passwordFile: 'Send the password itself (password); it goes to the keychain.',
   privateKeyFile: 'Let the user pick the key with the open dialog (files:open, purpose ssh-key, then privateKeyHandle).',
   passphraseFile: 'Send the passphrase itself (passphrase); it goes to the keychain.',
+  emailPasswordFile: 'Send the SMTP password itself (emailPassword); it goes to the keychain.',
+  emailCaFile: 'Send the CA certificate as text (emailCaPem), read from a file the user picked.',
 };
 
 /**
@@ -189,8 +194,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    'settings:get': async () => dns.settings(),
-    'settings:set': async (req) => dns.setSettings(req),
+    ...renewalHandlers({ settings: deps.settings, ops, refusePaths }),
   };
 }
 

@@ -1,0 +1,49 @@
+// Channels of issue 9: settings (renewal, notifications, e-mail), renewal:*, alerts:*, email:test, certs:email.
+// Thin: the services hold the logic. The renewal/alerts/e-mail handlers below are placeholders until their
+// services land (each answers INTERNAL "not built yet", never a fake result).
+import type { Handlers } from '../../shared/ipc/dispatch.ts';
+import { AppError } from '../../shared/ipc/errors.ts';
+import type { Operations } from '../core/operations.ts';
+import type { SettingsService } from '../renewal/settings-service.ts';
+
+type RenewalChannels =
+  | 'settings:get'
+  | 'settings:set'
+  | 'renewal:plans'
+  | 'renewal:set-policy'
+  | 'renewal:run-due'
+  | 'renewal:dry-run'
+  | 'alerts:list'
+  | 'alerts:dismiss'
+  | 'email:test'
+  | 'certs:email';
+
+export interface RenewalHandlerDeps {
+  settings: SettingsService;
+  ops: Operations;
+  /** Refuses request fields naming local paths when the caller is a window. */
+  refusePaths: (ctx: Parameters<Handlers['settings:set']>[1], req: object) => void;
+}
+
+const notBuilt = (what: string): never => {
+  throw new AppError('INTERNAL', `${what} is not built yet in this version of Certdesk.`);
+};
+
+export function renewalHandlers(deps: RenewalHandlerDeps): Pick<Handlers, RenewalChannels> {
+  const { settings } = deps;
+  return {
+    'settings:get': async () => settings.get(),
+    'settings:set': async (req, ctx) => {
+      deps.refusePaths(ctx, req);
+      return settings.set(req);
+    },
+    'renewal:plans': async () => notBuilt('Automatic renewal'),
+    'renewal:set-policy': async () => notBuilt('Automatic renewal'),
+    'renewal:run-due': async () => notBuilt('Automatic renewal'),
+    'renewal:dry-run': async () => notBuilt('Automatic renewal'),
+    'alerts:list': async () => notBuilt('The alerts list'),
+    'alerts:dismiss': async () => notBuilt('The alerts list'),
+    'email:test': async () => notBuilt('E-mail'),
+    'certs:email': async () => notBuilt('E-mail'),
+  };
+}
