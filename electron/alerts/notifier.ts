@@ -16,6 +16,8 @@ export interface NotifierDeps {
   alerts: Pick<AlertService, 'derive' | 'refresh'>;
   logger: Logger;
   clock?: Clock;
+  /** Other once-a-tick jobs (the weekly digest); one that fails is logged and stops nothing. */
+  also?: ((now: Date) => Promise<void>)[];
 }
 
 /** The tray shows "expiring" when a certificate expires within this many days. */
@@ -117,6 +119,9 @@ export class Notifier implements RenewalObserver {
     }
     this.deps.alerts.refresh();
     this.updateTray(now);
+    for (const job of this.deps.also ?? []) {
+      await job(now).catch((err: unknown) => this.log.warn('tick job failed', { error: (err as Error).message }));
+    }
   }
 
   /** The tray's state now (exported for tests and the first draw). */

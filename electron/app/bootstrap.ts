@@ -19,6 +19,11 @@ import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
+import { AlertService } from '../alerts/alerts.ts';
+import { Notifier } from '../alerts/notifier.ts';
+import { Mailer } from '../email/mailer.ts';
+import type { RenewalObserver } from '../renewal/types.ts';
+import { headlessPlatform } from './platform-services.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -36,7 +41,9 @@ export interface BootstrapOptions {
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations };
+  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations; alerts: AlertService; notifier: Notifier; mailer: Mailer };
+  /** Told of every automatic renewal's result (OS notification, failure mail): the renewal service calls them. */
+  renewalObservers: RenewalObserver[];
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -99,6 +106,11 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
+  // Issue 9: alerts behind the bell, OS notifications and the tray, e-mail.
+  const alerts = new AlertService({ store, requests, hub, logger });
+  const mailer = new Mailer({ store, settings, repository, logger });
+  const platform = opts.platform ?? headlessPlatform({ logger });
+  const notifier = new Notifier({ store, platform, alerts, logger, also: [(now) => mailer.digestTick(now)] });
   const handlers = createHandlers({
     accounts,
     requests,
@@ -108,6 +120,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     deployer,
     settings,
     ops,
+    alerts,
+    mailer,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
     redact: (secret) => logger.redact(secret),
@@ -133,14 +147,31 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   if (opts.face !== 'cli') {
     void requests.resumeInterrupted((id, fn) => ops.run(`resume-${id}`, undefined, fn));
   }
+  // Thresholds, the tray and the weekly digest tick in the long-running faces; the CLI has no timer.
+  let unsubscribeResume: (() => void) | undefined;
+  let unsubscribeSettings: (() => void) | undefined;
+  if (opts.face !== 'cli') {
+    notifier.start();
+    unsubscribeResume = platform.onResume?.(() => void notifier.tick().catch(() => undefined));
+    unsubscribeSettings = settings.onChange((s) => {
+      platform.setLoginItem?.(s.notifications.startAtLogin);
+      void notifier.tick().catch(() => undefined);
+    });
+    platform.setLoginItem?.((await settings.get()).notifications.startAtLogin);
+  }
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops },
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, alerts, notifier, mailer },
+    renewalObservers: [notifier, mailer],
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,
     close: async () => {
+      notifier.stop();
+      alerts.close();
+      unsubscribeResume?.();
+      unsubscribeSettings?.();
       await store.close();
     },
   };

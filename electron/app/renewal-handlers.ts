@@ -5,6 +5,8 @@ import type { Handlers } from '../../shared/ipc/dispatch.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Operations } from '../core/operations.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
+import type { AlertService } from '../alerts/alerts.ts';
+import type { Mailer } from '../email/mailer.ts';
 
 type RenewalChannels =
   | 'settings:get'
@@ -23,6 +25,8 @@ export interface RenewalHandlerDeps {
   ops: Operations;
   /** Refuses request fields naming local paths when the caller is a window. */
   refusePaths: (ctx: Parameters<Handlers['settings:set']>[1], req: object) => void;
+  alerts?: AlertService;
+  mailer?: Mailer;
 }
 
 const notBuilt = (what: string): never => {
@@ -41,9 +45,13 @@ export function renewalHandlers(deps: RenewalHandlerDeps): Pick<Handlers, Renewa
     'renewal:set-policy': async () => notBuilt('Automatic renewal'),
     'renewal:run-due': async () => notBuilt('Automatic renewal'),
     'renewal:dry-run': async () => notBuilt('Automatic renewal'),
-    'alerts:list': async () => notBuilt('The alerts list'),
-    'alerts:dismiss': async () => notBuilt('The alerts list'),
-    'email:test': async () => notBuilt('E-mail'),
-    'certs:email': async () => notBuilt('E-mail'),
+    'alerts:list': async () => (deps.alerts ? deps.alerts.list() : notBuilt('The alerts list')),
+    'alerts:dismiss': async (req) => {
+      if (!deps.alerts) return notBuilt('The alerts list');
+      await deps.alerts.dismiss(req.id);
+      return { dismissed: true as const };
+    },
+    'email:test': (req, ctx) => (deps.mailer ? deps.ops.run(req.opId, ctx.signal, (op) => deps.mailer!.sendTest(req.to, op)) : notBuilt('E-mail')),
+    'certs:email': (req, ctx) => (deps.mailer ? deps.ops.run(req.opId, ctx.signal, (op) => deps.mailer!.emailCertificate(req.id, req.to, req.format, op)) : notBuilt('E-mail')),
   };
 }

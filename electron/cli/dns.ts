@@ -1,5 +1,7 @@
 // `certdesk dns ...`: DNS provider accounts and per-domain mappings (issue 7); `certdesk settings ...`.
 // Secret field values come from files only (--secret-file id=FILE), never from the command line.
+import type { AppSettings } from '../../shared/ipc/contract.ts';
+import { describeNotifySettings, notifySettingsFlags, notifySettingsOptions, notifySettingsRequest } from './email.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { DnsAccount, DnsMapping, DnsProviderInfo } from '../../shared/model/dns.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
@@ -238,17 +240,22 @@ export const settingsCommands: Record<string, Command> = {
     usage: 'settings show',
     options: {},
     run: (ctx) => ctx.call('settings:get', {}),
-    print: (s: { dnsServers: string[] }) => `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}`,
+    print: (s: AppSettings) => `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}\n${describeNotifySettings(s)}`,
   },
   set: {
     summary: 'Change settings: the DNS servers the propagation check starts from ("" for the system\'s)',
-    usage: 'settings set --dns-servers host[:port],...',
-    options: { 'dns-servers': { type: 'string' } },
+    usage:
+      'settings set --dns-servers host[:port],...\n' +
+      '             [--email-host H --email-port P --email-security starttls|tls|none --email-user U --email-password-file F --email-from A --email-to A,B --email-ca-file F --email-enabled true|false]\n' +
+      '             [--notify-thresholds 30,14,7,1 --notify-success true|false]',
+    options: { 'dns-servers': { type: 'string' }, ...notifySettingsOptions },
+    flags: notifySettingsFlags,
     async run(ctx, v) {
-      if (typeof v['dns-servers'] !== 'string') throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers).');
-      const dnsServers = v['dns-servers'].split(',').map((s) => s.trim()).filter(Boolean);
-      return ctx.call('settings:set', { dnsServers });
+      const notify = notifySettingsRequest(v);
+      if (typeof v['dns-servers'] !== 'string' && Object.keys(notify).length === 0) throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers), or e-mail/notification options.');
+      const dnsServers = typeof v['dns-servers'] === 'string' ? { dnsServers: v['dns-servers'].split(',').map((s) => s.trim()).filter(Boolean) } : {};
+      return ctx.call('settings:set', { ...dnsServers, ...notify });
     },
-    print: (s: { dnsServers: string[] }) => `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}`,
+    print: (s: AppSettings) => `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}\n${describeNotifySettings(s)}`,
   },
 };
