@@ -190,7 +190,12 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
   it('through the channels: certs:email as pem (four files, the key encrypted with the keystore password), failure mail once per attempt, weekly digest once a week', async () => {
     const t = await startApp({ dataDir: d });
     try {
-      const r = await t.call('certs:email', { id: certId, format: 'pem', to: ['pem@example.test'] });
+      const steps: string[] = [];
+      t.app.events.on((event, payload) => {
+        if (event === 'ops:progress' && (payload as { opId: string }).opId === 'mail-pem') steps.push((payload as { step: string }).step);
+      });
+      const r = await t.call('certs:email', { id: certId, format: 'pem', to: ['pem@example.test'], opId: 'mail-pem' });
+      assert.deepEqual(steps, ['keystore', 'send', 'done'], 'progress steps of the long operation');
       assert.equal(r.attachment, 'cert.pem, chain.pem, fullchain.pem, privkey.pem');
       const m = await nextMail((x) => x.to.includes('pem@example.test'));
       const files = new Map(m.attachments.map((a) => [a.filename, a.data.toString('utf8')]));
@@ -202,6 +207,16 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
       assert.ok(dec.ok, dec.out);
       assert.ok(spkiOf(leafOf(files.get('cert.pem')!)).equals(spkiOf(dec.out)), 'the mailed key is the certificate\'s');
       assert.ok(!m.raw.includes(keystorePassword));
+
+      // pfx through the channel too (the CLI above sent pfx and jks).
+      const viaChannel = await t.call('certs:email', { id: certId, format: 'pfx', to: ['pfx@example.test'] });
+      const pm = await nextMail((x) => x.to.includes('pfx@example.test'));
+      assert.equal(pm.attachments[0]?.filename, viaChannel.attachment);
+      const pfxFile = join(dir, `channel-${viaChannel.attachment}`);
+      writeFileSync(pfxFile, pm.attachments[0]!.data);
+      const kp = await tool('keytool', ['-list', '-v', '-storetype', 'PKCS12', '-keystore', pfxFile, '-storepass', keystorePassword]);
+      assert.ok(kp.ok, kp.out);
+      assert.match(kp.out, /PrivateKeyEntry/);
 
       // A failed renewal result, as the renewal engine hands it to every observer.
       const cert = t.app.services.repository.list().find((c) => c.id === certId)!;
@@ -270,6 +285,28 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
       const ok = await t.call('email:test', {});
       assert.equal(ok.sent, true);
       await nextMail((x) => x.subject === 'Certdesk test mail');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('alerts:list and alerts:dismiss through the channels: a request waiting for its challenges, dismissed until its state changes', async () => {
+    const pending = await json(d, 'request', 'create', '--domains', `wait-${Date.now()}.example.test`, '--challenge', 'http-01', '--key', 'ec-p256');
+    const t = await startApp({ dataDir: d });
+    try {
+      const id = `challenge-waiting:${pending.id}`;
+      const a = (await t.call('alerts:list', {})).find((x) => x.id === id);
+      assert.equal(a?.kind, 'challenge-waiting');
+      assert.deepEqual(a?.action, { kind: 'open-request', label: 'Open request', requestId: pending.id, certificateId: null });
+      assert.equal(a?.dismissed, false);
+      assert.deepEqual(await t.call('alerts:dismiss', { id }), { dismissed: true });
+      assert.equal((await t.call('alerts:list', {})).find((x) => x.id === id)?.dismissed, true);
+      const gone = await t.raw('alerts:dismiss', { id: 'challenge-waiting:nope' });
+      assert.equal(gone.ok, false);
+      if (!gone.ok) assert.equal(gone.error.code, 'NOT_FOUND');
+      // A new order for it is a new state: the alert is back.
+      await t.call('requests:new-challenge', { id: pending.id });
+      assert.equal((await t.call('alerts:list', {})).find((x) => x.id === id)?.dismissed, false);
     } finally {
       await t.close();
     }
