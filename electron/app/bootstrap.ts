@@ -19,11 +19,7 @@ import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
-import { AlertService } from '../alerts/alerts.ts';
-import { Notifier } from '../alerts/notifier.ts';
-import { Mailer } from '../email/mailer.ts';
-import type { RenewalObserver } from '../renewal/types.ts';
-import { headlessPlatform } from './platform-services.ts';
+import { startNotifications, type Notifications } from '../alerts/wiring.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -41,9 +37,9 @@ export interface BootstrapOptions {
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations; alerts: AlertService; notifier: Notifier; mailer: Mailer };
-  /** Told of every automatic renewal's result (OS notification, failure mail): the renewal service calls them. */
-  renewalObservers: RenewalObserver[];
+  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations };
+  /** Issue 9: alerts, OS notifications and tray, e-mail; `observers` go to the renewal service. */
+  notifications: Notifications;
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -106,11 +102,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
-  // Issue 9: alerts behind the bell, OS notifications and the tray, e-mail.
-  const alerts = new AlertService({ store, requests, hub, logger });
-  const mailer = new Mailer({ store, settings, repository, logger });
-  const platform = opts.platform ?? headlessPlatform({ logger });
-  const notifier = new Notifier({ store, platform, alerts, logger, also: [(now) => mailer.digestTick(now)] });
+  const notifications = await startNotifications({ store, requests, repository, settings, hub, logger, platform: opts.platform, face: opts.face });
   const handlers = createHandlers({
     accounts,
     requests,
@@ -120,8 +112,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     deployer,
     settings,
     ops,
-    alerts,
-    mailer,
+    alerts: notifications.alerts,
+    mailer: notifications.mailer,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
     redact: (secret) => logger.redact(secret),
@@ -147,31 +139,16 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   if (opts.face !== 'cli') {
     void requests.resumeInterrupted((id, fn) => ops.run(`resume-${id}`, undefined, fn));
   }
-  // Thresholds, the tray and the weekly digest tick in the long-running faces; the CLI has no timer.
-  let unsubscribeResume: (() => void) | undefined;
-  let unsubscribeSettings: (() => void) | undefined;
-  if (opts.face !== 'cli') {
-    notifier.start();
-    unsubscribeResume = platform.onResume?.(() => void notifier.tick().catch(() => undefined));
-    unsubscribeSettings = settings.onChange((s) => {
-      platform.setLoginItem?.(s.notifications.startAtLogin);
-      void notifier.tick().catch(() => undefined);
-    });
-    platform.setLoginItem?.((await settings.get()).notifications.startAtLogin);
-  }
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, alerts, notifier, mailer },
-    renewalObservers: [notifier, mailer],
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops },
+    notifications,
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,
     close: async () => {
-      notifier.stop();
-      alerts.close();
-      unsubscribeResume?.();
-      unsubscribeSettings?.();
+      notifications.close();
       await store.close();
     },
   };

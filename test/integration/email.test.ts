@@ -222,7 +222,7 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
       const cert = t.app.services.repository.list().find((c) => c.id === certId)!;
       const result: RenewalResult = { certificateId: certId, requestId: cert.requestId, commonName, ok: false, serial: null, message: 'The DNS provider refused the update (403).', replaced: false, deployments: [] };
       const plan: RenewalPlan = { certificateId: certId, requestId: cert.requestId, commonName, names: [commonName], notAfter: cert.notAfter, policyOverride: null, policy: 'lifetime', days: null, dueAt: null, reason: 'retry', window: null, state: 'retrying', automated: true, automation: 'DNS account Test', failures: 1, nextAttemptAt: '2030-01-01T00:10:00.000Z', lastAttempt: { at: '2030-01-01T00:00:00.000Z', ok: false, message: result.message } };
-      for (let i = 0; i < 2; i++) for (const o of t.app.renewalObservers) await o.renewalFinished(result, plan);
+      for (let i = 0; i < 2; i++) for (const o of t.app.notifications.observers) await o.renewalFinished(result, plan);
       const fail = await nextMail((x) => x.subject === `Renewal failed: ${commonName}`);
       assert.deepEqual(fail.to, [OPS]);
       assert.match(fail.text, /refused the update \(403\)/);
@@ -231,8 +231,8 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
 
       // The digest lists what expires within 30 days: ten days before this certificate's end.
       const at = new Date(Date.parse(cert.notAfter) - 10 * 86_400_000);
-      await t.app.services.mailer.digestTick(at);
-      await t.app.services.mailer.digestTick(new Date(at.getTime() + 3600_000));
+      await t.app.notifications.mailer.digestTick(at);
+      await t.app.notifications.mailer.digestTick(new Date(at.getTime() + 3600_000));
       const digest = await nextMail((x) => /expire.* within 30 days/.test(x.subject));
       assert.match(digest.text, new RegExp(`${commonName.replace(/\./g, '\\.')}: expires in 10 days`));
       await assert.rejects(nextMail((x) => /within 30 days/.test(x.subject), 1500), /no such mail/, 'once per week');
