@@ -290,6 +290,24 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
     }
   });
 
+  it('settings set (CLI): a wrong e-mail or notification option names its flag and changes nothing', async () => {
+    const before = await json(d, 'settings', 'show');
+    for (const [args, flag] of [
+      [['--email-to', 'ops@example.test,not-an-address'], '--email-to'],
+      [['--email-port', 'abc'], '--email-port'],
+      [['--email-port', '70000'], '--email-port'],
+      [['--email-security', 'ssl3'], '--email-security'],
+      [['--notify-thresholds', '30,x'], '--notify-thresholds'],
+      [['--notify-success', 'maybe'], '--notify-success'],
+    ] as const) {
+      const r = await certdesk(d, '--json', 'settings', 'set', ...args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      const err = JSON.parse(r.out).error;
+      assert.equal(err.flag, flag, `${args.join(' ')}: ${JSON.stringify(err)}`);
+    }
+    assert.deepEqual(await json(d, 'settings', 'show'), before, 'nothing changed');
+  });
+
   it('alerts:list and alerts:dismiss through the channels: a request waiting for its challenges, dismissed until its state changes', async () => {
     const pending = await json(d, 'request', 'create', '--domains', `wait-${Date.now()}.example.test`, '--challenge', 'http-01', '--key', 'ec-p256');
     const t = await startApp({ dataDir: d });
