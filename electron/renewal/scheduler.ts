@@ -131,7 +131,16 @@ export class RenewalScheduler {
    * A scheduled wake-up for the instant `at`: runs unless a wake-up for this instant or a later one already ran
    * (a timer that fires twice, or late after a sleep, does not double a run).
    */
-  async scheduled(at: Date): Promise<boolean> {
+  scheduled(at: Date): Promise<boolean> {
+    const p = this.runSlot(at).catch((err: unknown) => {
+      this.log.warn('scheduled wake-up failed', { slot: at.toISOString(), error: (err as Error).message });
+      return false;
+    });
+    this.last = Promise.all([this.last, p]);
+    return p;
+  }
+
+  private async runSlot(at: Date): Promise<boolean> {
     const slot = at.toISOString();
     let run = false;
     await this.deps.store.update((d) => {
