@@ -11,6 +11,7 @@ import type { OpenPathRequest } from './platform-services.ts';
 import { deployHandlers } from './deploy-handlers.ts';
 import { renewalHandlers } from './renewal-handlers.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
+import type { RenewalService } from '../renewal/service.ts';
 import type { AlertService } from '../alerts/alerts.ts';
 import type { Mailer } from '../email/mailer.ts';
 import type { AccountService } from '../acme/accounts.ts';
@@ -30,9 +31,10 @@ export interface HandlerDeps {
   servers: ServerService;
   deployer: Deployer;
   settings: SettingsService;
+  renewal: RenewalService;
   ops: Operations;
-  alerts?: AlertService;
-  mailer?: Mailer;
+  alerts: AlertService;
+  mailer: Mailer;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
   copyText?: (text: string) => boolean;
@@ -163,7 +165,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'certs:save': async (req) => repository.save(req.requestId),
     'certs:list': async () => repository.list(),
-    'certs:get': async (req) => repository.get(req.id),
+    'certs:get': async (req) => {
+      const detail = await repository.get(req.id);
+      return { ...detail, renewal: deps.renewal.plan(detail.id) };
+    },
     // As with keys: only the CLI names the output path; windows use the native save dialog.
     'certs:export': async (req, ctx) => {
       refusePaths(ctx, req);
@@ -198,7 +203,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    ...renewalHandlers({ settings: deps.settings, ops, refusePaths, ...(deps.alerts ? { alerts: deps.alerts } : {}), ...(deps.mailer ? { mailer: deps.mailer } : {}) }),
+    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, alerts: deps.alerts, mailer: deps.mailer, ops, refusePaths }),
   };
 }
 
