@@ -31,7 +31,10 @@ const nativeExternals = ['electron', '@napi-rs/keyring', 'cpu-features', 'ssh2']
 // but bundled 9.4 MB, ~0.85 s; lazy and external 3.5 MB, ~0.55 s. test/unit/dns-lazy-sdk.test.ts fails if an
 // SDK is bundled, imported statically or loaded at start again.
 const dnsSdkExternals = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity'];
-const nodeExternals = [...nativeExternals, ...dnsSdkExternals];
+// The same for the mailer (nodemailer: only when a mail is sent) and the scheduler's wake-ups (node-schedule: only
+// in the long-running faces), so the CLI never reads them at start.
+const lazyExternals = ['nodemailer', 'node-schedule'];
+const nodeExternals = [...nativeExternals, ...dnsSdkExternals, ...lazyExternals];
 
 const common = {
   bundle: true,

@@ -9,6 +9,11 @@ import { PickedFiles, readUserText } from '../core/files.ts';
 import { readImportedKey } from '../orders/keys.ts';
 import type { OpenPathRequest } from './platform-services.ts';
 import { deployHandlers } from './deploy-handlers.ts';
+import { renewalHandlers } from './renewal-handlers.ts';
+import type { SettingsService } from '../renewal/settings-service.ts';
+import type { RenewalService } from '../renewal/service.ts';
+import type { AlertService } from '../alerts/alerts.ts';
+import type { Mailer } from '../email/mailer.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
@@ -25,7 +30,11 @@ export interface HandlerDeps {
   dns: DnsService;
   servers: ServerService;
   deployer: Deployer;
+  settings: SettingsService;
+  renewal: RenewalService;
   ops: Operations;
+  alerts: AlertService;
+  mailer: Mailer;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
   copyText?: (text: string) => boolean;
@@ -44,6 +53,8 @@ const PATH_FIELDS: Record<string, string> = {
   passwordFile: 'Send the password itself (password); it goes to the keychain.',
   privateKeyFile: 'Let the user pick the key with the open dialog (files:open, purpose ssh-key, then privateKeyHandle).',
   passphraseFile: 'Send the passphrase itself (passphrase); it goes to the keychain.',
+  emailPasswordFile: 'Send the SMTP password itself (emailPassword); it goes to the keychain.',
+  emailCaFile: 'Send the CA certificate as text (emailCaPem), read from a file the user picked.',
 };
 
 /**
@@ -154,7 +165,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'certs:save': async (req) => repository.save(req.requestId),
     'certs:list': async () => repository.list(),
-    'certs:get': async (req) => repository.get(req.id),
+    'certs:get': async (req) => {
+      const detail = await repository.get(req.id);
+      return { ...detail, renewal: deps.renewal.plan(detail.id) };
+    },
     // As with keys: only the CLI names the output path; windows use the native save dialog.
     'certs:export': async (req, ctx) => {
       refusePaths(ctx, req);
@@ -189,8 +203,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    'settings:get': async () => dns.settings(),
-    'settings:set': async (req) => dns.setSettings(req),
+    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, alerts: deps.alerts, mailer: deps.mailer, ops, refusePaths }),
   };
 }
 

@@ -33,6 +33,21 @@ export interface PlatformServices {
   notify(opts: { title: string; body: string }): void;
   /** Puts text on the system clipboard; false when there is none to write to (headless). */
   copyText?(text: string): boolean;
+  /** Desktop only: the tray icon's state and menu (issue 9). */
+  setTray?(state: TrayState): void;
+  /** Desktop only: start Certdesk at login (hidden, in the tray). */
+  setLoginItem?(enabled: boolean): void;
+  /** Desktop only: `cb` runs when the machine resumes from sleep or the screen is unlocked; returns an unsubscribe. */
+  onResume?(cb: () => void): () => void;
+}
+
+/** What the tray shows: the worst state of all certificates, and the next expiries. */
+export interface TrayState {
+  worst: 'fine' | 'expiring' | 'failed';
+  /** One line for the tooltip, e.g. "3 certificates; next expiry in 12 days (www.example.com)". */
+  tooltip: string;
+  /** Menu entries, soonest first (at most ~8). */
+  next: { label: string; certificateId: string | null; requestId: string | null }[];
 }
 
 export interface HeadlessPlatformOptions {

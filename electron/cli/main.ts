@@ -14,8 +14,10 @@ import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
 import { dnsCommands, settingsCommands } from './dns.ts';
 import { certDeployCommand, serverCommands } from './servers.ts';
+import { certEmailCommand, emailCommands } from './email.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 import { withFlags } from './flags.ts';
+import { certPolicyCommand, renewCommand } from './renewal.ts';
 
 const GLOBAL: Options = {
   'data-dir': { type: 'string' },
@@ -206,6 +208,7 @@ const accountCommands: Record<string, Command> = {
 };
 
 const topCommands: Record<string, Command> = {
+  renew: renewCommand,
   info: {
     summary: 'Show version, data directory and keychain status',
     usage: 'info',
@@ -222,10 +225,11 @@ const topCommands: Record<string, Command> = {
 const GROUPS: Record<string, Record<string, Command>> = {
   account: accountCommands,
   request: requestCommands,
-  cert: { ...certCommands, deploy: certDeployCommand },
+  cert: { ...certCommands, deploy: certDeployCommand, policy: certPolicyCommand, email: certEmailCommand },
   dns: dnsCommands,
   server: serverCommands,
   settings: settingsCommands,
+  email: emailCommands,
 };
 
 function hostOf(url: string): string {

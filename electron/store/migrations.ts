@@ -108,6 +108,18 @@ export const MIGRATIONS: readonly Migration[] = [
       };
     },
   },
+  {
+    version: 6,
+    name: 'renewal plans, one-time notices and dismissed alerts',
+    up(d) {
+      return {
+        ...d,
+        renewals: Array.isArray(d.renewals) ? d.renewals : [],
+        notices: Array.isArray(d.notices) ? d.notices : [],
+        dismissals: Array.isArray(d.dismissals) ? d.dismissals : [],
+      };
+    },
+  },
 ];
 
 export interface MigrationResult {

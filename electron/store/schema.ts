@@ -15,8 +15,9 @@ import {
   SignatureAlgorithm,
 } from '../../shared/model/request.ts';
 import { DeployFormat, DeploymentStatus, ServerAuth } from '../../shared/model/server.ts';
+import { DueReason, RenewalPolicy, RenewalState } from '../../shared/model/renewal.ts';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export interface AccountRecord {
   id: string;
@@ -265,6 +266,53 @@ export interface DeploymentRecord {
 
 export const DEPLOYMENT_HISTORY_MAX = 500;
 
+/**
+ * The renewal plan of one saved certificate (one record per certificate id). The policy override is the user's;
+ * everything else is computed by the renewal service (reconcile) and kept so that a restarted process, the CLI
+ * and the alerts see the same due time without recomputing it (a random instant inside an ARI window must not
+ * move at every start).
+ */
+export interface RenewalRecord {
+  certificateId: string;
+  /** The user's choice for this certificate; null: the default from Settings. */
+  policy: RenewalPolicy | null;
+  /** `days` override: days before expiry; null: the default. */
+  days: number | null;
+  /** Serial of the certificate the fields below were computed for (a new version recomputes them). */
+  serial: string;
+  dueAt: string | null;
+  reason: DueReason;
+  state: RenewalState;
+  automated: boolean;
+  automation: string | null;
+  /** ARI (RFC 9773): the CA's window, when asked, and when to ask again (Retry-After). */
+  ari: { certId: string; start: string; end: string; explanationUrl: string | null; fetchedAt: string; retryAfter: string | null } | null;
+  /** Failed attempts since the last success (drives the back-off). */
+  failures: number;
+  nextAttemptAt: string | null;
+  lastAttempt: { at: string; ok: boolean; message: string } | null;
+  updatedAt: string;
+}
+
+/** A one-time notice that went out (OS notification, mail, threshold alert): `key` names what and for which state. */
+export interface NoticeRecord {
+  key: string;
+  at: string;
+}
+
+/** An alert the user dismissed, for the state it was in (`stateKey`); a new state shows the alert again. */
+export interface DismissalRecord {
+  alertId: string;
+  stateKey: string;
+  at: string;
+}
+
+/** Newest notices kept (older ones are for states long gone). */
+export const NOTICES_MAX = 5000;
+
+/** The SMTP password's keychain item. */
+export const EMAIL_PASSWORD_SECRET = 'email/password';
+
 export interface StoreData {
   schemaVersion: number;
   /** Random id of this data directory; names its data key in the keychain. */
@@ -277,6 +325,10 @@ export interface StoreData {
   servers: ServerRecord[];
   serverMappings: ServerMappingRecord[];
   deployments: DeploymentRecord[];
+  renewals: RenewalRecord[];
+  notices: NoticeRecord[];
+  dismissals: DismissalRecord[];
+  /** Free-form: `dnsServers`, `renewal`, `notifications`, `email` (see electron/renewal/settings.ts). */
   settings: Record<string, unknown>;
 }
 
@@ -482,6 +534,28 @@ export const DeploymentRecordSchema = z.object({
   finishedAt: timestampText,
 });
 
+export const RenewalRecordSchema = z.object({
+  certificateId: id,
+  policy: RenewalPolicy.nullable(),
+  days: z.number().int().min(1).max(365).nullable(),
+  serial: text,
+  dueAt: timestampText.nullable(),
+  reason: DueReason,
+  state: RenewalState,
+  automated: z.boolean(),
+  automation: text.nullable(),
+  ari: z
+    .object({ certId: text, start: timestampText, end: timestampText, explanationUrl: text.nullable(), fetchedAt: timestampText, retryAfter: timestampText.nullable() })
+    .nullable(),
+  failures: z.number().int().nonnegative(),
+  nextAttemptAt: timestampText.nullable(),
+  lastAttempt: z.object({ at: timestampText, ok: z.boolean(), message: text }).nullable(),
+  updatedAt: timestampText,
+});
+
+export const NoticeRecordSchema = z.object({ key: z.string().min(1, { error: 'expected a key' }), at: timestampText });
+export const DismissalRecordSchema = z.object({ alertId: z.string().min(1, { error: 'expected an alert id' }), stateKey: text, at: timestampText });
+
 /** The record lists of db.json, with the schema of one record and what a record is called in messages. */
 export const COLLECTIONS = {
   accounts: { schema: AccountRecordSchema, noun: 'account' },
@@ -492,6 +566,9 @@ export const COLLECTIONS = {
   servers: { schema: ServerRecordSchema, noun: 'end server' },
   serverMappings: { schema: ServerMappingRecordSchema, noun: 'server mapping' },
   deployments: { schema: DeploymentRecordSchema, noun: 'deployment' },
+  renewals: { schema: RenewalRecordSchema, noun: 'renewal plan' },
+  notices: { schema: NoticeRecordSchema, noun: 'notice' },
+  dismissals: { schema: DismissalRecordSchema, noun: 'dismissed alert' },
 } as const;
 export type CollectionName = keyof typeof COLLECTIONS;
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
@@ -510,5 +587,8 @@ export type SchemaMatchesInterfaces = [
   Assert<Same<z.output<typeof ServerMappingRecordSchema>, ServerMappingRecord>>,
   Assert<Same<z.output<typeof DeploymentRecordSchema>, DeploymentRecord>>,
   Assert<Same<z.output<typeof PlacedFileSchema>, PlacedFile>>,
+  Assert<Same<z.output<typeof RenewalRecordSchema>, RenewalRecord>>,
+  Assert<Same<z.output<typeof NoticeRecordSchema>, NoticeRecord>>,
+  Assert<Same<z.output<typeof DismissalRecordSchema>, DismissalRecord>>,
   Assert<Same<(typeof REQUEST_PHASES)[number], RequestPhase>>,
 ];

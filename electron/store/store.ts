@@ -400,7 +400,7 @@ function hasStoreId(raw: unknown): boolean {
 }
 
 function noProblems(): Quarantine {
-  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], serverMappings: [], deployments: [] };
+  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], serverMappings: [], deployments: [], renewals: [], notices: [], dismissals: [] };
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

@@ -30,7 +30,8 @@ const PAGES: readonly PageId[] = ['certificates', 'letsencrypt', 'settings'];
 const NAV_WIDTH = 224;
 
 function pageFromHash(): PageId {
-  const id = window.location.hash.replace(/^#\/?/, '');
+  // `#/certificates/<id>` (the tray's next expiries) opens the Certificates page.
+  const id = window.location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return (PAGES as readonly string[]).includes(id) ? (id as PageId) : 'letsencrypt';
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../model/request.ts';
 import { DnsAccount, DnsMapping, DnsProviderInfo, DnsSettings } from '../model/dns.ts';
 import { DeployInput, Deployment, EndServer, HostKeyProbe, ServerMapping } from '../model/server.ts';
+import { Alert, EmailSettings, NotificationSettings, RenewalPlan, RenewalPolicy, RenewalResult, RenewalSettings } from '../model/renewal.ts';
 
 const id = z.string().min(1, { error: 'Choose an item: the id is empty.' });
 /** Client-chosen id of a long operation, used for progress events and `ops:cancel`. */
@@ -159,6 +160,10 @@ function dnsDomainRef() {
     .min(1, { error: 'Domain is required: give a domain, e.g. example.com.' })
     .max(253, { error: 'Domain is too long: at most 253 characters.' });
 }
+
+/** Every setting a face can read (the SMTP password only as `email.hasPassword`). */
+export const AppSettings = DnsSettings.extend({ renewal: RenewalSettings, notifications: NotificationSettings, email: EmailSettings });
+export type AppSettings = z.infer<typeof AppSettings>;
 
 export const contract = {
   'app:info': { req: z.object({}), res: AppInfo },
@@ -427,10 +432,60 @@ export const contract = {
     res: z.array(Deployment),
   },
 
-  'settings:get': { req: z.object({}), res: DnsSettings },
+  /** Every setting: DNS (propagation check), renewal, notifications, e-mail (never the SMTP password). */
+  'settings:get': { req: z.object({}), res: AppSettings },
+  /** Changes only what is sent; each part is checked as a whole before anything is stored. */
   'settings:set': {
-    req: z.object({ dnsServers: z.array(z.string().trim().min(1, { error: 'DNS server: give host or host:port.' })).max(16, { error: 'DNS servers: at most 16.' }).optional() }),
-    res: DnsSettings,
+    req: z.object({
+      dnsServers: z.array(z.string().trim().min(1, { error: 'DNS server: give host or host:port.' })).max(16, { error: 'DNS servers: at most 16.' }).optional(),
+      renewal: RenewalSettings.partial().optional(),
+      notifications: NotificationSettings.partial().optional(),
+      email: EmailSettings.omit({ hasPassword: true, caName: true }).partial().optional(),
+      /** The SMTP password: to the keychain, never back; an empty string removes it. */
+      emailPassword: z.string().max(4096, { error: 'SMTP password is too long: at most 4096 characters.' }).optional(),
+      /** CLI only: a file holding the SMTP password. */
+      emailPasswordFile: filePath.optional(),
+      /** An extra CA (PEM) to trust for the SMTP server; an empty string removes it. */
+      emailCaPem: z.string().max(MAX_PEM_CHARS).optional(),
+      /** CLI only. */
+      emailCaFile: filePath.optional(),
+    }),
+    res: AppSettings,
+  },
+
+  /** The renewal plan of every saved certificate: due time, why, state, automation, last attempt. */
+  'renewal:plans': { req: z.object({}), res: z.array(RenewalPlan) },
+  /** A certificate's own renewal policy (null: back to the default from Settings). */
+  'renewal:set-policy': {
+    req: z.object({
+      certificateId: id,
+      policy: RenewalPolicy.nullable(),
+      days: z.number({ error: 'Days must be a number.' }).int({ error: 'Days must be a whole number.' }).min(1, { error: 'Days must be between 1 and 365.' }).max(365, { error: 'Days must be between 1 and 365.' }).optional(),
+    }),
+    res: RenewalPlan,
+  },
+  /** Renews now what is due now (what the scheduler does at each reconcile; `renew --due`). */
+  'renewal:run-due': { req: z.object({ opId }), res: z.object({ results: z.array(RenewalResult) }) },
+  /** What would renew at `at` (default now), when, and why; changes nothing. */
+  'renewal:dry-run': {
+    req: z.object({ at: z.string().refine((v) => !Number.isNaN(Date.parse(v)), { error: 'At must be a date and time, e.g. 2027-01-31T12:00:00Z.' }).optional() }),
+    res: z.object({ at: z.string(), plans: z.array(RenewalPlan), due: z.array(z.string()) }),
+  },
+
+  /** Alerts behind the bell, newest first (dismissed ones too, flagged). */
+  'alerts:list': { req: z.object({}), res: z.array(Alert) },
+  /** Hides an alert until its state changes. */
+  'alerts:dismiss': { req: z.object({ id }), res: z.object({ dismissed: z.literal(true) }) },
+
+  /** Sends a test mail with the stored SMTP settings (to `to`, default the settings' recipients). */
+  'email:test': { req: z.object({ to: z.array(z.string()).optional(), opId }), res: z.object({ sent: z.literal(true), to: z.array(z.string()), message: z.string() }) },
+  /**
+   * Seed "E-mail": mails an Available or saved certificate as an attachment in `format` (with its key for
+   * pfx/jks, protected by the keystore password, which is never in the mail).
+   */
+  'certs:email': {
+    req: z.object({ id, to: z.array(z.string()).optional(), format: ExportFormat.default('pfx'), opId }),
+    res: z.object({ sent: z.literal(true), to: z.array(z.string()), attachment: z.string() }),
   },
 } as const satisfies Record<string, { req: z.ZodType; res: z.ZodType }>;
 

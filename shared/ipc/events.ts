@@ -23,6 +23,10 @@ export const events = {
   'servers:changed': z.object({ id: z.string().optional() }),
   /** A deployment started or finished (faces reload the request and the deployment history). */
   'deploy:changed': z.object({ requestId: z.string().nullable(), certificateId: z.string().nullable(), serverId: z.string() }),
+  /** Renewal plans changed (due times, a renewal started or ended): faces reload them. */
+  'renewal:changed': z.object({ certificateId: z.string().optional() }),
+  /** The alerts changed: faces reload them (the bell's count). */
+  'alerts:changed': z.object({}),
   /** The repository changed. */
   'certs:changed': z.object({ id: z.string().optional() }),
 } as const satisfies Record<string, z.ZodType>;

@@ -58,9 +58,17 @@ export const CHANNEL_NAMES = [
   'deploy:history',
   'settings:get',
   'settings:set',
+  'renewal:plans',
+  'renewal:set-policy',
+  'renewal:run-due',
+  'renewal:dry-run',
+  'alerts:list',
+  'alerts:dismiss',
+  'email:test',
+  'certs:email',
 ] as const satisfies readonly Channel[];
 
-export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed', 'servers:changed', 'deploy:changed'] as const satisfies readonly EventName[];
+export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed', 'servers:changed', 'deploy:changed', 'renewal:changed', 'alerts:changed'] as const satisfies readonly EventName[];
 
 type Unlisted<All, Listed extends readonly unknown[]> = Exclude<All, Listed[number]>;
 // Each is `true` only when nothing is missing; otherwise tsc names the missing entries.

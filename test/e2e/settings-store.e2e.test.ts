@@ -57,6 +57,9 @@ describe('e2e: records of db.json set aside are shown on the Settings page', () 
       servers: [],
       serverMappings: [],
       deployments: [],
+      renewals: [],
+      notices: [],
+      dismissals: [],
       settings: {},
     };
     writeFileSync(join(dataDir, 'db.json'), JSON.stringify(db, null, 2));

@@ -75,6 +75,9 @@ function db(fields: Record<string, unknown> = {}): Record<string, unknown> {
     servers: [],
     serverMappings: [],
     deployments: [],
+    renewals: [],
+    notices: [],
+    dismissals: [],
     settings: {},
     ...fields,
   };
