@@ -19,6 +19,8 @@ import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
+import { AriClient } from '../renewal/ari.ts';
+import type { Clock } from '../renewal/types.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -31,12 +33,25 @@ export interface BootstrapOptions {
   platform?: PlatformServices;
   /** Also log to stderr (CLI --verbose). */
   verbose?: boolean;
+  /** Time for the renewal services (tests run them on a fake clock); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations };
+  services: {
+    accounts: AccountService;
+    requests: RequestService;
+    repository: Repository;
+    dns: DnsService;
+    servers: ServerService;
+    deployer: Deployer;
+    settings: SettingsService;
+    ops: Operations;
+    /** ARI (RFC 9773): renewal windows from the account's CA. */
+    ari: AriClient;
+  };
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -99,6 +114,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
+  const ari = new AriClient({ store, accounts, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
   const handlers = createHandlers({
     accounts,
     requests,
@@ -136,7 +152,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops },
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, ari },
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,

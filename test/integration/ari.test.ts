@@ -1,0 +1,182 @@
+// ACME Renewal Information (RFC 9773) against a Pebble behind the ARI front (test/helpers/ari-proxy.ts): the
+// window the CA serves is what the client reads (certId worked out independently with openssl), Retry-After is
+// kept to; a renewal with `replaces` carries it in newOrder; a CA that refuses `replaces` gets the order again
+// without it and the certificate is issued.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Request } from '../../shared/model/request.ts';
+import { ariCertId } from '../../electron/renewal/ari.ts';
+import { startApp, type TestApp } from '../helpers/app.ts';
+import { exportPem } from '../helpers/certs.ts';
+import { Http01Server } from '../helpers/challenges.ts';
+import { startAriProxy, type AriProxy } from '../helpers/ari-proxy.ts';
+import { opensslCertId } from '../helpers/ari-openssl.ts';
+import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
+
+const HOUR = 3_600_000;
+
+describe('ARI (RFC 9773) through a renewalInfo front before Pebble', () => {
+  let ca: ExtraPebble;
+  let proxy: AriProxy;
+  let http: Http01Server;
+  let t: TestApp;
+  // A fake clock for everything the ARI client decides by time (Retry-After); the CA runs on real time.
+  let now = Date.now();
+  const clock = { now: () => new Date(now) };
+
+  const issue = async (label: string): Promise<{ req: Request; leaf: string }> => {
+    const r = await t.call('requests:create', { domains: [`${label}-${process.pid}-${Date.now()}.example.test`], challengeType: 'http-01', key: 'ec-p256' });
+    http.serve(r);
+    const v = await t.call('requests:verify', { id: r.id });
+    assert.equal(v.status, 'available', JSON.stringify(v.error));
+    return { req: v, leaf: (await exportPem(t, v.id)).cert };
+  };
+  const renew = (id: string, replaces?: string) =>
+    t.app.services.ops.run(undefined, undefined, (op) => t.app.services.requests.renew(id, op, replaces === undefined ? {} : { replaces }));
+  const finish = async (r: Request): Promise<Request> => {
+    http.serve(r);
+    return t.call('requests:verify', { id: r.id });
+  };
+
+  before(async () => {
+    ca = await startExtraPebble({ name: 'pebble-ari' });
+    proxy = await startAriProxy(ca);
+    http = await new Http01Server().start(ca.httpPort);
+    t = await startApp({ clock });
+    await t.call('accounts:register', { name: 'ARI', email: 'ari@example.test', directory: proxy.directoryUrl, caFile: proxy.caFile, agreeTos: true });
+  });
+  after(async () => {
+    await t?.close();
+    await http?.stop();
+    await proxy?.close();
+    await ca?.stop();
+  });
+
+  it('the directory names renewalInfo on the front, and every Pebble URL is the front\'s', async () => {
+    const [account] = await t.call('accounts:list', {});
+    const info = await t.call('accounts:directory', { id: account!.id });
+    assert.equal(info.renewalInfo, true);
+    const dir = await t.app.services.accounts.directoryOf(t.app.services.accounts.usableAccount(account!.id));
+    const origin = new URL(proxy.directoryUrl).origin;
+    assert.equal(dir.renewalInfo, `${origin}/renewal-info`);
+    assert.ok(dir.newOrder.startsWith(`${origin}/`), dir.newOrder);
+    const { req } = await issue('front');
+    assert.ok(req.orderUrl?.startsWith(`${origin}/`), `Pebble built the order URL with the front's Host: ${req.orderUrl}`);
+  });
+
+  it('reads the window the CA serves for the certificate, and keeps to Retry-After', async () => {
+    const { req, leaf } = await issue('window');
+    const certId = opensslCertId(leaf);
+    assert.equal(ariCertId(leaf), certId, 'our identifier is the one openssl\'s serial and AKI give');
+    const start = new Date(now + 20 * 86_400_000);
+    const end = new Date(start.getTime() + 2 * 86_400_000);
+    proxy.setWindow(certId, { start: start.toISOString(), end: end.toISOString(), explanationURL: 'https://ca.example.test/why', retryAfter: '3600' });
+    const asked = proxy.renewalInfoRequests.length;
+    const signal = new AbortController().signal;
+    const info = await t.app.services.ari.renewalInfo(req.id, signal);
+    assert.ok(info);
+    assert.equal(info.certId, certId);
+    assert.equal(info.start.toISOString(), start.toISOString());
+    assert.equal(info.end.toISOString(), end.toISOString());
+    assert.equal(info.explanationUrl, 'https://ca.example.test/why');
+    assert.equal(info.retryAfter.getTime(), now + HOUR, 'Retry-After: 3600 on the fake clock');
+    assert.deepEqual(proxy.renewalInfoRequests.slice(asked), [certId], 'one GET, for this certId');
+
+    // Before Retry-After: the answer is kept, the CA is not asked again (even when its window changed).
+    const moved = { start: new Date(start.getTime() - 10 * 86_400_000).toISOString(), end: new Date(start.getTime() - 9 * 86_400_000).toISOString() };
+    proxy.setWindow(certId, { ...moved, retryAfter: new Date(now + HOUR + 2 * HOUR).toUTCString() });
+    now += HOUR - 1000;
+    const kept = await t.app.services.ari.renewalInfo(req.id, signal);
+    assert.equal(kept?.start.toISOString(), start.toISOString());
+    assert.equal(proxy.renewalInfoRequests.length, asked + 1, 'not asked again before Retry-After');
+
+    // After it: asked again, the new window is read; Retry-After as an HTTP date.
+    now += 2000;
+    const fresh = await t.app.services.ari.renewalInfo(req.id, signal);
+    assert.equal(proxy.renewalInfoRequests.length, asked + 2);
+    assert.equal(fresh?.start.toISOString(), moved.start);
+    assert.equal(fresh?.end.toISOString(), moved.end);
+    assert.equal(fresh?.explanationUrl, null);
+    // The date named 3 h after the first ask; now is 1 h + 1 s later: about 2 h left (whole seconds).
+    assert.ok(Math.abs(fresh!.retryAfter.getTime() - (now + 2 * HOUR - 1000)) <= 1000, `retryAfter ${fresh!.retryAfter.toISOString()}`);
+
+    // No Retry-After: 6 h.
+    proxy.setWindow(certId, { ...moved, retryAfter: null });
+    now = fresh!.retryAfter.getTime() + 1;
+    const plain = await t.app.services.ari.renewalInfo(req.id, signal);
+    assert.equal(plain!.retryAfter.getTime(), now + 6 * HOUR);
+  });
+
+  it('says which URL and what was wrong when the CA serves a broken window or none', async () => {
+    const { req, leaf } = await issue('broken');
+    const certId = opensslCertId(leaf);
+    const signal = new AbortController().signal;
+    await assert.rejects(t.app.services.ari.renewalInfo(req.id, signal), (err: Error) => /renewal-info\/.+HTTP 404/.test(err.message) && err.message.includes(certId));
+    proxy.setWindow(certId, { start: '2030-01-02T00:00:00Z', end: '2030-01-01T00:00:00Z' });
+    await assert.rejects(t.app.services.ari.renewalInfo(req.id, signal), (err: Error) => err.message.includes(`/renewal-info/${certId}`) && /ends .* before it starts/.test(err.message));
+  });
+
+  it('answers null for a CA whose directory has no renewalInfo', async () => {
+    // A second account on the same Pebble without the front: Pebble 2.4's own directory has no renewalInfo.
+    const other = await startApp({ clock });
+    try {
+      await other.call('accounts:register', { name: 'Direct', email: 'd@example.test', directory: ca.directoryUrl, caFile: ca.caFile, agreeTos: true });
+      const r = await other.call('requests:create', { domains: [`direct-${Date.now()}.example.test`], challengeType: 'http-01', key: 'ec-p256' });
+      http.serve(r);
+      const v = await other.call('requests:verify', { id: r.id });
+      assert.equal(v.status, 'available');
+      assert.equal(await other.app.services.ari.renewalInfo(v.id, new AbortController().signal), null);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('renews with replaces: newOrder carries the certId of the certificate it replaces', async () => {
+    const { req, leaf } = await issue('replaces');
+    const certId = opensslCertId(leaf);
+    const sentBefore = proxy.newOrders.length;
+    const pending = await renew(req.id, certId);
+    const sent = proxy.newOrders.slice(sentBefore);
+    assert.equal(sent.length, 1, JSON.stringify(sent));
+    assert.equal(sent[0]!.replaces, certId, `newOrder payload: ${JSON.stringify(sent[0])}`);
+    assert.deepEqual(sent[0]!.identifiers, [{ type: 'dns', value: req.names[0] }]);
+    assert.deepEqual(pending.replaces, { certId, refused: null });
+    const done = await finish(pending);
+    assert.equal(done.status, 'renewed', JSON.stringify(done.error));
+    assert.notEqual(done.certificate?.serial, req.certificate?.serial);
+    assert.equal(done.ordersCreated, req.ordersCreated + 1);
+
+    // Without replaces: none is sent (a manual renewal, or a CA without ARI).
+    const again = proxy.newOrders.length;
+    await finish(await renew(req.id));
+    assert.equal('replaces' in proxy.newOrders[again]!, false, JSON.stringify(proxy.newOrders[again]));
+  });
+
+  it('orders again without replaces when the CA refuses it (alreadyReplaced), and the certificate is issued', async () => {
+    const { req, leaf } = await issue('refused');
+    const certId = opensslCertId(leaf);
+    const sentBefore = proxy.newOrders.length;
+    proxy.refuseReplaces(1);
+    const pending = await renew(req.id, certId);
+    const sent = proxy.newOrders.slice(sentBefore);
+    assert.equal(sent.length, 2, JSON.stringify(sent));
+    assert.equal(sent[0]!.replaces, certId);
+    assert.equal('replaces' in sent[1]!, false, `second newOrder has no replaces: ${JSON.stringify(sent[1])}`);
+    assert.equal(proxy.refused.length, 1);
+    assert.equal(pending.replaces?.certId, certId);
+    assert.match(pending.replaces?.refused ?? '', /alreadyReplaced/);
+    assert.equal(pending.error, null);
+    // One order exists at the CA for this renewal: the refused attempt created none.
+    assert.equal(pending.ordersCreated, req.ordersCreated + 1);
+    const done = await finish(pending);
+    assert.equal(done.status, 'renewed', JSON.stringify(done.error));
+    assert.notEqual(done.certificate?.serial, req.certificate?.serial);
+    const log = readFileSync(join(t.dataDir, 'logs', 'certdesk.log'), 'utf8');
+    assert.match(log, /replaces refused: ordering without it/);
+    // The request shows the note.
+    const shown = await t.call('requests:get', { id: req.id });
+    assert.match(shown.replaces?.refused ?? '', /already been replaced/);
+  });
+});
