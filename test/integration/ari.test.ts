@@ -3,12 +3,14 @@
 // kept to; a renewal with `replaces` carries it in newOrder; a CA that refuses `replaces` gets the order again
 // without it and the certificate is issued.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Request } from '../../shared/model/request.ts';
 import { ariCertId } from '../../electron/renewal/ari.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
+import { tempDir } from '../helpers/bed.ts';
 import { exportPem } from '../helpers/certs.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 import { startAriProxy, type AriProxy } from '../helpers/ari-proxy.ts';
@@ -179,4 +181,100 @@ describe('ARI (RFC 9773) through a renewalInfo front before Pebble', () => {
     const shown = await t.call('requests:get', { id: req.id });
     assert.match(shown.replaces?.refused ?? '', /already been replaced/);
   });
+});
+
+/** Renews `id` with `replaces` in a child process that is killed (SIGKILL) when it reaches `checkpoint`. */
+function renewKilledAt(dataDir: string, id: string, replaces: string, checkpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/ari-renew-child.ts', dataDir, id, replaces], {
+      env: { ...process.env, CERTDESK_TEST_HOLD: checkpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`checkpoint ${checkpoint} not reached: ${err}`));
+    }, 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes(`certdesk-checkpoint: ${checkpoint}`)) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL' && err.includes(`certdesk-checkpoint: ${checkpoint}`)) resolve();
+      else reject(new Error(`the renewal ended (${signal ?? code}) before checkpoint ${checkpoint}: ${err}`));
+    });
+  });
+}
+
+describe('ARI replaces and crash safety (kill -9 after the order was created, then resume)', () => {
+  let ca: ExtraPebble;
+  let proxy: AriProxy;
+  let http: Http01Server;
+  let dataDir: string;
+
+  before(async () => {
+    ca = await startExtraPebble({ name: 'pebble-ari-crash' });
+    proxy = await startAriProxy(ca);
+    http = await new Http01Server().start(ca.httpPort);
+    dataDir = tempDir('ari-crash');
+    const t = await startApp({ dataDir });
+    await t.call('accounts:register', { name: 'ARI crash', email: 'arc@example.test', directory: proxy.directoryUrl, caFile: proxy.caFile, agreeTos: true });
+    await t.close();
+  });
+  after(async () => {
+    await http?.stop();
+    await proxy?.close();
+    await ca?.stop();
+  });
+
+  /** Issues a certificate on the crash data directory (the app is closed again afterwards). */
+  async function issued(label: string): Promise<{ req: Request; certId: string }> {
+    const t = await startApp({ dataDir });
+    try {
+      const r = await t.call('requests:create', { domains: [`${label}-${Date.now()}.example.test`], challengeType: 'http-01', key: 'ec-p256' });
+      http.serve(r);
+      const v = await t.call('requests:verify', { id: r.id });
+      assert.equal(v.status, 'available', JSON.stringify(v.error));
+      return { req: v, certId: opensslCertId((await exportPem(t, v.id)).cert) };
+    } finally {
+      await t.close();
+    }
+  }
+
+  /** Starts the app again and finishes the interrupted renewal with verify (as `request verify` does). */
+  async function resume(id: string): Promise<Request> {
+    const t = await startApp({ dataDir });
+    try {
+      let r = await t.call('requests:verify', { id });
+      if (r.status === 'pending') {
+        http.serve(r);
+        r = await t.call('requests:verify', { id });
+      }
+      return r;
+    } finally {
+      await t.close();
+    }
+  }
+
+  for (const refuse of [false, true]) {
+    it(`${refuse ? 'replaces refused, then killed' : 'killed'} at "order-created": resumes to Renewed without another order`, async () => {
+      const { req, certId } = await issued(refuse ? 'ari-crash-refused' : 'ari-crash');
+      const before = proxy.newOrders.length;
+      proxy.refuseReplaces(refuse ? 1 : 0);
+      await renewKilledAt(dataDir, req.id, certId, 'order-created');
+      const sentByKilled = proxy.newOrders.slice(before);
+      assert.equal(sentByKilled.length, refuse ? 2 : 1, JSON.stringify(sentByKilled));
+      assert.equal(sentByKilled[0]!.replaces, certId);
+      if (refuse) assert.equal('replaces' in sentByKilled[1]!, false);
+      const done = await resume(req.id);
+      assert.equal(done.status, 'renewed', JSON.stringify(done.error));
+      assert.notEqual(done.certificate?.serial, req.certificate?.serial);
+      assert.equal(proxy.newOrders.length, before + sentByKilled.length, 'the resumed run sent no order');
+      assert.equal(done.ordersCreated, req.ordersCreated + 1);
+      assert.equal(done.replaces?.certId, certId, 'the replaces metadata survived the crash');
+      if (refuse) assert.match(done.replaces?.refused ?? '', /alreadyReplaced/);
+      else assert.equal(done.replaces?.refused, null);
+    });
+  }
 });
