@@ -20,7 +20,9 @@ import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
 import { AriClient } from '../renewal/ari.ts';
-import type { Clock } from '../renewal/types.ts';
+import { RenewalService } from '../renewal/service.ts';
+import { RenewalScheduler, type WakeDriver } from '../renewal/scheduler.ts';
+import type { AriSource, Clock } from '../renewal/types.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -33,8 +35,12 @@ export interface BootstrapOptions {
   platform?: PlatformServices;
   /** Also log to stderr (CLI --verbose). */
   verbose?: boolean;
-  /** Time for the renewal services (tests run them on a fake clock); the system clock by default. */
-  clock?: Clock;
+  /**
+   * Automatic renewal. The scheduler (wake-ups twice a day, at start and on resume) runs only in the long-running
+   * faces ('electron', 'bridge'), unless `scheduler` is false or CERTDESK_RENEWAL_SCHEDULER=off; tests drive it
+   * with their own clock and wake-up driver.
+   */
+  renewal?: { scheduler?: boolean; clock?: Clock; driver?: WakeDriver; ari?: AriSource; random?: () => number };
 }
 
 export interface App {
@@ -49,6 +55,9 @@ export interface App {
     deployer: Deployer;
     settings: SettingsService;
     ops: Operations;
+    renewal: RenewalService;
+    /** Null in the CLI, or when turned off. */
+    scheduler: RenewalScheduler | null;
     /** ARI (RFC 9773): renewal windows from the account's CA. */
     ari: AriClient;
   };
@@ -114,7 +123,34 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
-  const ari = new AriClient({ store, accounts, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
+  // ARI (RFC 9773): windows from each account's CA, through that account's transport and trust.
+  const ari = new AriClient({ store, accounts, logger, ...(opts.renewal?.clock ? { clock: opts.renewal.clock } : {}) });
+  const renewal = new RenewalService({
+    store,
+    requests,
+    repository,
+    hub,
+    logger,
+    dns,
+    servers,
+    ops,
+    ari: opts.renewal?.ari ?? ari,
+    ...(opts.renewal?.clock ? { clock: opts.renewal.clock } : {}),
+    ...(opts.renewal?.random ? { random: opts.renewal.random } : {}),
+  });
+  const schedulerOn = opts.face !== 'cli' && opts.renewal?.scheduler !== false && process.env.CERTDESK_RENEWAL_SCHEDULER !== 'off';
+  const scheduler = schedulerOn
+    ? new RenewalScheduler({
+        reconcile: (reason) => renewal.reconcile(reason),
+        store,
+        logger,
+        ...(opts.renewal?.driver ? { driver: opts.renewal.driver } : {}),
+        ...(opts.renewal?.random ? { random: opts.renewal.random } : {}),
+        onResume: opts.platform?.onResume ? (cb) => opts.platform!.onResume!(cb) : undefined,
+      })
+    : null;
+  // Long-running faces re-plan at once when the default policy changes (the due times shown follow).
+  if (scheduler) settings.onChange(() => void scheduler.wake('settings'));
   const handlers = createHandlers({
     accounts,
     requests,
@@ -123,6 +159,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     servers,
     deployer,
     settings,
+    renewal,
     ops,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
@@ -149,14 +186,19 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   if (opts.face !== 'cli') {
     void requests.resumeInterrupted((id, fn) => ops.run(`resume-${id}`, undefined, fn));
   }
+  if (scheduler) {
+    await scheduler.start().catch((err: unknown) => logger.warn('renewal scheduler did not start', { error: (err as Error).message }));
+  }
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, ari },
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, renewal, scheduler, ari },
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,
     close: async () => {
+      scheduler?.stop();
+      await scheduler?.idle();
       await store.close();
     },
   };

@@ -15,9 +15,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** `clock`: the renewal services' time (renewal plans, ARI Retry-After); the system clock otherwise. */
 export async function startApp(opts: { dataDir?: string; face?: 'cli' | 'bridge'; clock?: Clock } = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? tempDir('data');
-  const app = await bootstrap({ dataDir, face: opts.face ?? 'cli', ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await bootstrap({ dataDir, face: opts.face ?? 'cli', ...(opts.clock ? { renewal: { clock: opts.clock } } : {}) });
   const raw = (channel: string, req: unknown) => dispatch(app.handlers, channel, req, { face: opts.face ?? 'cli' });
   return {
     app,
