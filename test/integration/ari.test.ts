@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Request } from '../../shared/model/request.ts';
 import { ariCertId } from '../../electron/renewal/ari.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
-import { tempDir } from '../helpers/bed.ts';
+import { bedEnv, bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
+import { FakeClock } from '../helpers/renewal-fixtures.ts';
 import { exportPem } from '../helpers/certs.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 import { startAriProxy, type AriProxy } from '../helpers/ari-proxy.ts';
@@ -277,4 +278,110 @@ describe('ARI replaces and crash safety (kill -9 after the order was created, th
       else assert.equal(done.replaces?.refused, null);
     });
   }
+});
+
+describe('ARI in the renewal engine: reconcile renews inside the window the CA serves, with replaces', () => {
+  const gate = bedGate(['BIND_PORT', 'BIND_ZONE', 'BIND_TSIG_NAME', 'BIND_TSIG_SECRET', 'BIND_TSIG_ALGORITHM']);
+  let pebbleCa: { directoryUrl: string; caFile: string; stop(): Promise<void> };
+  let proxy: AriProxy;
+  let t: TestApp;
+  const clock = new FakeClock(Date.now());
+  const savedEnv: Record<string, string | undefined> = {};
+
+  before(async () => {
+    failWithoutBed(gate);
+    const BIND = `127.0.0.1:${bedEnv('BIND_PORT')}`;
+    // dns-01 through an RFC 2136 DNS account on the bed's BIND: an automated certificate (it renews by itself).
+    const env = { CERTDESK_DNS_SERVERS: BIND, CERTDESK_DNS_NS_ADDRESSES: `ns1.${bedEnv('BIND_ZONE')}=${BIND}` };
+    for (const [k, v] of Object.entries(env)) {
+      savedEnv[k] = process.env[k];
+      process.env[k] = v;
+    }
+    const mod = (await import('../bed/pebble.mjs' as string)) as {
+      startPebble(o: { workDir: string; dnsPort: number; name: string }): Promise<{ directoryUrl: string; caFile: string; stop(): Promise<void> }>;
+    };
+    pebbleCa = await mod.startPebble({ workDir: bedEnv('BED_WORK_DIR'), dnsPort: Number(bedEnv('BIND_PORT')), name: `pebble-ari-engine-${process.pid}` });
+    proxy = await startAriProxy(pebbleCa);
+    t = await startApp({ clock });
+    await t.call('accounts:register', { name: 'ARI engine', email: 'are@example.test', directory: proxy.directoryUrl, caFile: proxy.caFile, agreeTos: true });
+    await t.call('dns:add', {
+      name: 'Bed BIND',
+      provider: 'rfc2136',
+      fields: { server: '127.0.0.1', port: bedEnv('BIND_PORT'), keyName: bedEnv('BIND_TSIG_NAME'), algorithm: bedEnv('BIND_TSIG_ALGORITHM') },
+      secrets: { keySecret: bedEnv('BIND_TSIG_SECRET') },
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await proxy?.close();
+    await pebbleCa?.stop();
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('plans a time inside the window, renews there with replaces, and the new certificate replaces the saved one', async () => {
+    const [dns] = await t.call('dns:list', {});
+    const name = `ari-engine-${Date.now()}.${bedEnv('BIND_ZONE')}`;
+    const r = await t.call('requests:create', { domains: [name], challengeType: 'dns-01', key: 'ec-p256', keystoreType: 'pem', keyPolicy: 'new', dnsAccountId: dns!.id });
+    const v = await t.call('requests:verify', { id: r.id });
+    assert.equal(v.status, 'available', JSON.stringify(v.error));
+    const saved = await t.call('certs:save', { requestId: r.id });
+    const certId = opensslCertId((await exportPem(t, r.id)).cert);
+
+    // The CA's window: 10 to 12 days from now (long before the lifetime rule would renew a Pebble certificate).
+    const start = new Date(clock.now().getTime() + 10 * 86_400_000);
+    const end = new Date(start.getTime() + 2 * 86_400_000);
+    proxy.setWindow(certId, { start: start.toISOString(), end: end.toISOString(), explanationURL: 'https://ca.example.test/ari', retryAfter: '21600' });
+
+    const first = await t.app.services.renewal.reconcile('test');
+    assert.deepEqual(first.results, [], 'nothing is due before the window');
+    assert.ok(proxy.renewalInfoRequests.includes(certId), 'the engine asked the CA for this certificate\'s window');
+    const plan = (await t.call('renewal:plans', {})).find((p) => p.certificateId === saved.id)!;
+    assert.deepEqual([plan.policy, plan.reason, plan.automated], ['ari', 'ari-window', true]);
+    assert.deepEqual(plan.window && [plan.window.start, plan.window.end, plan.window.explanationUrl], [start.toISOString(), end.toISOString(), 'https://ca.example.test/ari']);
+    const due = Date.parse(plan.dueAt!);
+    assert.ok(due >= start.getTime() && due < end.getTime(), `due ${plan.dueAt} inside [${start.toISOString()}, ${end.toISOString()})`);
+
+    // Just before the chosen time: nothing; at it: renewed, with replaces.
+    clock.set(new Date(due - 60_000));
+    assert.deepEqual((await t.app.services.renewal.reconcile('test')).results, []);
+    const ordersBefore = proxy.newOrders.length;
+    clock.set(new Date(due + 1000));
+    const pass = await t.app.services.renewal.reconcile('test');
+    assert.equal(pass.results.length, 1, JSON.stringify(pass.results));
+    const result = pass.results[0]!;
+    assert.equal(result.ok, true, result.message);
+    assert.equal(result.replaced, true);
+    const sent = proxy.newOrders.slice(ordersBefore);
+    assert.equal(sent.length, 1, JSON.stringify(sent));
+    assert.equal(sent[0]!.replaces, certId, `newOrder payload: ${JSON.stringify(sent[0])}`);
+    const after = await t.call('certs:get', { id: saved.id });
+    assert.notEqual(after.serial, saved.serial);
+    assert.deepEqual(after.history.map((h) => h.serial), [saved.serial]);
+    assert.ok(clock.now().getTime() >= start.getTime() && clock.now().getTime() < end.getTime(), 'renewed inside the window');
+  });
+
+  it('a CA that refuses replaces still gets the renewal (without it), and the result says it was not a replacement', async () => {
+    const [dns] = await t.call('dns:list', {});
+    const name = `ari-refused-${Date.now()}.${bedEnv('BIND_ZONE')}`;
+    const r = await t.call('requests:create', { domains: [name], challengeType: 'dns-01', key: 'ec-p256', keystoreType: 'pem', keyPolicy: 'new', dnsAccountId: dns!.id });
+    assert.equal((await t.call('requests:verify', { id: r.id })).status, 'available');
+    const saved = await t.call('certs:save', { requestId: r.id });
+    const certId = opensslCertId((await exportPem(t, r.id)).cert);
+    // A window that is open now: due at once.
+    proxy.setWindow(certId, { start: new Date(clock.now().getTime() - 3_600_000).toISOString(), end: new Date(clock.now().getTime() + 60_000).toISOString() });
+    proxy.refuseReplaces(1);
+    const ordersBefore = proxy.newOrders.length;
+    const pass = await t.app.services.renewal.reconcile('test');
+    const result = pass.results.find((x) => x.certificateId === saved.id);
+    assert.ok(result, JSON.stringify(pass.results));
+    assert.equal(result.ok, true, result.message);
+    assert.equal(result.replaced, false, 'the CA refused replaces: not counted as an ARI replacement');
+    const sent = proxy.newOrders.slice(ordersBefore);
+    assert.deepEqual(sent.map((p) => p.replaces ?? null), [certId, null]);
+    assert.notEqual((await t.call('certs:get', { id: saved.id })).serial, saved.serial);
+    assert.match((await t.call('requests:get', { id: r.id })).replaces?.refused ?? '', /alreadyReplaced/);
+  });
 });
