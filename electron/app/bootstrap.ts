@@ -19,6 +19,7 @@ import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
+import { AriClient } from '../renewal/ari.ts';
 import { RenewalService } from '../renewal/service.ts';
 import { RenewalScheduler, type WakeDriver } from '../renewal/scheduler.ts';
 import type { AriSource, Clock } from '../renewal/types.ts';
@@ -58,6 +59,8 @@ export interface App {
     renewal: RenewalService;
     /** Null in the CLI, or when turned off. */
     scheduler: RenewalScheduler | null;
+    /** ARI (RFC 9773): renewal windows from the account's CA. */
+    ari: AriClient;
   };
   /** Issue 9: alerts, OS notifications and tray, e-mail; `observers` are told of every renewal's result. */
   notifications: Notifications;
@@ -123,6 +126,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
+  // ARI (RFC 9773): windows from each account's CA, through that account's transport and trust.
+  const ari = new AriClient({ store, accounts, logger, ...(opts.renewal?.clock ? { clock: opts.renewal.clock } : {}) });
   const renewal = new RenewalService({
     store,
     requests,
@@ -132,7 +137,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     dns,
     servers,
     ops,
-    ari: opts.renewal?.ari ?? null,
+    ari: opts.renewal?.ari ?? ari,
     ...(opts.renewal?.clock ? { clock: opts.renewal.clock } : {}),
     ...(opts.renewal?.random ? { random: opts.renewal.random } : {}),
   });
@@ -194,7 +199,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, renewal, scheduler },
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, renewal, scheduler, ari },
     notifications,
     logger,
     dataDir: opts.dataDir,

@@ -85,6 +85,9 @@ function describeRequest(r: Request): string {
   if (r.profile) lines.push(`Profile      ${r.profile}`);
   if (r.preferredChain) lines.push(`Chain        preferred: ${r.preferredChain}`);
   if (r.chainWarning) lines.push(`Warning      ${r.chainWarning}`);
+  if (r.replaces) {
+    lines.push(`Replaces     ${r.replaces.certId} (ARI)${r.replaces.refused ? `; the CA refused that, so the order went out without it (${r.replaces.refused})` : ''}`);
+  }
   if (r.certificate) {
     lines.push(`Certificate  serial ${r.certificate.serial}, issuer ${r.certificate.issuer}`);
     lines.push(`Expires      ${r.certificate.notAfter} (${r.daysLeft} days left)`);

@@ -39,6 +39,7 @@ import { generateCertificateKey, readImportedKey } from './keys.ts';
 import { disabledError, type DnsService } from '../dns/accounts.ts';
 import type { DeployHook, TargetDirectory } from '../deploy/types.ts';
 import { ChallengeAutomation, dnsValue } from './automation.ts';
+import type { RenewOptions } from '../renewal/types.ts';
 
 export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir' | 'exists'>;
 
@@ -209,6 +210,7 @@ export class RequestService {
       savedCertificateId: null,
       savedSha256: null,
       renewal: false,
+      replaces: null,
       ordersCreated: 0,
       createdAt: stamp,
       updatedAt: stamp,
@@ -300,19 +302,38 @@ export class RequestService {
     return { names, key, signature, importedKeyPem, preferredChain };
   }
 
-  /** Creates the ACME order and reads its challenges. Counts the order before sending it. */
+  /**
+   * Creates the ACME order and reads its challenges. Counts the order before sending it. A renewal that names the
+   * certificate it replaces (ARI) sends `replaces`; when the CA refuses the order for that, it is sent once more
+   * without it (and the request notes why), so an ARI quirk never blocks a renewal.
+   */
   private async placeOrder(id: string, account: AccountRecord, op: Operation, keyReady?: Promise<void>): Promise<void> {
     const rec = this.record(id);
     const client = await this.deps.accounts.clientFor(account);
     op.step('order', `Creating the order for ${rec.names.length} name${rec.names.length === 1 ? '' : 's'}`);
     await this.patch(id, { phase: 'ordering', ordersCreated: rec.ordersCreated + 1, error: null });
-    const order = (await this.call('Creating the order', account, op, () =>
-      client.createOrder({
-        identifiers: rec.names.map((n) => ({ type: 'dns', value: n })),
-        ...(rec.profile ? { profile: rec.profile } : {}),
-      } as never),
-      { idempotent: false },
-    )) as AcmeOrder;
+    const replaces = rec.replaces && rec.replaces.refused === null ? rec.replaces.certId : null;
+    const create = (withReplaces: string | null) =>
+      this.call('Creating the order', account, op, () =>
+        client.createOrder({
+          identifiers: rec.names.map((n) => ({ type: 'dns', value: n })),
+          ...(rec.profile ? { profile: rec.profile } : {}),
+          ...(withReplaces ? { replaces: withReplaces } : {}),
+        } as never),
+        { idempotent: false },
+      ) as Promise<AcmeOrder>;
+    let order: AcmeOrder;
+    try {
+      order = await create(replaces);
+    } catch (err) {
+      const refusal = replaces ? replacesRefusal(err) : null;
+      if (!replaces || refusal === null) throw err;
+      // Refused before any order existed: the next attempt is still this request's one order.
+      op.step('order', 'The CA refused the order as a replacement (ARI); ordering again without "replaces"');
+      this.log.warn('replaces refused: ordering without it', { id, replaces, reason: refusal });
+      await this.patch(id, { replaces: { certId: replaces, refused: refusal } });
+      order = await create(null);
+    }
     await this.patch(id, {
       order: {
         url: order.url,
@@ -753,8 +774,11 @@ export class RequestService {
     });
   }
 
-  /** Seed Step 5: a new order for the same names; the key follows the request's key policy. */
-  async renew(idOrPrefix: string, op: Operation): Promise<Request> {
+  /**
+   * Seed Step 5: a new order for the same names; the key follows the request's key policy. `opts.replaces` (ARI)
+   * names the certificate this order replaces (its RFC 9773 certId), sent as `replaces` in newOrder.
+   */
+  async renew(idOrPrefix: string, op: Operation, opts: RenewOptions = {}): Promise<Request> {
     return this.exclusive(idOrPrefix, async (id) => {
       const rec = this.record(id);
       if (!rec.certFile) throw new AppError('CONFLICT', 'Only an issued certificate can be renewed: verify the request first.');
@@ -771,7 +795,8 @@ export class RequestService {
       } else if (rec.keyPolicy === 'import' && rec.importKeyFile) {
         keyFile = rec.importKeyFile;
       }
-      return this.reorder(id, op, { keyFile, renewal: true });
+      const replaces = opts.replaces ? { certId: opts.replaces, refused: null } : null;
+      return this.reorder(id, op, { keyFile, renewal: true, replaces });
     });
   }
 
@@ -898,6 +923,7 @@ export class RequestService {
       savedCertificateId: rec.savedCertificateId,
       unsaved: rec.certificate !== null && rec.certificate.sha256 !== rec.savedSha256,
       ordersCreated: rec.ordersCreated,
+      replaces: rec.replaces ?? null,
       deployments: latestDeployments(this.store.data.deployments ?? [], rec.id),
       createdAt: rec.createdAt,
       updatedAt: rec.updatedAt,
@@ -1036,3 +1062,16 @@ function passwordRef(id: string): string {
   return `keystore-password/${id}`;
 }
 
+const ALREADY_REPLACED = 'urn:ietf:params:acme:error:alreadyReplaced';
+
+/**
+ * Why the CA refused an order because of its `replaces` field (RFC 9773 §5: alreadyReplaced, or a malformed /
+ * bad request that names it), or null when the refusal is about something else.
+ */
+export function replacesRefusal(err: unknown): string | null {
+  if (!(err instanceof AppError) || err.code !== 'ACME_ERROR') return null;
+  const type = err.acmeType ?? '';
+  if (type === ALREADY_REPLACED) return err.message;
+  if (/:(malformed|badRequest)$/.test(type) && /replaces/i.test(err.message)) return err.message;
+  return null;
+}

@@ -288,7 +288,8 @@ export class RenewalService {
         ok: true,
         serial: saved.serial,
         message: `Renewed: serial ${saved.serial}, valid until ${saved.notAfter}.`,
-        replaced: replaces !== undefined,
+        // Counted as an ARI replacement only when the CA took `replaces` (a refused one was ordered without it).
+        replaced: replaces !== undefined && r.replaces?.certId === replaces && r.replaces.refused === null,
         deployments,
       };
       op.step('renewed', `${label}: ${result.message}`, label);

@@ -146,6 +146,11 @@ export interface RequestRecord {
   savedSha256: string | null;
   /** True while the current order is a renewal of an issued certificate. */
   renewal: boolean;
+  /**
+   * ARI (RFC 9773): the certificate the current order replaces, sent as `replaces` in newOrder; `refused` says
+   * why the CA refused it (the order then went out without it). Metadata only: it never places an order.
+   */
+  replaces?: { certId: string; refused: string | null } | null;
   ordersCreated: number;
   createdAt: string;
   updatedAt: string;
@@ -427,6 +432,7 @@ export const RequestRecordSchema = z.object({
   savedCertificateId: text.nullable(),
   savedSha256: text.nullable(),
   renewal: z.boolean(),
+  replaces: z.object({ certId: text, refused: text.nullable() }).nullable().optional(),
   ordersCreated: z.number().int().nonnegative(),
   createdAt: timestampText,
   updatedAt: timestampText,

@@ -125,6 +125,11 @@ export const Request = z.object({
   /** True when the issued certificate differs from the saved one (a renewal to save). */
   unsaved: z.boolean(),
   ordersCreated: z.number(),
+  /**
+   * ARI (RFC 9773): the certificate the current order replaces (its certId); `refused` says why the CA refused
+   * that and the order went out without it.
+   */
+  replaces: z.object({ certId: z.string(), refused: z.string().nullable() }).nullable().optional(),
   /** The latest deployment of this request's certificate to each server (issue 8), newest first. */
   deployments: z.array(Deployment),
   createdAt: z.string(),

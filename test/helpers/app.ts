@@ -4,6 +4,7 @@ import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
 import { dispatch } from '../../shared/ipc/dispatch.ts';
 import type { Envelope } from '../../shared/ipc/errors.ts';
 import { bootstrap, type App } from '../../electron/app/bootstrap.ts';
+import type { Clock } from '../../electron/renewal/types.ts';
 import { tempDir } from './bed.ts';
 
 export interface TestApp {
@@ -14,9 +15,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(opts: { dataDir?: string; face?: 'cli' | 'bridge' } = {}): Promise<TestApp> {
+/** `clock`: the renewal services' time (renewal plans, ARI Retry-After); the system clock otherwise. */
+export async function startApp(opts: { dataDir?: string; face?: 'cli' | 'bridge'; clock?: Clock } = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? tempDir('data');
-  const app = await bootstrap({ dataDir, face: opts.face ?? 'cli' });
+  const app = await bootstrap({ dataDir, face: opts.face ?? 'cli', ...(opts.clock ? { renewal: { clock: opts.clock } } : {}) });
   const raw = (channel: string, req: unknown) => dispatch(app.handlers, channel, req, { face: opts.face ?? 'cli' });
   return {
     app,
