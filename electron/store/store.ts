@@ -67,8 +67,10 @@ export interface Store {
   /** False while a new data directory exists only in memory (nothing written yet). */
   readonly materialized: boolean;
   /**
-   * Runs `mutator` on a copy of the data and writes the result atomically; updates run one at a time in call
-   * order. If the mutator throws, a record is invalid, or the write fails, nothing changes.
+   * Runs `mutator` on a copy of the data and writes the result atomically; updates apply in call order (those
+   * arriving during a write are written together, see makeStore). If the mutator throws, a record is invalid, or
+   * the write fails, nothing of that update changes. A mutator may run more than once: keep it a plain function
+   * of the draft (no side effects).
    */
   update(mutator: (draft: StoreData) => void | Promise<void>): Promise<void>;
   /** Encrypts with the data key and writes atomically (0600). `rel` is relative to the data directory. */
@@ -158,6 +160,12 @@ class AtomicJsonFile<T> implements Adapter<T> {
     await keepPrevious(this.file, this.logger);
     await writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
   }
+}
+
+interface PendingUpdate {
+  mutator: (draft: StoreData) => void | Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 function deepFreeze<T>(v: T): T {
@@ -598,6 +606,53 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
     await writeFileAtomic(p, data, { mode });
   };
 
+  // Group commit: updates that arrive while a write is under way are applied together, in call order, to one
+  // copy and written once (validation, the .bak link and the fsyncs are per write, not per update). Each update
+  // stays all-or-nothing: when one of a batch throws or leaves an invalid record, the batch is redone one update
+  // at a time, so only that one fails. Mutators are plain functions of the draft, so running one again is safe.
+  let pending: PendingUpdate[] = [];
+  let flushQueued = false;
+  const applyAndWrite = async (mutators: PendingUpdate['mutator'][]): Promise<void> => {
+    ensureOpen();
+    const before = state.data;
+    const draft = structuredClone(before) as StoreData;
+    for (const m of mutators) {
+      await m(draft);
+      if (draft.schemaVersion !== before.schemaVersion || draft.storeId !== before.storeId) {
+        throw new AppError('INTERNAL', 'An update tried to change schemaVersion or storeId; only migrations may.');
+      }
+    }
+    assertSavable(draft);
+    await ensureMaterialized();
+    low.data = withSetAside(draft, state.quarantine);
+    await low.write();
+    state.data = deepFreeze(draft);
+  };
+  const flush = async (): Promise<void> => {
+    flushQueued = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      await applyAndWrite(batch.map((p) => p.mutator));
+      for (const p of batch) p.resolve();
+      return;
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+    }
+    for (const p of batch) {
+      try {
+        await applyAndWrite([p.mutator]);
+        p.resolve();
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  };
+
   return {
     dataDir,
     get data() {
@@ -610,23 +665,13 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       return state.vault !== null;
     },
     update(mutator) {
-      const run = async (): Promise<void> => {
-        ensureOpen();
-        const before = state.data;
-        const draft = structuredClone(before) as StoreData;
-        await mutator(draft);
-        if (draft.schemaVersion !== before.schemaVersion || draft.storeId !== before.storeId) {
-          throw new AppError('INTERNAL', 'An update tried to change schemaVersion or storeId; only migrations may.');
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ mutator, resolve, reject });
+        if (!flushQueued) {
+          flushQueued = true;
+          queue = queue.then(flush).catch(() => undefined);
         }
-        assertSavable(draft);
-        await ensureMaterialized();
-        low.data = withSetAside(draft, state.quarantine);
-        await low.write();
-        state.data = deepFreeze(draft);
-      };
-      const result = queue.then(run);
-      queue = result.catch(() => undefined);
-      return result;
+      });
     },
     async writeSecret(rel, plain) {
       abs(rel); // refuse a bad path before spending a seal on it

@@ -574,6 +574,36 @@ describe('store API', () => {
     await (reopened as Store).close();
   });
 
+  test('update: concurrent updates are written together, in call order; one that fails in a batch fails alone', async () => {
+    const dataDir = await dataDirPath();
+    const store = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' });
+    try {
+      await store.update((d) => {
+        d.settings.log = [];
+      });
+      // The first write is under way while the next 40 arrive: they form one batch behind it.
+      const calls = Array.from({ length: 41 }, (_, i) =>
+        store.update((d) => {
+          if (i === 17) throw new Error('seventeen refuses');
+          if (i === 23) (d.accounts as unknown[]).push({ id: 'not-an-account' }); // invalid record: refused at save
+          d.settings.log = [...(d.settings.log as number[]), i];
+        }),
+      );
+      const results = await Promise.allSettled(calls);
+      const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+      assert.deepEqual(rejected, [17, 23], 'only the two bad updates failed');
+      assert.match(String((results[17] as PromiseRejectedResult).reason), /seventeen refuses/);
+      assert.match(String((results[23] as PromiseRejectedResult).reason), /invalid account record/);
+      const expected = Array.from({ length: 41 }, (_, i) => i).filter((i) => i !== 17 && i !== 23);
+      assert.deepEqual(store.data.settings.log, expected, 'every other update applied once, in call order');
+      assert.deepEqual(store.data.accounts, []);
+      const onDisk = JSON.parse(await readFile(path.join(dataDir, DB_FILE), 'utf8')) as StoreData;
+      assert.deepEqual(onDisk.settings.log, expected, 'and written');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('files: write, read, exists, remove; paths that leave the data directory are refused', async () => {
     const dataDir = await dataDirPath();
     const store = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' });
