@@ -94,7 +94,8 @@ export async function renewalFixture(opts: { now: Date; ari?: AriSource; random?
     async renew(id: string, _op: Operation, o?: RenewOptions): Promise<Request> {
       renewer.renews.push({ requestId: id, opts: o, at: clock.now().toISOString() });
       if (renewer.gate) await renewer.gate;
-      await patchRequest(id, { status: 'pending', phase: 'challenges', renewal: true });
+      // As RequestService.renew does: the order's `replaces` is noted on the request (the CA accepts it here).
+      await patchRequest(id, { status: 'pending', phase: 'challenges', renewal: true, replaces: o?.replaces ? { certId: o.replaces, refused: null } : null });
       return { status: 'pending' } as unknown as Request;
     },
     async newChallenge(id: string): Promise<Request> {
@@ -110,7 +111,7 @@ export async function renewalFixture(opts: { now: Date; ari?: AriSource; random?
       }
       const certificate = summaryFor(record(id).names[0]!, clock.now(), renewer.lifetimeMs);
       await patchRequest(id, { status: 'renewed', phase: 'done', certificate, certFile: `requests/${id}/cert-2.pem`, issuedKeyFile: `requests/${id}/key-1.key`, error: null });
-      return { status: 'renewed', error: null, certificate } as unknown as Request;
+      return { status: 'renewed', error: null, certificate, replaces: record(id).replaces ?? null } as unknown as Request;
     },
   };
   const repository = {
