@@ -165,6 +165,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     deployer,
     settings,
     renewal,
+    ari,
     ops,
     alerts: notifications.alerts,
     mailer: notifications.mailer,

@@ -32,6 +32,8 @@ export interface HandlerDeps {
   deployer: Deployer;
   settings: SettingsService;
   renewal: RenewalService;
+  /** ARI: the `replaces` of a renewal a person starts (absent: none). */
+  ari?: { replacesFor(requestId: string, signal: AbortSignal): Promise<string | null> };
   ops: Operations;
   alerts: AlertService;
   mailer: Mailer;
@@ -156,7 +158,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'requests:get': async (req) => requests.get(req.id),
     'requests:verify': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.verify(req.id, op)),
     'requests:new-challenge': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.newChallenge(req.id, op)),
-    'requests:renew': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.renew(req.id, op)),
+    // A renewal a person starts also tells an ARI CA which certificate it replaces (RFC 9773 §5).
+    'requests:renew': (req, ctx) =>
+      ops.run(req.opId, ctx.signal, async (op) => {
+        const replaces = deps.ari ? await deps.ari.replacesFor(requests.record(req.id).id, op.signal) : null;
+        return requests.renew(req.id, op, replaces ? { replaces } : undefined);
+      }),
     'requests:revoke': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.revoke(req.id, req.reason, op)),
     'requests:delete': async (req) => {
       await requests.remove(req.id);

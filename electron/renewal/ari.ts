@@ -208,6 +208,26 @@ export class AriClient implements AriSource {
     return ariCertId(await this.leafOf(rec.certFile));
   }
 
+  /**
+   * For a renewal a person starts (Renew, `cert renew`): the certId to send as `replaces` when the account's CA
+   * offers ARI, else null. Never fails the renewal: a problem is logged and the order goes without it.
+   */
+  async replacesFor(requestId: string, signal: AbortSignal): Promise<string | null> {
+    try {
+      const rec = this.requestRecord(requestId);
+      if (!rec.certFile) return null;
+      const account = this.deps.store.data.accounts.find((a) => a.id === rec.accountId);
+      if (!account) return null;
+      const directory = await this.deps.accounts.directoryOf(account, signal);
+      if (typeof directory.renewalInfo !== 'string') return null;
+      return ariCertId(await this.leafOf(rec.certFile));
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'CANCELLED') throw err;
+      this.log.warn('no replaces for this renewal', { requestId, error: (err as Error).message });
+      return null;
+    }
+  }
+
   async renewalInfo(requestId: string, signal: AbortSignal): Promise<AriInfo | null> {
     const rec = this.requestRecord(requestId);
     if (!rec.certFile) throw new AppError('CONFLICT', `Request ${requestId} has no issued certificate: there is nothing to ask renewal information for.`);

@@ -157,6 +157,18 @@ describe('ARI (RFC 9773) through a renewalInfo front before Pebble', () => {
     assert.equal('replaces' in proxy.newOrders[again]!, false, JSON.stringify(proxy.newOrders[again]));
   });
 
+  it('a renewal a person starts (requests:renew, the Renew button, cert renew) also sends replaces', async () => {
+    const { req, leaf } = await issue('manual-renew');
+    const certId = opensslCertId(leaf);
+    const sentBefore = proxy.newOrders.length;
+    const pending = await t.call('requests:renew', { id: req.id });
+    const sent = proxy.newOrders.slice(sentBefore);
+    assert.equal(sent.length, 1, JSON.stringify(sent));
+    assert.equal(sent[0]!.replaces, certId, `newOrder payload: ${JSON.stringify(sent[0])}`);
+    assert.deepEqual(pending.replaces, { certId, refused: null });
+    assert.equal((await finish(pending)).status, 'renewed');
+  });
+
   it('orders again without replaces when the CA refuses it (alreadyReplaced), and the certificate is issued', async () => {
     const { req, leaf } = await issue('refused');
     const certId = opensslCertId(leaf);
