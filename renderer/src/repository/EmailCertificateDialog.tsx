@@ -87,6 +87,7 @@ export function EmailCertificateDialog({ target, onClose, onOpenSettings }: { ta
       onClose={onClose}
       onSubmit={() => void (ready && !sent ? send() : undefined)}
       aria-label="E-mail certificate"
+      contentSx={{ pt: 1 }}
       actions={
         sent ? (
           <Button variant="contained" onClick={onClose}>

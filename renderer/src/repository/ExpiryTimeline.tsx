@@ -150,7 +150,10 @@ export function ExpiryTimeline({
               scaleType: 'time',
               min,
               max,
-              valueFormatter: (v: Date | number) => new Date(v).toLocaleDateString(undefined, { day: 'numeric', month: 'short' }),
+              // Over a long span the year matters more than the day.
+              valueFormatter: (v: Date | number) =>
+                new Date(v).toLocaleDateString(undefined, max - min > 300 * DAY ? { month: 'short', year: 'numeric' } : { day: 'numeric', month: 'short' }),
+              tickLabelMinGap: 12,
               tickLabelStyle: { fontSize: 11 },
               height: 24,
             },

@@ -1,0 +1,253 @@
+// End to end: automatic renewal, alerts and e-mail in the UI (issue 9), the built renderer in Chromium through
+// the loopback bridge, backed by the real services and the bed's Pebble. Before the browser starts, the test
+// plays the administrator through the services: one request is issued (http-01 served by the test) and saved,
+// another fails (nothing served). In the page it then sets the renewal policy and the notification settings
+// and reads them back from settings:get, sees a server-side field error land under its field, opens the Failed
+// request from the bell, finds the planned renewal in the Certificates view (table, timeline, drawer) and
+// opens E-mail certificate. Parts that need the renewal engine (renewal:plans) or the alerts service
+// (alerts:list) run when those answer; while a channel still answers "not built yet" the part checks the
+// quiet "not available" instead and says so in its skip message.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { Request } from '../../shared/model/request.ts';
+import { bedGate, failWithoutBed, pebble } from '../helpers/bed.ts';
+import { Http01Server } from '../helpers/challenges.ts';
+import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+
+const gate = bedGate(['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'PEBBLE_HTTP_PORT']);
+const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
+const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+describe('e2e: renewal settings, alerts, the timeline with planned renewals and E-mail certificate (bridge + Pebble)', { skip: gate.skip }, () => {
+  failWithoutBed(gate);
+  const e2e = new E2ESession('certdesk-e2e-renewal-');
+  const call = e2e.call.bind(e2e);
+  const http = new Http01Server();
+  const okName = `renew-${uniq()}.example.test`;
+  const failName = `failing-${uniq()}.example.test`;
+  let saved: Request;
+  let failed: Request;
+  let certificateId = '';
+
+  /** Whether a channel's engine exists (the placeholders answer INTERNAL "not built yet"). */
+  const built = async (probe: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await probe();
+      return true;
+    } catch (err) {
+      if (/not built yet/.test((err as Error).message)) return false;
+      throw err;
+    }
+  };
+
+  before(async () => {
+    await http.start();
+    await e2e.start({
+      beforeBrowser: async () => {
+        const P = pebble();
+        await call('accounts:register', { name: 'Renewal e2e', email: 'renewal@example.test', directory: P.directory, caPem: P.caPem, agreeTos: true });
+        const ok = await call('requests:create', { domains: [okName], challengeType: 'http-01', key: 'ec-p256' });
+        http.serve(ok);
+        saved = await call('requests:verify', { id: ok.id });
+        assert.equal(saved.status, 'available', 'the first request is issued');
+        certificateId = (await call('certs:save', { requestId: ok.id })).id;
+        const bad = await call('requests:create', { domains: [failName], challengeType: 'http-01', key: 'ec-p256' });
+        // Nothing served for it: the CA's validation fails.
+        failed = await call('requests:verify', { id: bad.id }).catch(async () => (await call('requests:get', { id: bad.id }))!);
+        assert.equal(failed.status, 'failed', 'the second request failed');
+      },
+    });
+  });
+
+  after(async () => {
+    await e2e.close(async () => http.stop());
+  });
+
+  it('sets the renewal policy and the notifications in Settings, and they persist (settings:get)', async () => {
+    await e2e.withPage('renewal-settings', async (page) => {
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const renewal = page.getByRole('form', { name: 'Automatic renewal' });
+      await renewal.waitFor();
+      assert.equal(await renewal.getByRole('radio', { name: /CA’s renewal window/ }).isChecked(), true, 'the default policy is ARI');
+
+      // Days before expiry: a wrong number stays in the page with its message under the field.
+      await renewal.getByRole('radio', { name: /A number of days before expiry/ }).check();
+      const days = renewal.getByRole('textbox', { name: 'Days before expiry' });
+      await days.fill('400');
+      await renewal.getByRole('button', { name: 'Save' }).click();
+      await renewal.getByText('Days before expiry must be from 1 to 365.').waitFor();
+      assert.equal((await call('settings:get', {})).renewal.policy, 'ari', 'nothing saved while the form is wrong');
+      await days.fill('20');
+      await renewal.getByRole('textbox', { name: 'Renewals at once' }).fill('3');
+      await renewal.getByRole('button', { name: 'Save' }).click();
+      await renewal.getByRole('button', { name: 'Save' }).and(page.locator('[disabled]')).waitFor();
+      const afterRenewal = await call('settings:get', {});
+      assert.deepEqual(afterRenewal.renewal, { policy: 'days', days: 20, concurrency: 3 });
+
+      // Notifications: drop the 1-day reminder, add 3 days, no success notifications, start at login.
+      const notifications = page.getByRole('form', { name: 'Notifications' });
+      assert.deepEqual(await notifications.getByTestId('threshold-chip').allInnerTexts(), ['30 days', '14 days', '7 days', '1 day']);
+      await notifications.getByTestId('threshold-chip').filter({ hasText: /^1 day$/ }).locator('.MuiChip-deleteIcon').click();
+      await notifications.getByLabel('Add a threshold (days)').fill('3');
+      await notifications.getByRole('button', { name: 'Add', exact: true }).click();
+      await notifications.getByLabel('Notify on successful renewals').uncheck();
+      await notifications.getByLabel('Start at login').check();
+      await notifications.getByRole('button', { name: 'Save' }).click();
+      await notifications.getByRole('button', { name: 'Save' }).and(page.locator('[disabled]')).waitFor();
+      const s = await call('settings:get', {});
+      assert.deepEqual(s.notifications, { enabled: true, thresholds: [30, 14, 7, 3], onSuccess: false, stayInTray: true, startAtLogin: true });
+      assert.deepEqual(s.renewal, afterRenewal.renewal, 'saving one section leaves the other as saved');
+
+      // E-mail: the service's own check (on, but no server) lands under the server field.
+      const email = page.getByRole('form', { name: 'E-mail' });
+      await email.getByLabel('Send e-mail').check();
+      await email.getByRole('textbox', { name: 'From' }).fill('certdesk@example.test');
+      await email.getByRole('combobox', { name: 'To' }).fill('ops@example.test');
+      await email.getByRole('combobox', { name: 'To' }).press('Enter');
+      await email.getByRole('button', { name: 'Save' }).click();
+      const hostHelp = email.locator('[data-field="email.host"]').locator('xpath=ancestor::div[contains(@class,"MuiFormControl-root")]').locator('.MuiFormHelperText-root');
+      await hostHelp.filter({ hasText: 'SMTP server is required to send e-mail.' }).waitFor();
+      assert.equal((await call('settings:get', {})).email.enabled, false, 'nothing stored after the refused save');
+      await email.getByRole('button', { name: 'Undo' }).click();
+
+      // After a reload the page shows what is stored.
+      await page.reload();
+      await page.getByRole('form', { name: 'Automatic renewal' }).waitFor();
+      assert.equal(await page.getByRole('radio', { name: /A number of days before expiry/ }).isChecked(), true);
+      assert.equal(await page.getByRole('textbox', { name: 'Days before expiry' }).inputValue(), '20');
+      assert.deepEqual(await page.getByTestId('threshold-chip').allInnerTexts(), ['30 days', '14 days', '7 days', '3 days']);
+      assert.equal(await page.getByLabel('Start at login').isChecked(), true);
+      await page.getByRole('form', { name: 'Automatic renewal' }).scrollIntoViewIfNeeded();
+      await shot(page, 'renewal-settings', 1500);
+      assert.deepEqual(e2e.pageErrors, []);
+    });
+  });
+
+  it('the bell shows the Failed request as an alert, and its action opens the request window', async (t) => {
+    const alertsBuilt = await built(() => call('alerts:list', {}));
+    await e2e.withPage('alerts', async (page) => {
+      const bell = page.getByTestId('alerts-bell');
+      if (!alertsBuilt) {
+        await bell.click();
+        await page.getByTestId('alerts-unavailable').waitFor();
+        assert.match(await page.getByRole('dialog', { name: 'Alerts' }).innerText(), /not available in this version/);
+        t.skip('alerts:list answers "not built yet": only the quiet "not available" was checked');
+        return;
+      }
+      const list = await call('alerts:list', {});
+      const alert = list.find((a) => a.kind === 'request-failed' && a.action.requestId === failed.id);
+      assert.ok(alert, `alerts:list has the Failed request (got ${list.map((a) => a.id).join(', ')})`);
+      const active = list.filter((a) => !a.dismissed).length;
+      await page.getByTestId('alerts-count').locator('.MuiBadge-badge').filter({ hasText: String(active) }).waitFor();
+      await bell.click();
+      const popover = page.getByRole('dialog', { name: 'Alerts' });
+      const item = popover.getByTestId('alert-item').filter({ hasText: alert.title });
+      await item.waitFor();
+      assert.equal(await item.getAttribute('data-kind'), 'request-failed');
+      await shot(page, 'alerts');
+      await item.getByRole('button', { name: alert.action.label }).click();
+      const win = page.getByTestId('request-window');
+      await win.waitFor();
+      assert.match(await win.innerText(), new RegExp(failName.replace(/\./g, '\\.')));
+      await win.getByTestId('request-status').filter({ hasText: 'Failed' }).waitFor();
+      await win.getByRole('button', { name: 'Close', exact: true }).click();
+
+      // Dismiss: out of the count, listed under "Dismissed".
+      await bell.click();
+      await popover.getByRole('button', { name: `Dismiss: ${alert.title}` }).click();
+      await popover.getByRole('button', { name: /Dismissed \(\d+\)/ }).waitFor();
+      const after = await call('alerts:list', {});
+      assert.equal(after.find((a) => a.id === alert.id)?.dismissed, true);
+      assert.deepEqual(e2e.pageErrors, []);
+    });
+  });
+
+  it('the Certificates view shows the planned renewal in the table, the timeline and the drawer', async (t) => {
+    const plansBuilt = await built(() => call('renewal:plans', {}));
+    await e2e.withPage('timeline', async (page) => {
+      await page.getByRole('button', { name: 'Certificates', exact: true }).click();
+      const row = page.getByTestId('certificate-row').filter({ hasText: okName });
+      await row.waitFor();
+      await page.getByTestId('expiry-timeline').locator('svg').first().waitFor();
+      assert.match(await page.getByTestId('expiry-timeline').innerText(), /Expiries and planned renewals/);
+      if (!plansBuilt) {
+        await shot(page, 'timeline');
+        await row.click();
+        const drawer = page.getByTestId('certificate-drawer');
+        await drawer.getByTestId('renewal-unavailable').waitFor();
+        assert.equal(await page.getByTestId('timeline-planned').innerText(), '0 of 1 shown with a planned renewal');
+        assert.deepEqual(e2e.pageErrors, []);
+        t.skip('renewal:plans answers "not built yet": the timeline shows expiries only and the drawer says "not available"');
+        return;
+      }
+      const plan = (await call('renewal:plans', {})).find((p) => p.certificateId === certificateId);
+      assert.ok(plan, 'renewal:plans has the saved certificate');
+      assert.ok(plan.dueAt, 'the plan has a due time');
+      // The policy set in Settings (20 days before expiry) is the one in force.
+      assert.equal(plan.policy, 'days');
+      assert.equal(plan.policyOverride, null);
+      await page.getByTestId('timeline-planned').filter({ hasText: '1 of 1 shown with a planned renewal' }).waitFor();
+      const dueDay = new Date(plan.dueAt).toLocaleDateString('en-US', { dateStyle: 'medium' });
+      if (plan.state === 'scheduled') assert.equal(await row.getByTestId('renewal-due').innerText(), dueDay);
+      else await row.getByTestId('renewal-state').waitFor();
+      await shot(page, 'timeline');
+
+      // The drawer: the due time with its reason, and the certificate's own policy.
+      await row.click();
+      const drawer = page.getByTestId('certificate-drawer');
+      const due = drawer.getByTestId('drawer-renewal-due');
+      await due.waitFor();
+      assert.match(await due.innerText(), /set days before expiry|retry|by hand|window|lifetime/);
+      await drawer.getByRole('combobox', { name: 'Policy' }).click();
+      await page.getByRole('option', { name: 'When a third of the lifetime remains' }).click();
+      await page.getByText(`${okName}:`, { exact: false }).first().waitFor();
+      const changed = (await call('renewal:plans', {})).find((p) => p.certificateId === certificateId)!;
+      assert.equal(changed.policyOverride, 'lifetime');
+      assert.equal(changed.policy, 'lifetime');
+      await shot(page, 'timeline-drawer');
+      assert.deepEqual(e2e.pageErrors, []);
+    });
+  });
+
+  it('E-mail certificate says when e-mail is not set up, and offers the recipients and formats once it is', async (t) => {
+    await e2e.withPage('email-certificate', async (page) => {
+      const row = page.getByTestId('request-row').filter({ hasText: okName });
+      await row.getByTestId('request-status').click();
+      const win = page.locator('[data-testid="request-window"][data-mode="result"]');
+      await win.waitFor();
+      await win.getByTestId('window-email').click();
+      const dialog = page.getByRole('dialog', { name: `E-mail ${okName}` });
+      await dialog.getByTestId('email-not-set-up').waitFor();
+      assert.equal(await dialog.getByRole('button', { name: 'Send' }).isDisabled(), true);
+      await dialog.getByRole('button', { name: 'Open Settings' }).click();
+      await page.getByRole('form', { name: 'E-mail' }).waitFor();
+
+      // Set e-mail up (the services, as the CLI would), then the dialog offers what Settings holds.
+      await call('settings:set', { email: { enabled: true, host: '127.0.0.1', port: 2525, security: 'none', from: 'certdesk@example.test', to: ['ops@example.test', 'web@example.test'] } });
+      await page.getByRole('button', { name: 'Certificates', exact: true }).click();
+      const certRow = page.getByTestId('certificate-row').filter({ hasText: okName });
+      await certRow.click();
+      await page.getByTestId('drawer-email').click();
+      const dialog2 = page.getByRole('dialog', { name: `E-mail ${okName}` });
+      await dialog2.getByRole('combobox', { name: 'To' }).waitFor();
+      assert.deepEqual(await dialog2.locator('.MuiChip-label').allInnerTexts(), ['ops@example.test', 'web@example.test']);
+      await dialog2.getByRole('radio', { name: /^JKS/ }).check();
+      assert.match(await dialog2.innerText(), /password[^.]*is not in the mail/);
+      await shot(page, 'email-certificate');
+
+      const emailBuilt = await built(() => call('certs:email', { id: certificateId, to: [], format: 'pem' }).catch((err: Error) => {
+        if (/not built yet/.test(err.message)) throw err;
+      }));
+      await dialog2.getByRole('button', { name: 'Send' }).click();
+      if (!emailBuilt) {
+        await dialog2.getByRole('alert').filter({ hasText: 'not built yet' }).waitFor();
+        t.skip('certs:email answers "not built yet": the dialog shows that answer; sending is not checked');
+        return;
+      }
+      // No SMTP server listens on 127.0.0.1:2525 here: the failure says what failed, in the dialog.
+      await dialog2.getByRole('alert').waitFor({ timeout: 30_000 });
+      assert.match(await dialog2.getByRole('alert').innerText(), /Not sent/);
+    });
+  });
+});
