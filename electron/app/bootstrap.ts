@@ -19,6 +19,9 @@ import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
+import { RenewalService } from '../renewal/service.ts';
+import { RenewalScheduler, type WakeDriver } from '../renewal/scheduler.ts';
+import type { AriSource, Clock } from '../renewal/types.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -31,12 +34,30 @@ export interface BootstrapOptions {
   platform?: PlatformServices;
   /** Also log to stderr (CLI --verbose). */
   verbose?: boolean;
+  /**
+   * Automatic renewal. The scheduler (wake-ups twice a day, at start and on resume) runs only in the long-running
+   * faces ('electron', 'bridge'), unless `scheduler` is false or CERTDESK_RENEWAL_SCHEDULER=off; tests drive it
+   * with their own clock and wake-up driver.
+   */
+  renewal?: { scheduler?: boolean; clock?: Clock; driver?: WakeDriver; ari?: AriSource; random?: () => number };
 }
 
 export interface App {
   handlers: Handlers;
   events: { on(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void };
-  services: { accounts: AccountService; requests: RequestService; repository: Repository; dns: DnsService; servers: ServerService; deployer: Deployer; settings: SettingsService; ops: Operations };
+  services: {
+    accounts: AccountService;
+    requests: RequestService;
+    repository: Repository;
+    dns: DnsService;
+    servers: ServerService;
+    deployer: Deployer;
+    settings: SettingsService;
+    ops: Operations;
+    renewal: RenewalService;
+    /** Null in the CLI, or when turned off. */
+    scheduler: RenewalScheduler | null;
+  };
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -99,6 +120,32 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
+  const renewal = new RenewalService({
+    store,
+    requests,
+    repository,
+    hub,
+    logger,
+    dns,
+    servers,
+    ops,
+    ari: opts.renewal?.ari ?? null,
+    ...(opts.renewal?.clock ? { clock: opts.renewal.clock } : {}),
+    ...(opts.renewal?.random ? { random: opts.renewal.random } : {}),
+  });
+  const schedulerOn = opts.face !== 'cli' && opts.renewal?.scheduler !== false && process.env.CERTDESK_RENEWAL_SCHEDULER !== 'off';
+  const scheduler = schedulerOn
+    ? new RenewalScheduler({
+        reconcile: (reason) => renewal.reconcile(reason),
+        store,
+        logger,
+        ...(opts.renewal?.driver ? { driver: opts.renewal.driver } : {}),
+        ...(opts.renewal?.random ? { random: opts.renewal.random } : {}),
+        onResume: opts.platform?.onResume ? (cb) => opts.platform!.onResume!(cb) : undefined,
+      })
+    : null;
+  // Long-running faces re-plan at once when the default policy changes (the due times shown follow).
+  if (scheduler) settings.onChange(() => void scheduler.wake('settings'));
   const handlers = createHandlers({
     accounts,
     requests,
@@ -107,6 +154,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     servers,
     deployer,
     settings,
+    renewal,
     ops,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
@@ -133,14 +181,19 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   if (opts.face !== 'cli') {
     void requests.resumeInterrupted((id, fn) => ops.run(`resume-${id}`, undefined, fn));
   }
+  if (scheduler) {
+    await scheduler.start().catch((err: unknown) => logger.warn('renewal scheduler did not start', { error: (err as Error).message }));
+  }
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops },
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, renewal, scheduler },
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,
     close: async () => {
+      scheduler?.stop();
+      await scheduler?.idle();
       await store.close();
     },
   };

@@ -11,6 +11,7 @@ import type { OpenPathRequest } from './platform-services.ts';
 import { deployHandlers } from './deploy-handlers.ts';
 import { renewalHandlers } from './renewal-handlers.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
+import type { RenewalService } from '../renewal/service.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
@@ -28,6 +29,7 @@ export interface HandlerDeps {
   servers: ServerService;
   deployer: Deployer;
   settings: SettingsService;
+  renewal: RenewalService;
   ops: Operations;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
@@ -159,7 +161,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'certs:save': async (req) => repository.save(req.requestId),
     'certs:list': async () => repository.list(),
-    'certs:get': async (req) => repository.get(req.id),
+    'certs:get': async (req) => {
+      const detail = await repository.get(req.id);
+      return { ...detail, renewal: deps.renewal.plan(detail.id) };
+    },
     // As with keys: only the CLI names the output path; windows use the native save dialog.
     'certs:export': async (req, ctx) => {
       refusePaths(ctx, req);
@@ -194,7 +199,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    ...renewalHandlers({ settings: deps.settings, ops, refusePaths }),
+    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, ops, refusePaths }),
   };
 }
 

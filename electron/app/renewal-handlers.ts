@@ -1,10 +1,11 @@
 // Channels of issue 9: settings (renewal, notifications, e-mail), renewal:*, alerts:*, email:test, certs:email.
-// Thin: the services hold the logic. The renewal/alerts/e-mail handlers below are placeholders until their
-// services land (each answers INTERNAL "not built yet", never a fake result).
+// Thin: the services hold the logic. The alerts/e-mail handlers below are placeholders until their services land
+// (each answers INTERNAL "not built yet", never a fake result).
 import type { Handlers } from '../../shared/ipc/dispatch.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Operations } from '../core/operations.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
+import type { RenewalService } from '../renewal/service.ts';
 
 type RenewalChannels =
   | 'settings:get'
@@ -20,6 +21,7 @@ type RenewalChannels =
 
 export interface RenewalHandlerDeps {
   settings: SettingsService;
+  renewal: RenewalService;
   ops: Operations;
   /** Refuses request fields naming local paths when the caller is a window. */
   refusePaths: (ctx: Parameters<Handlers['settings:set']>[1], req: object) => void;
@@ -30,17 +32,17 @@ const notBuilt = (what: string): never => {
 };
 
 export function renewalHandlers(deps: RenewalHandlerDeps): Pick<Handlers, RenewalChannels> {
-  const { settings } = deps;
+  const { settings, renewal, ops } = deps;
   return {
     'settings:get': async () => settings.get(),
     'settings:set': async (req, ctx) => {
       deps.refusePaths(ctx, req);
       return settings.set(req);
     },
-    'renewal:plans': async () => notBuilt('Automatic renewal'),
-    'renewal:set-policy': async () => notBuilt('Automatic renewal'),
-    'renewal:run-due': async () => notBuilt('Automatic renewal'),
-    'renewal:dry-run': async () => notBuilt('Automatic renewal'),
+    'renewal:plans': async () => renewal.plans(),
+    'renewal:set-policy': async (req) => renewal.setPolicy(req.certificateId, req.policy, req.days),
+    'renewal:run-due': (req, ctx) => ops.run(req.opId, ctx.signal, async (op) => ({ results: await renewal.runDue(op) })),
+    'renewal:dry-run': async (req) => renewal.dryRun(req.at !== undefined ? new Date(req.at) : undefined),
     'alerts:list': async () => notBuilt('The alerts list'),
     'alerts:dismiss': async () => notBuilt('The alerts list'),
     'email:test': async () => notBuilt('E-mail'),

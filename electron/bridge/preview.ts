@@ -17,7 +17,8 @@ import { MemorySecretStore } from '../secrets/memory-store.ts';
 import { resolveDataDir } from '../store/paths.ts';
 import { startBridge } from './server.ts';
 
-const USAGE = `Usage: npm run preview -- [--data-dir DIR] [--port N] [--export-dir DIR] [--memory-secrets] [--verbose]`;
+const USAGE = `Usage: npm run preview -- [--data-dir DIR] [--port N] [--export-dir DIR] [--memory-secrets] [--no-scheduler] [--verbose]`
+  + '\n  --no-scheduler: no automatic renewal wake-ups (also CERTDESK_RENEWAL_SCHEDULER=off; renewal:run-due still renews).';
 
 /** The built renderer and shim sit beside this bundle (out/bridge/preview.cjs) or under out/ when run by tsx. */
 function outDir(): string {
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
       port: { type: 'string' },
       'export-dir': { type: 'string' },
       'memory-secrets': { type: 'boolean' },
+      'no-scheduler': { type: 'boolean' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,6 +63,7 @@ async function main(): Promise<number> {
     verbose: values.verbose ?? false,
     platform: headlessPlatform({ exportDir }),
     ...(values['memory-secrets'] ? { secrets: new MemorySecretStore() } : {}),
+    ...(values['no-scheduler'] ? { renewal: { scheduler: false } } : {}),
   });
   const bridge = await startBridge({
     handlers: app.handlers,

@@ -5,6 +5,7 @@ import type { Certificate, CertificateDetail, Request } from '../../shared/model
 import type { CliContext, Command, Values } from './commands-types.ts';
 import { dnsAccountByName } from './dns.ts';
 import { resolveCertTarget, resolveRequestId, type CertTarget } from './ids.ts';
+import { describePlan } from './renewal.ts';
 
 function required(v: Values, name: string, what: string): string {
   const value = v[name];
@@ -120,6 +121,7 @@ function describeCert(c: Certificate | CertificateDetail): string {
     `Saved        ${c.savedAt}${c.requestId ? ` from request ${c.requestId}` : ''}`,
   ];
   if (c.history.length) lines.push(`History      ${c.history.map((h) => `${h.serial} (until ${h.notAfter.slice(0, 10)})`).join(', ')}`);
+  if ('renewal' in c && c.renewal) lines.push(...describePlan(c.renewal));
   if ('certificatePem' in c) lines.push('', c.certificatePem.trimEnd(), c.chainPem.trimEnd());
   return lines.join('\n');
 }
@@ -269,7 +271,7 @@ export const certCommands: Record<string, Command> = {
           ]),
   },
   show: {
-    summary: 'Show a saved certificate with its PEM and chain',
+    summary: 'Show a saved certificate with its renewal (due time, policy, why), PEM and chain',
     usage: 'cert show ID',
     options: {},
     positionals: ['ID'],

@@ -3,7 +3,9 @@
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { DnsAccount, DnsMapping, DnsProviderInfo } from '../../shared/model/dns.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
+import type { Res } from '../../shared/ipc/contract.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
+import { describeRenewalSettings, setRenewalSetting } from './renewal.ts';
 
 const many = { type: 'string', multiple: true } as const;
 const FIELD_OPTS = { field: many, 'secret-file': many } as const;
@@ -232,23 +234,34 @@ export const dnsCommands: Record<string, Command> = {
   },
 };
 
+function describeSettings(s: Res<'settings:get'>): string {
+  return `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}\n${describeRenewalSettings(s)}`;
+}
+
 export const settingsCommands: Record<string, Command> = {
   show: {
     summary: 'Show the settings',
     usage: 'settings show',
     options: {},
     run: (ctx) => ctx.call('settings:get', {}),
-    print: (s: { dnsServers: string[] }) => `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}`,
+    print: describeSettings,
   },
   set: {
-    summary: 'Change settings: the DNS servers the propagation check starts from ("" for the system\'s)',
-    usage: 'settings set --dns-servers host[:port],...',
-    options: { 'dns-servers': { type: 'string' } },
-    async run(ctx, v) {
-      if (typeof v['dns-servers'] !== 'string') throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers).');
+    summary: 'Change settings: the DNS servers the propagation check starts from ("" for the system\'s); the renewal policy (renewal.policy ari|lifetime|days [--days N], renewal.days N, renewal.concurrency N)',
+    usage: 'settings set --dns-servers host[:port],... | settings set renewal.policy ari|lifetime|days [--days N]',
+    options: { 'dns-servers': { type: 'string' }, days: { type: 'string' } },
+    positionals: ['KEY', 'VALUE'],
+    flags: { 'renewal.policy': 'VALUE', 'renewal.days': 'VALUE', 'renewal.concurrency': 'VALUE', value: 'VALUE', key: 'KEY' },
+    async run(ctx, v, args) {
+      if (args[0] !== undefined) {
+        if (typeof v['dns-servers'] === 'string') throw AppError.invalid('dns-servers', 'Set one thing at a time: --dns-servers, or KEY VALUE.');
+        return setRenewalSetting(ctx, args[0], args[1], v.days);
+      }
+      if (v.days !== undefined) throw AppError.invalid('days', '--days goes with renewal.policy days.');
+      if (typeof v['dns-servers'] !== 'string') throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers), or KEY VALUE such as renewal.policy lifetime.');
       const dnsServers = v['dns-servers'].split(',').map((s) => s.trim()).filter(Boolean);
       return ctx.call('settings:set', { dnsServers });
     },
-    print: (s: { dnsServers: string[] }) => `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}`,
+    print: describeSettings,
   },
 };

@@ -16,6 +16,7 @@ import { dnsCommands, settingsCommands } from './dns.ts';
 import { certDeployCommand, serverCommands } from './servers.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 import { withFlags } from './flags.ts';
+import { certPolicyCommand, renewCommand } from './renewal.ts';
 
 const GLOBAL: Options = {
   'data-dir': { type: 'string' },
@@ -206,6 +207,7 @@ const accountCommands: Record<string, Command> = {
 };
 
 const topCommands: Record<string, Command> = {
+  renew: renewCommand,
   info: {
     summary: 'Show version, data directory and keychain status',
     usage: 'info',
@@ -222,7 +224,7 @@ const topCommands: Record<string, Command> = {
 const GROUPS: Record<string, Record<string, Command>> = {
   account: accountCommands,
   request: requestCommands,
-  cert: { ...certCommands, deploy: certDeployCommand },
+  cert: { ...certCommands, deploy: certDeployCommand, policy: certPolicyCommand },
   dns: dnsCommands,
   server: serverCommands,
   settings: settingsCommands,

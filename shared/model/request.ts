@@ -1,5 +1,6 @@
 // Certificate requests (seed Step 2–7) and saved certificates (the repository), as every face sees them.
 import { z } from 'zod';
+import { RenewalPlan } from './renewal.ts';
 import { Deployment } from './server.ts';
 
 export const KeySpec = z.enum(['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256', 'ec-p384']);
@@ -163,5 +164,7 @@ export type Certificate = z.infer<typeof Certificate>;
 export const CertificateDetail = Certificate.extend({
   certificatePem: z.string(),
   chainPem: z.string(),
+  /** The renewal plan: due time, policy, why (issue 9). */
+  renewal: RenewalPlan.optional(),
 });
 export type CertificateDetail = z.infer<typeof CertificateDetail>;
