@@ -12,6 +12,8 @@ import { deployHandlers } from './deploy-handlers.ts';
 import { renewalHandlers } from './renewal-handlers.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
 import type { RenewalService } from '../renewal/service.ts';
+import type { AlertService } from '../alerts/alerts.ts';
+import type { Mailer } from '../email/mailer.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { Repository } from '../repository/certificates.ts';
@@ -31,6 +33,8 @@ export interface HandlerDeps {
   settings: SettingsService;
   renewal: RenewalService;
   ops: Operations;
+  alerts?: AlertService;
+  mailer?: Mailer;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
   copyText?: (text: string) => boolean;
@@ -199,7 +203,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, ops, refusePaths }),
+    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, ops, refusePaths, ...(deps.alerts ? { alerts: deps.alerts } : {}), ...(deps.mailer ? { mailer: deps.mailer } : {}) }),
   };
 }
 

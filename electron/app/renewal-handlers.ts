@@ -1,11 +1,13 @@
 // Channels of issue 9: settings (renewal, notifications, e-mail), renewal:*, alerts:*, email:test, certs:email.
-// Thin: the services hold the logic. The alerts/e-mail handlers below are placeholders until their services land
-// (each answers INTERNAL "not built yet", never a fake result).
+// Thin: the services hold the logic. Without an alerts service or a mailer (faces that leave them out) their
+// channels answer INTERNAL "not built yet", never a fake result.
 import type { Handlers } from '../../shared/ipc/dispatch.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Operations } from '../core/operations.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
 import type { RenewalService } from '../renewal/service.ts';
+import type { AlertService } from '../alerts/alerts.ts';
+import type { Mailer } from '../email/mailer.ts';
 
 type RenewalChannels =
   | 'settings:get'
@@ -25,6 +27,8 @@ export interface RenewalHandlerDeps {
   ops: Operations;
   /** Refuses request fields naming local paths when the caller is a window. */
   refusePaths: (ctx: Parameters<Handlers['settings:set']>[1], req: object) => void;
+  alerts?: AlertService;
+  mailer?: Mailer;
 }
 
 const notBuilt = (what: string): never => {
@@ -43,9 +47,13 @@ export function renewalHandlers(deps: RenewalHandlerDeps): Pick<Handlers, Renewa
     'renewal:set-policy': async (req) => renewal.setPolicy(req.certificateId, req.policy, req.days),
     'renewal:run-due': (req, ctx) => ops.run(req.opId, ctx.signal, async (op) => ({ results: await renewal.runDue(op) })),
     'renewal:dry-run': async (req) => renewal.dryRun(req.at !== undefined ? new Date(req.at) : undefined),
-    'alerts:list': async () => notBuilt('The alerts list'),
-    'alerts:dismiss': async () => notBuilt('The alerts list'),
-    'email:test': async () => notBuilt('E-mail'),
-    'certs:email': async () => notBuilt('E-mail'),
+    'alerts:list': async () => (deps.alerts ? deps.alerts.list() : notBuilt('The alerts list')),
+    'alerts:dismiss': async (req) => {
+      if (!deps.alerts) return notBuilt('The alerts list');
+      await deps.alerts.dismiss(req.id);
+      return { dismissed: true as const };
+    },
+    'email:test': (req, ctx) => (deps.mailer ? deps.ops.run(req.opId, ctx.signal, (op) => deps.mailer!.sendTest(req.to, op)) : notBuilt('E-mail')),
+    'certs:email': (req, ctx) => (deps.mailer ? deps.ops.run(req.opId, ctx.signal, (op) => deps.mailer!.emailCertificate(req.id, req.to, req.format, op)) : notBuilt('E-mail')),
   };
 }

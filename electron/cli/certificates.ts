@@ -27,7 +27,7 @@ async function requestIdArg(ctx: CliContext, args: string[]): Promise<string> {
 }
 
 /** What a `cert` command names: the id `cert list` prints or the request's id (`request list`), either may be a prefix. */
-async function certTargetArg(ctx: CliContext, args: string[]): Promise<CertTarget> {
+export async function certTargetArg(ctx: CliContext, args: string[]): Promise<CertTarget> {
   const id = idArg(args, 'certificate');
   const [certs, requests] = await Promise.all([ctx.call('certs:list', {}), ctx.call('requests:list', {})]);
   return resolveCertTarget(

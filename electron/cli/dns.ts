@@ -1,5 +1,6 @@
 // `certdesk dns ...`: DNS provider accounts and per-domain mappings (issue 7); `certdesk settings ...`.
 // Secret field values come from files only (--secret-file id=FILE), never from the command line.
+import { describeNotifySettings, notifySettingsFlags, notifySettingsOptions, notifySettingsRequest } from './email.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { DnsAccount, DnsMapping, DnsProviderInfo } from '../../shared/model/dns.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
@@ -235,7 +236,7 @@ export const dnsCommands: Record<string, Command> = {
 };
 
 function describeSettings(s: Res<'settings:get'>): string {
-  return `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}\n${describeRenewalSettings(s)}`;
+  return `DNS servers  ${s.dnsServers.length ? s.dnsServers.join(', ') : '(system resolvers, or CERTDESK_DNS_SERVERS)'}\n${describeRenewalSettings(s)}\n${describeNotifySettings(s)}`;
 }
 
 export const settingsCommands: Record<string, Command> = {
@@ -247,20 +248,27 @@ export const settingsCommands: Record<string, Command> = {
     print: describeSettings,
   },
   set: {
-    summary: 'Change settings: the DNS servers the propagation check starts from ("" for the system\'s); the renewal policy (renewal.policy ari|lifetime|days [--days N], renewal.days N, renewal.concurrency N)',
-    usage: 'settings set --dns-servers host[:port],... | settings set renewal.policy ari|lifetime|days [--days N]',
-    options: { 'dns-servers': { type: 'string' }, days: { type: 'string' } },
+    summary:
+      'Change settings: the DNS servers the propagation check starts from ("" for the system\'s); the renewal policy (renewal.policy ari|lifetime|days [--days N], renewal.days N, renewal.concurrency N); e-mail and notifications',
+    usage:
+      'settings set renewal.policy ari|lifetime|days [--days N]\n' +
+      '             | --dns-servers host[:port],...\n' +
+      '             [--email-host H --email-port P --email-security starttls|tls|none --email-user U --email-password-file F --email-from A --email-to A,B --email-ca-file F --email-enabled true|false]\n' +
+      '             [--notify-thresholds 30,14,7,1 --notify-success true|false]',
+    options: { 'dns-servers': { type: 'string' }, days: { type: 'string' }, ...notifySettingsOptions },
     positionals: ['KEY', 'VALUE'],
-    flags: { 'renewal.policy': 'VALUE', 'renewal.days': 'VALUE', 'renewal.concurrency': 'VALUE', value: 'VALUE', key: 'KEY' },
+    flags: { 'renewal.policy': 'VALUE', 'renewal.days': 'VALUE', 'renewal.concurrency': 'VALUE', value: 'VALUE', key: 'KEY', ...notifySettingsFlags },
     async run(ctx, v, args) {
+      const notify = notifySettingsRequest(v);
       if (args[0] !== undefined) {
-        if (typeof v['dns-servers'] === 'string') throw AppError.invalid('dns-servers', 'Set one thing at a time: --dns-servers, or KEY VALUE.');
+        if (typeof v['dns-servers'] === 'string' || Object.keys(notify).length > 0) throw AppError.invalid('dns-servers', 'Set one thing at a time: KEY VALUE, or the --dns-servers / e-mail / notification options.');
         return setRenewalSetting(ctx, args[0], args[1], v.days);
       }
       if (v.days !== undefined) throw AppError.invalid('days', '--days goes with renewal.policy days.');
-      if (typeof v['dns-servers'] !== 'string') throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers), or KEY VALUE such as renewal.policy lifetime.');
-      const dnsServers = v['dns-servers'].split(',').map((s) => s.trim()).filter(Boolean);
-      return ctx.call('settings:set', { dnsServers });
+      if (typeof v['dns-servers'] !== 'string' && Object.keys(notify).length === 0)
+        throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers), e-mail/notification options, or KEY VALUE such as renewal.policy lifetime.');
+      const dnsServers = typeof v['dns-servers'] === 'string' ? { dnsServers: v['dns-servers'].split(',').map((s) => s.trim()).filter(Boolean) } : {};
+      return ctx.call('settings:set', { ...dnsServers, ...notify });
     },
     print: describeSettings,
   },

@@ -14,6 +14,7 @@ import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
 import { dnsCommands, settingsCommands } from './dns.ts';
 import { certDeployCommand, serverCommands } from './servers.ts';
+import { certEmailCommand, emailCommands } from './email.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 import { withFlags } from './flags.ts';
 import { certPolicyCommand, renewCommand } from './renewal.ts';
@@ -224,10 +225,11 @@ const topCommands: Record<string, Command> = {
 const GROUPS: Record<string, Record<string, Command>> = {
   account: accountCommands,
   request: requestCommands,
-  cert: { ...certCommands, deploy: certDeployCommand, policy: certPolicyCommand },
+  cert: { ...certCommands, deploy: certDeployCommand, policy: certPolicyCommand, email: certEmailCommand },
   dns: dnsCommands,
   server: serverCommands,
   settings: settingsCommands,
+  email: emailCommands,
 };
 
 function hostOf(url: string): string {

@@ -7,7 +7,7 @@ import type { Certificate, CertificateDetail, ExportFormat } from '../../shared/
 import type { EventHub } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { writeUserFile, writeUserFolder } from '../core/files.ts';
-import { exportKeystore, keystoreFileName, validatePassword } from '../keystore/index.ts';
+import { exportKeystore, keystoreFileName, validatePassword, type ExportedFile } from '../keystore/index.ts';
 import { daysLeft, splitPem } from '../orders/certinfo.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { CertificateRecord, RequestRecord } from '../store/schema.ts';
@@ -124,8 +124,11 @@ export class Repository {
     return this.view(this.record(id));
   }
 
-  /** Writes a keystore; the id may be a saved certificate's or a request's (its issued certificate). */
-  async export(input: ExportInput): Promise<string[] | null> {
+  /**
+   * The keystore files of a saved certificate or a request (its issued certificate), in memory: what export
+   * writes and what the mailer attaches. The password is the one given, else the request's.
+   */
+  async keystore(input: Omit<ExportInput, 'out' | 'force'>): Promise<{ files: ExportedFile[]; commonName: string; defaultName: string }> {
     // Secrets are registered before anything can log them, as every other secret is.
     if (input.password) this.deps.logger.redact(input.password);
     if (input.keyPassword) this.deps.logger.redact(input.keyPassword);
@@ -153,12 +156,18 @@ export class Repository {
       input.format,
       { encryptKey: input.encryptKey === true },
     ).files;
-    const defaultName = keystoreFileName(source.commonName, input.format);
+    return { files, commonName: source.commonName, defaultName: keystoreFileName(source.commonName, input.format) };
+  }
+
+  /** Writes a keystore; the id may be a saved certificate's or a request's (its issued certificate). */
+  async export(input: ExportInput): Promise<string[] | null> {
+    const { out: _o, force: _f, ...what } = input;
+    const { files, commonName, defaultName } = await this.keystore(what);
     let target = input.out ?? null;
     let force = input.force === true;
     if (!target) {
       if (!this.deps.chooseSavePath) throw AppError.invalid('out', 'Choose where to save the export (--out).');
-      target = await this.deps.chooseSavePath({ title: `Export ${source.commonName}`, defaultName });
+      target = await this.deps.chooseSavePath({ title: `Export ${commonName}`, defaultName });
       if (!target) return null;
       // The native save dialog asked before replacing a file (the headless one never picks an existing path).
       force = true;

@@ -5,12 +5,13 @@ import { startBind } from './bind.mjs';
 import { startKeyring } from './keyring.mjs';
 import { startNginx } from './nginx.mjs';
 import { startChallTestSrv, startPebble } from './pebble.mjs';
+import { startSmtp } from './smtp.mjs';
 import { startSshd } from './sshd.mjs';
 import { freePort, stopAll } from './util.mjs';
 
 export { stopAll };
 
-export const ALL_SERVICES = ['pebble', 'pebble-eab', 'bind', 'sshd', 'nginx', 'keyring'];
+export const ALL_SERVICES = ['pebble', 'pebble-eab', 'bind', 'sshd', 'nginx', 'keyring', 'smtp'];
 
 /**
  * @param {object} o
@@ -53,6 +54,7 @@ export async function startBed({ workDir, services = ALL_SERVICES, pebble: pebbl
   if (want.has('sshd')) tasks.push(timed('sshd', startSshd({ workDir })));
   if (want.has('nginx')) tasks.push(timed('nginx', startNginx({ workDir })));
   if (want.has('keyring')) tasks.push(timed('keyring', startKeyring({ workDir })));
+  if (want.has('smtp')) tasks.push(timed('smtp', startSmtp({ workDir })));
 
   let stopped = false;
   const stop = async () => {
@@ -135,6 +137,8 @@ export async function startBed({ workDir, services = ALL_SERVICES, pebble: pebbl
   }
   const k = facts.keyring;
   if (k) Object.assign(env, k.env);
+  const m = facts.smtp;
+  if (m) Object.assign(env, m.env);
 
   return { env, facts, timings, stop };
 }
@@ -149,5 +153,6 @@ export function describeBed({ env, timings }) {
   if (env.SSHD_PORT) parts.push(`sshd ${env.SSHD_USER}@127.0.0.1:${env.SSHD_PORT}`);
   if (env.NGINX_HTTP_PORT) parts.push(`nginx http :${env.NGINX_HTTP_PORT} https :${env.NGINX_HTTPS_PORT}`);
   if (env.DBUS_SESSION_BUS_ADDRESS) parts.push('keyring unlocked');
+  if (env.SMTP_PORT) parts.push(`smtp ${env.SMTP_USER}@127.0.0.1:${env.SMTP_PORT}`);
   return `bed: ${parts.join(' | ')} (up in ${timings.total} ms)`;
 }

@@ -257,6 +257,79 @@ bedSuite('nginx', ['NGINX_HTTP_PORT', 'NGINX_HTTPS_PORT', 'NGINX_WEBROOT', 'NGIN
   });
 });
 
+/** A line-by-line SMTP conversation over a socket: send a command, await the final reply line. */
+function smtpTalk(sock) {
+  let buf = '';
+  let waiting = null;
+  const onData = (d) => {
+    buf += d.toString('latin1');
+    const lines = buf.split('\r\n');
+    const done = lines.findIndex((l) => /^\d{3} /.test(l));
+    if (done >= 0 && waiting) {
+      const reply = lines.slice(0, done + 1).join('\n');
+      buf = lines.slice(done + 1).join('\r\n');
+      const w = waiting;
+      waiting = null;
+      w(reply);
+    }
+  };
+  sock.on('data', onData);
+  return {
+    reply: () => new Promise((resolve) => {
+      waiting = resolve;
+      onData(Buffer.alloc(0));
+    }),
+    async cmd(line) {
+      const p = this.reply();
+      sock.write(`${line}\r\n`);
+      return p;
+    },
+    detach: () => sock.off('data', onData),
+  };
+}
+
+bedSuite('smtp', ['SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD_FILE', 'SMTP_CA_FILE', 'SMTP_MAILDIR'], () => {
+  test('STARTTLS with SMTP_CA_FILE, AUTH only after it and only with the password, the message lands in SMTP_MAILDIR', async () => {
+    const net = await import('node:net');
+    const tls = await import('node:tls');
+    const { readdir } = await import('node:fs/promises');
+    const password = (await readFile(env.SMTP_PASSWORD_FILE, 'utf8')).trim();
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(env.SMTP_PASSWORD_FILE).mode & 0o777, 0o600);
+    const raw = net.connect({ host: '127.0.0.1', port: Number(env.SMTP_PORT) });
+    await new Promise((r, j) => raw.once('connect', r).once('error', j));
+    let t = smtpTalk(raw);
+    assert.match(await t.reply(), /^220/);
+    assert.match(await t.cmd('EHLO bedtest'), /STARTTLS/);
+    const plain = (pw) => `AUTH PLAIN ${Buffer.from(`\0${env.SMTP_USER}\0${pw}`).toString('base64')}`;
+    assert.match(await t.cmd(plain(password)), /^5\d\d/, 'no AUTH before STARTTLS');
+    assert.match(await t.cmd('STARTTLS'), /^220/);
+    t.detach();
+    const sock = tls.connect({ socket: raw, servername: 'localhost', ca: [await readFile(env.SMTP_CA_FILE, 'utf8')] });
+    await new Promise((r, j) => sock.once('secureConnect', r).once('error', j));
+    assert.equal(sock.authorized, true, 'the server certificate verifies with SMTP_CA_FILE');
+    t = smtpTalk(sock);
+    assert.match(await t.cmd('EHLO bedtest'), /AUTH/);
+    assert.match(await t.cmd(plain('wrong')), /^535/);
+    assert.match(await t.cmd(plain(password)), /^235/);
+    const before = new Set(await readdir(path.join(env.SMTP_MAILDIR, 'new')));
+    assert.match(await t.cmd('MAIL FROM:<bed@example.test>'), /^250/);
+    assert.match(await t.cmd('RCPT TO:<refused@example.test>'), /^550/);
+    assert.match(await t.cmd('RCPT TO:<someone@example.test>'), /^250/);
+    assert.match(await t.cmd('DATA'), /^354/);
+    const marker = randomBytes(6).toString('hex');
+    assert.match(await t.cmd(`Subject: bed ${marker}\r\n\r\nhello\r\n.`), /^250/);
+    await t.cmd('QUIT');
+    sock.destroy();
+    const added = (await readdir(path.join(env.SMTP_MAILDIR, 'new'))).filter((f) => !before.has(f));
+    const eml = added.find((f) => f.endsWith('.eml'));
+    assert.ok(eml, `a message file: ${added.join(', ')}`);
+    assert.match(await readFile(path.join(env.SMTP_MAILDIR, 'new', eml), 'utf8'), new RegExp(`Subject: bed ${marker}`));
+    const meta = JSON.parse(await readFile(path.join(env.SMTP_MAILDIR, 'new', eml.replace(/\.eml$/, '.json')), 'utf8'));
+    assert.deepEqual(meta.to, ['someone@example.test']);
+  });
+});
+
 bedSuite('keyring', ['DBUS_SESSION_BUS_ADDRESS', 'BED_WORK_DIR'], () => {
   test('secret-tool store/lookup/clear round trip on the private bus', async () => {
     assert.ok(env.DBUS_SESSION_BUS_ADDRESS.includes(env.BED_WORK_DIR) || env.DBUS_SESSION_BUS_ADDRESS.includes('certdesk-kr-'));

@@ -20,6 +20,7 @@ packages=(
   certbot         # peer clients for benchmarks
   lego
   openssl
+  python3-aiosmtpd # SMTP server (e-mail tests)
 )
 if ! command -v keytool >/dev/null 2>&1; then
   packages+=(openjdk-17-jre-headless)
