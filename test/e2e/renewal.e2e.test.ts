@@ -1,21 +1,49 @@
 // End to end: automatic renewal, alerts and e-mail in the UI (issue 9), the built renderer in Chromium through
-// the loopback bridge, backed by the real services and the bed's Pebble. Before the browser starts, the test
-// plays the administrator through the services: one request is issued (http-01 served by the test) and saved,
-// another fails (nothing served). In the page it then sets the renewal policy and the notification settings
+// the loopback bridge, backed by the real services, a Pebble of this suite's own issuing 90-day certificates and
+// the bed's SMTP server. Before the browser starts, the test plays the administrator through the services: three
+// requests are issued (http-01 served by the test) and saved, another fails (nothing served). In the page it then sets the renewal policy and the notification settings
 // and reads them back from settings:get, sees a server-side field error land under its field, opens the Failed
 // request from the bell, finds the planned renewal in the Certificates view (table, timeline, drawer) and
 // opens E-mail certificate. Parts that need the renewal engine (renewal:plans) or the alerts service
 // (alerts:list) run when those answer; while a channel still answers "not built yet" the part checks the
 // quiet "not available" instead and says so in its skip message.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Request } from '../../shared/model/request.ts';
-import { bedGate, failWithoutBed, pebble } from '../helpers/bed.ts';
+import { bedEnv, bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
 
-const gate = bedGate(['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'PEBBLE_HTTP_PORT']);
+const gate = bedGate(['BED_WORK_DIR', 'CHALLTESTSRV_DNS_PORT', 'PEBBLE_HTTP_PORT', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD_FILE', 'SMTP_CA_FILE', 'SMTP_MAILDIR']);
+const KEYSTORE_PASSWORD = 'renewal-e2e-keystore-9';
+
+/** The messages in the bed SMTP server's maildir. */
+function inboxFiles(): Set<string> {
+  return new Set(readdirSync(join(bedEnv('SMTP_MAILDIR'), 'new')).filter((f) => f.endsWith('.eml')));
+}
+
+/** Waits for a message that was not in `seen` and whose subject matches: its raw text and envelope. */
+async function nextMail(seen: Set<string>, subject: RegExp, timeoutMs = 20_000): Promise<{ raw: string; envelope: { from: string; to: string[] } }> {
+  const dir = join(bedEnv('SMTP_MAILDIR'), 'new');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of [...inboxFiles()].filter((x) => !seen.has(x)).sort()) {
+      const raw = readFileSync(join(dir, f), 'utf8');
+      if (!new RegExp(`^Subject: ${subject.source}`, 'mi').test(raw)) continue;
+      const envelopeFile = join(dir, f.replace(/\.eml$/, '.json'));
+      // The server writes the envelope just after the message.
+      if (!existsSync(envelopeFile)) continue;
+      return { raw, envelope: JSON.parse(readFileSync(envelopeFile, 'utf8')) as { from: string; to: string[] } };
+    }
+    if (Date.now() > deadline) throw new Error(`no new mail "${subject.source}" arrived at the bed SMTP server`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -26,7 +54,8 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
   const http = new Http01Server();
   const okName = `renew-${uniq()}.example.test`;
   const failName = `failing-${uniq()}.example.test`;
-  let saved: Request;
+  const otherNames = [`api-${uniq()}.example.test`, `shop-${uniq()}.example.test`];
+  let ca: ExtraPebble | undefined;
   let failed: Request;
   let certificateId = '';
 
@@ -43,25 +72,35 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
 
   before(async () => {
     await http.start();
+    // A CA of this suite's own that issues 90-day certificates (the bed's issues 5-year ones), so the timeline
+    // shows what a person sees with Let's Encrypt; it dials the test's http-01 server.
+    ca = await startExtraPebble({ name: 'pebble-e2e-renewal', validityPeriod: 90 * 86_400, httpPort: Number(bedEnv('PEBBLE_HTTP_PORT')) });
     await e2e.start({
       beforeBrowser: async () => {
-        const P = pebble();
-        await call('accounts:register', { name: 'Renewal e2e', email: 'renewal@example.test', directory: P.directory, caPem: P.caPem, agreeTos: true });
-        const ok = await call('requests:create', { domains: [okName], challengeType: 'http-01', key: 'ec-p256' });
-        http.serve(ok);
-        saved = await call('requests:verify', { id: ok.id });
-        assert.equal(saved.status, 'available', 'the first request is issued');
-        certificateId = (await call('certs:save', { requestId: ok.id })).id;
+        await call('accounts:register', { name: 'Renewal e2e', email: 'renewal@example.test', directory: ca!.directoryUrl, caPem: readFileSync(ca!.caFile, 'utf8'), agreeTos: true });
+        const issue = async (name: string, keystore: object) => {
+          const r = await call('requests:create', { domains: [name], challengeType: 'http-01', key: 'ec-p256', ...keystore });
+          http.serve(r);
+          const done = await call('requests:verify', { id: r.id });
+          assert.equal(done.status, 'available', `${name} is issued`);
+          return { request: done, certificateId: (await call('certs:save', { requestId: r.id })).id };
+        };
+        const first = await issue(okName, { keystoreType: 'jks', keystorePassword: KEYSTORE_PASSWORD });
+        certificateId = first.certificateId;
+        for (const other of otherNames) await issue(other, {});
         const bad = await call('requests:create', { domains: [failName], challengeType: 'http-01', key: 'ec-p256' });
         // Nothing served for it: the CA's validation fails.
         failed = await call('requests:verify', { id: bad.id }).catch(async () => (await call('requests:get', { id: bad.id }))!);
-        assert.equal(failed.status, 'failed', 'the second request failed');
+        assert.equal(failed.status, 'failed', 'the last request failed');
       },
     });
   });
 
   after(async () => {
-    await e2e.close(async () => http.stop());
+    await e2e.close(async () => {
+      await http.stop();
+      await ca?.stop();
+    });
   });
 
   it('sets the renewal policy and the notifications in Settings, and they persist (settings:get)', async () => {
@@ -176,7 +215,7 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
         await row.click();
         const drawer = page.getByTestId('certificate-drawer');
         await drawer.getByTestId('renewal-unavailable').waitFor();
-        assert.equal(await page.getByTestId('timeline-planned').innerText(), '0 of 1 shown with a planned renewal');
+        assert.equal(await page.getByTestId('timeline-planned').innerText(), '0 of 3 shown with a planned renewal');
         assert.deepEqual(e2e.pageErrors, []);
         t.skip('renewal:plans answers "not built yet": the timeline shows expiries only and the drawer says "not available"');
         return;
@@ -187,10 +226,16 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
       // The policy set in Settings (20 days before expiry) is the one in force.
       assert.equal(plan.policy, 'days');
       assert.equal(plan.policyOverride, null);
-      await page.getByTestId('timeline-planned').filter({ hasText: '1 of 1 shown with a planned renewal' }).waitFor();
+      await page.getByTestId('timeline-planned').filter({ hasText: '3 of 3 shown with a planned renewal' }).waitFor();
       const dueDay = new Date(plan.dueAt).toLocaleDateString('en-US', { dateStyle: 'medium' });
-      if (plan.state === 'scheduled') assert.equal(await row.getByTestId('renewal-due').innerText(), dueDay);
-      else await row.getByTestId('renewal-state').waitFor();
+      if (plan.state !== 'retrying') assert.equal(await row.getByTestId('renewal-due').innerText(), dueDay);
+      assert.equal(await row.getByTestId('renewal-policy').innerText(), '20 days before · default');
+      // 90-day certificate, 20 days before expiry: due about 70 days from now.
+      const dueInDays = (Date.parse(plan.dueAt) - Date.now()) / 86_400_000;
+      assert.ok(dueInDays > 68 && dueInDays < 71, `due in ${dueInDays.toFixed(1)} days`);
+      // An http-01 request without an end server cannot renew alone: the table says so.
+      assert.equal(plan.state, 'manual');
+      assert.equal(await row.getByTestId('renewal-state').innerText(), 'Manual');
       await shot(page, 'timeline');
 
       // The drawer: the due time with its reason, and the certificate's own policy.
@@ -210,44 +255,78 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
     });
   });
 
-  it('E-mail certificate says when e-mail is not set up, and offers the recipients and formats once it is', async (t) => {
+  it('E-mail: set up in Settings with Send test, then E-mail certificate mails the chosen keystore (bed SMTP server)', async () => {
+    const smtpPassword = readFileSync(bedEnv('SMTP_PASSWORD_FILE'), 'utf8').trim();
     await e2e.withPage('email-certificate', async (page) => {
+      // Not set up yet: the dialog says so and leads to Settings.
       const row = page.getByTestId('request-row').filter({ hasText: okName });
       await row.getByTestId('request-status').click();
       const win = page.locator('[data-testid="request-window"][data-mode="result"]');
       await win.waitFor();
       await win.getByTestId('window-email').click();
-      const dialog = page.getByRole('dialog', { name: `E-mail ${okName}` });
-      await dialog.getByTestId('email-not-set-up').waitFor();
-      assert.equal(await dialog.getByRole('button', { name: 'Send' }).isDisabled(), true);
-      await dialog.getByRole('button', { name: 'Open Settings' }).click();
-      await page.getByRole('form', { name: 'E-mail' }).waitFor();
+      const notSetUp = page.getByRole('dialog', { name: `E-mail ${okName}` });
+      await notSetUp.getByTestId('email-not-set-up').waitFor();
+      assert.equal(await notSetUp.getByRole('button', { name: 'Send' }).isDisabled(), true);
+      await notSetUp.getByRole('button', { name: 'Open Settings' }).click();
 
-      // Set e-mail up (the services, as the CLI would), then the dialog offers what Settings holds.
-      await call('settings:set', { email: { enabled: true, host: '127.0.0.1', port: 2525, security: 'none', from: 'certdesk@example.test', to: ['ops@example.test', 'web@example.test'] } });
-      await page.getByRole('button', { name: 'Certificates', exact: true }).click();
-      const certRow = page.getByTestId('certificate-row').filter({ hasText: okName });
-      await certRow.click();
-      await page.getByTestId('drawer-email').click();
-      const dialog2 = page.getByRole('dialog', { name: `E-mail ${okName}` });
-      await dialog2.getByRole('combobox', { name: 'To' }).waitFor();
-      assert.deepEqual(await dialog2.locator('.MuiChip-label').allInnerTexts(), ['ops@example.test', 'web@example.test']);
-      await dialog2.getByRole('radio', { name: /^JKS/ }).check();
-      assert.match(await dialog2.innerText(), /password[^.]*is not in the mail/);
-      await shot(page, 'email-certificate');
-
-      const emailBuilt = await built(() => call('certs:email', { id: certificateId, to: [], format: 'pem' }).catch((err: Error) => {
-        if (/not built yet/.test(err.message)) throw err;
-      }));
-      await dialog2.getByRole('button', { name: 'Send' }).click();
-      if (!emailBuilt) {
-        await dialog2.getByRole('alert').filter({ hasText: 'not built yet' }).waitFor();
-        t.skip('certs:email answers "not built yet": the dialog shows that answer; sending is not checked');
-        return;
+      // Settings → E-mail, filled in as a person would: the bed's server wants STARTTLS with its own CA and AUTH.
+      const email = page.getByRole('form', { name: 'E-mail' });
+      await email.waitFor();
+      await email.getByLabel('Send e-mail').check();
+      await email.getByRole('textbox', { name: 'SMTP server' }).fill('127.0.0.1');
+      await email.getByRole('textbox', { name: 'Port' }).fill(bedEnv('SMTP_PORT'));
+      await email.getByRole('textbox', { name: 'User' }).fill(bedEnv('SMTP_USER'));
+      await email.getByLabel('Password').fill(smtpPassword);
+      await email.getByRole('textbox', { name: 'From' }).fill('certdesk@example.test');
+      for (const to of ['ops@example.test', 'web@example.test']) {
+        await email.getByRole('combobox', { name: 'To' }).fill(to);
+        await email.getByRole('combobox', { name: 'To' }).press('Enter');
       }
-      // No SMTP server listens on 127.0.0.1:2525 here: the failure says what failed, in the dialog.
-      await dialog2.getByRole('alert').waitFor({ timeout: 30_000 });
-      assert.match(await dialog2.getByRole('alert').innerText(), /Not sent/);
+      await email.getByLabel('Extra CA for the server (optional)').setInputFiles(bedEnv('SMTP_CA_FILE'));
+      await email.getByTestId('pem-file-name').waitFor();
+      await email.getByRole('button', { name: 'Save' }).click();
+      await email.getByRole('button', { name: 'Save' }).and(page.locator('[disabled]')).waitFor();
+      const s = await call('settings:get', {});
+      assert.equal(s.email.enabled, true);
+      assert.equal(s.email.host, '127.0.0.1');
+      assert.equal(s.email.port, Number(bedEnv('SMTP_PORT')));
+      assert.equal(s.email.security, 'starttls');
+      assert.deepEqual(s.email.to, ['ops@example.test', 'web@example.test']);
+      assert.equal(s.email.hasPassword, true);
+      assert.notEqual(s.email.caName, null);
+      assert.equal(await email.getByLabel('Password').inputValue(), '', 'the password never comes back to the page');
+      assert.equal(await email.getByLabel('Password').getAttribute('placeholder'), 'stored');
+      assert.ok(!readFileSync(join(e2e.dataDir, 'db.json'), 'utf8').includes(smtpPassword), 'the SMTP password is not in db.json');
+
+      // Send test: the progress, then the result; the mail is in the server's maildir.
+      const seen = inboxFiles();
+      await email.getByTestId('email-send-test').click();
+      await email.getByTestId('email-test-result').waitFor({ timeout: 30_000 });
+      const test = await nextMail(seen, /Certdesk test mail/);
+      assert.deepEqual([...test.envelope.to].sort(), ['ops@example.test', 'web@example.test']);
+      await shot(page, 'email-settings', 1700);
+
+      // E-mail certificate from the repository's drawer: recipients from Settings, JKS attached.
+      await page.getByRole('button', { name: 'Certificates', exact: true }).click();
+      await page.getByTestId('certificate-row').filter({ hasText: okName }).click();
+      await page.getByTestId('drawer-email').click();
+      const dialog = page.getByRole('dialog', { name: `E-mail ${okName}` });
+      await dialog.getByRole('combobox', { name: 'To' }).waitFor();
+      assert.deepEqual(await dialog.locator('.MuiChip-label').allInnerTexts(), ['ops@example.test', 'web@example.test']);
+      await dialog.locator('.MuiChip-root').filter({ hasText: 'web@example.test' }).locator('.MuiChip-deleteIcon').click();
+      await dialog.getByRole('radio', { name: /^JKS/ }).check();
+      assert.match(await dialog.innerText(), /keystore password, which is\s+not in the mail/);
+      await shot(page, 'email-certificate');
+      const before = inboxFiles();
+      await dialog.getByRole('button', { name: 'Send' }).click();
+      await dialog.getByTestId('email-sent').waitFor({ timeout: 30_000 });
+      const mail = await nextMail(before, /Certificate for /);
+      assert.deepEqual(mail.envelope.to, ['ops@example.test']);
+      assert.match(mail.raw, /filename="?[^"\r\n]*\.jks"?/i, 'a JKS keystore is attached');
+      assert.ok(!mail.raw.includes(KEYSTORE_PASSWORD), 'the keystore password is not in the mail');
+      assert.match(await dialog.getByTestId('email-sent').innerText(), /Sent to ops@example\.test with .*\.jks attached/);
+      await shot(page, 'email-certificate-sent');
+      assert.deepEqual(e2e.pageErrors, []);
     });
   });
 });

@@ -40,10 +40,10 @@ type SortKey = 'commonName' | 'sans' | 'issuer' | 'serial' | 'notAfter' | 'renew
 const COLUMNS: Array<{ key: SortKey; label: string; width?: string | number; align?: 'right' }> = [
   { key: 'commonName', label: 'Common name' },
   { key: 'sans', label: 'SANs', align: 'right', width: 76 },
-  { key: 'issuer', label: 'Issuer', width: '16%' },
-  { key: 'serial', label: 'Serial', width: 128 },
-  { key: 'notAfter', label: 'Valid to', width: 218 },
-  { key: 'renewal', label: 'Renewal', width: 210 },
+  { key: 'issuer', label: 'Issuer', width: '13%' },
+  { key: 'serial', label: 'Serial', width: 120 },
+  { key: 'notAfter', label: 'Valid to', width: 196 },
+  { key: 'renewal', label: 'Renewal', width: 190 },
   { key: 'keyType', label: 'Key type', width: 124 },
 ];
 
@@ -197,7 +197,7 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
               onChange={(e) => setQuery(e.target.value)}
               placeholder="Names, issuer, serial"
               fullWidth={false}
-              sx={{ width: 250 }}
+              sx={{ width: 220 }}
               slotProps={{
                 htmlInput: { 'aria-label': 'Search names, issuer, serial', spellCheck: false },
                 input: {
@@ -231,7 +231,7 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
               value={issuer}
               onChange={(e) => setIssuer(e.target.value)}
               fullWidth={false}
-              sx={{ width: 160 }}
+              sx={{ width: 150 }}
               slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Issuer' } } }}
             >
               <MenuItem value="">All issuers</MenuItem>

@@ -18,28 +18,46 @@ import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { formatDateTime } from '../format.ts';
-import { POLICY_TEXT, REASON_TEXT, STATE_TEXT } from '../settings/renewalText.ts';
+import { planPolicyText, POLICY_TEXT, REASON_TEXT, STATE_TEXT } from '../settings/renewalText.ts';
 
 export function RenewalStateChip({ plan }: { plan: RenewalPlan }) {
   const s = STATE_TEXT[plan.state];
   return <Chip size="small" variant="outlined" color={s.color} label={s.label} data-testid="renewal-state" sx={{ height: 22 }} />;
 }
 
-/** The table's line: "Renews 3 Feb 2027" + state, or what stands in the way. */
+const SHORT_STATE: Record<RenewalPlan['state'], string> = {
+  scheduled: 'Scheduled',
+  due: 'Due now',
+  renewing: 'Renewing',
+  retrying: 'Retrying',
+  manual: 'Manual',
+  inactive: 'Inactive',
+};
+
+const CELL_POLICY: Record<RenewalPlan['policy'], (days: number | null) => string> = {
+  ari: () => 'ARI window',
+  lifetime: () => '⅓ of lifetime left',
+  days: (days) => `${days ?? '?'} days before`,
+};
+
+/** The table's cell: the due date (or the next attempt) with a compact state, and the policy below. */
 export function RenewalCell({ plan }: { plan: RenewalPlan | undefined }) {
   if (!plan) return <Typography variant="body2" color="text.disabled">—</Typography>;
   const when = plan.state === 'retrying' && plan.nextAttemptAt ? plan.nextAttemptAt : plan.dueAt;
+  const state = STATE_TEXT[plan.state];
   return (
-    <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75, minWidth: 0 }} title={`${POLICY_TEXT[plan.policy].short(plan.days)}${plan.policyOverride === null ? ' (default)' : ''}`}>
-      {plan.state === 'scheduled' && when ? (
+    <Box sx={{ minWidth: 0 }} title={`${state.label} · ${planPolicyText(plan)}${plan.dueAt ? ` · due ${formatDateTime(plan.dueAt)}` : ''}`}>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}>
         <Typography variant="body2" noWrap data-testid="renewal-due">
-          {new Date(when).toLocaleDateString(undefined, { dateStyle: 'medium' })}
+          {when ? new Date(when).toLocaleDateString(undefined, { dateStyle: 'medium' }) : 'Not planned'}
         </Typography>
-      ) : (
-        <RenewalStateChip plan={plan} />
-      )}
-      <Typography variant="caption" color="text.secondary" noWrap>
-        {POLICY_TEXT[plan.policy].short(plan.days)}
+        {plan.state === 'scheduled' ? null : (
+          <Chip size="small" variant="outlined" color={state.color} label={SHORT_STATE[plan.state]} data-testid="renewal-state" sx={{ height: 20, fontSize: 11 }} />
+        )}
+      </Box>
+      <Typography variant="caption" color="text.secondary" noWrap component="div" data-testid="renewal-policy">
+        {CELL_POLICY[plan.policy](plan.days)}
+        {plan.policyOverride === null ? ' · default' : ''}
       </Typography>
     </Box>
   );
@@ -170,7 +188,7 @@ export function RenewalSection({ plan, unavailable, error }: { plan: RenewalPlan
             if (v !== 'days') void setPolicy(v, days);
           }}
           disabled={saving}
-          sx={{ width: 270 }}
+          sx={{ width: 340 }}
           slotProps={{ htmlInput: { 'data-field': 'policy' } }}
         >
           <MenuItem value="">{defaultLabel}</MenuItem>
