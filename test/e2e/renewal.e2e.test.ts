@@ -302,6 +302,7 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
       const seen = inboxFiles();
       await email.getByTestId('email-send-test').click();
       await email.getByTestId('email-test-result').waitFor({ timeout: 30_000 });
+      assert.match(await email.getByTestId('email-test-result').innerText(), /ops@example\.test/);
       const test = await nextMail(seen, /Certdesk test mail/);
       assert.deepEqual([...test.envelope.to].sort(), ['ops@example.test', 'web@example.test']);
       await shot(page, 'email-settings', 1700);

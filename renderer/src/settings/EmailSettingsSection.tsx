@@ -24,7 +24,8 @@ import { PemFileField } from '../manage/PemFileField.tsx';
 import { useOperation } from '../state/operation.ts';
 import { SwitchRow } from './NotificationSettingsSection.tsx';
 import { RecipientsField } from './RecipientsField.tsx';
-import { SettingsSection, splitFieldErrors } from './SettingsSection.tsx';
+import { splitFieldErrors } from './fields.ts';
+import { SettingsSection } from './SettingsSection.tsx';
 
 const SECURITY: Array<{ value: SmtpSecurity; label: string; port: number }> = [
   { value: 'starttls', label: 'STARTTLS (port 587)', port: 587 },
@@ -124,7 +125,7 @@ export function EmailSettingsSection({ settings, onSaved }: { settings: EmailSet
     setTestResult(null);
     try {
       const r = await test.run((opId) => call('email:test', { opId }));
-      setTestResult({ ok: true, text: `Test mail sent to ${r.to.join(', ')}. ${r.message}` });
+      setTestResult({ ok: true, text: r.message || `Test mail sent to ${r.to.join(', ')}.` });
     } catch (err) {
       setTestResult({ ok: false, error: errorInfo(err) });
     }

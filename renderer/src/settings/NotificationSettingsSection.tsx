@@ -16,7 +16,8 @@ import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { NotificationSettings } from '../../../shared/model/renewal.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { useNotice } from '../components/Notice.tsx';
-import { SettingsSection, splitFieldErrors } from './SettingsSection.tsx';
+import { splitFieldErrors } from './fields.ts';
+import { SettingsSection } from './SettingsSection.tsx';
 
 const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => b - a);
 const same = (a: NotificationSettings, b: NotificationSettings) => JSON.stringify({ ...a, thresholds: sortThresholds(a.thresholds) }) === JSON.stringify({ ...b, thresholds: sortThresholds(b.thresholds) });

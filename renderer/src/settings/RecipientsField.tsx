@@ -2,13 +2,7 @@
 // with text in it; each chip can be removed.
 import Autocomplete from '@mui/material/Autocomplete';
 import TextField from '@mui/material/TextField';
-
-/** Splits what was typed or pasted into addresses, dropping blanks and repeats. */
-export function splitAddresses(values: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const v of values) for (const a of v.split(/[\s,;]+/)) if (a !== '' && !out.includes(a)) out.push(a);
-  return out;
-}
+import { splitAddresses } from './fields.ts';
 
 export function RecipientsField({
   label,

@@ -15,7 +15,8 @@ import type { RenewalPolicy } from '../../../shared/model/renewal.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { useNotice } from '../components/Notice.tsx';
 import { POLICY_TEXT } from './renewalText.ts';
-import { SettingsSection, splitFieldErrors } from './SettingsSection.tsx';
+import { splitFieldErrors } from './fields.ts';
+import { SettingsSection } from './SettingsSection.tsx';
 
 const POLICIES: RenewalPolicy[] = ['ari', 'lifetime', 'days'];
 

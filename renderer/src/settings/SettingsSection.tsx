@@ -64,16 +64,3 @@ export function SettingsSection({ title, description, dirty, saving, alert, onCl
     </Paper>
   );
 }
-
-/** Keeps the messages of the fields under `prefix` ("renewal.days" → "days"); true when all were placed. */
-export function splitFieldErrors(byField: Record<string, string>, prefix: string, known: readonly string[]): { fields: Record<string, string>; placed: boolean } {
-  const fields: Record<string, string> = {};
-  let placed = Object.keys(byField).length > 0;
-  for (const [key, message] of Object.entries(byField)) {
-    const local = key.startsWith(`${prefix}.`) ? key.slice(prefix.length + 1) : key;
-    const base = known.find((k) => local === k || local.startsWith(`${k}.`));
-    if (base) fields[base] ??= message;
-    else placed = false;
-  }
-  return { fields, placed };
-}
