@@ -73,6 +73,8 @@ export class RenewalScheduler {
   private stops: (() => void)[] = [];
   private started = false;
   private last: Promise<unknown> = Promise.resolve();
+  /** The minute in use (chosen before it could be stored, on a data directory with nothing saved yet). */
+  private minute: number | null = null;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.log = deps.logger.child('renewal');
@@ -131,14 +133,28 @@ export class RenewalScheduler {
    * A scheduled wake-up for the instant `at`: runs unless a wake-up for this instant or a later one already ran
    * (a timer that fires twice, or late after a sleep, does not double a run).
    */
-  async scheduled(at: Date): Promise<boolean> {
+  scheduled(at: Date): Promise<boolean> {
+    const p = this.runSlot(at).catch((err: unknown) => {
+      this.log.warn('scheduled wake-up failed', { slot: at.toISOString(), error: (err as Error).message });
+      return false;
+    });
+    this.last = Promise.all([this.last, p]);
+    return p;
+  }
+
+  private async runSlot(at: Date): Promise<boolean> {
     const slot = at.toISOString();
+    // Nothing saved yet: nothing to renew, and nothing to write (a new data directory stays unwritten).
+    if (this.deps.store.data.certificates.length === 0) {
+      await this.wake('schedule');
+      return true;
+    }
     let run = false;
     await this.deps.store.update((d) => {
       const s = readState(d.settings[WAKE_SETTINGS_KEY]);
       if (s && s.lastSlot && s.lastSlot >= slot) return;
       run = true;
-      d.settings = { ...d.settings, [WAKE_SETTINGS_KEY]: { minute: s?.minute ?? this.pickMinute(), lastSlot: slot } };
+      d.settings = { ...d.settings, [WAKE_SETTINGS_KEY]: { minute: s?.minute ?? (this.minute ??= this.pickMinute()), lastSlot: slot } };
     });
     if (!run) {
       this.log.info('scheduled wake-up already ran', { slot });
@@ -155,7 +171,9 @@ export class RenewalScheduler {
   private async state(): Promise<WakeState> {
     const s = readState(this.deps.store.data.settings[WAKE_SETTINGS_KEY]);
     if (s) return s;
-    const fresh: WakeState = { minute: this.pickMinute(), lastSlot: null };
+    const fresh: WakeState = { minute: (this.minute ??= this.pickMinute()), lastSlot: null };
+    // Kept from the first start that has certificates to renew; until then a new data directory stays unwritten.
+    if (this.deps.store.data.certificates.length === 0) return fresh;
     await this.deps.store.update((d) => {
       const again = readState(d.settings[WAKE_SETTINGS_KEY]);
       if (again) {

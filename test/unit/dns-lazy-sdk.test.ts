@@ -11,8 +11,9 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// ssh2 too: only a server test, an http-01 placement or a deployment opens an SSH connection.
-const SDKS = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity', 'ssh2'];
+// ssh2 too: only a server test, an http-01 placement or a deployment opens an SSH connection; node-schedule only
+// when a long-running face starts the renewal wake-ups.
+const SDKS = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity', 'ssh2', 'node-schedule'];
 const hint = ' (run `node build/build.mjs` first; `npm test` does)';
 
 /** Files of an SDK package among `files` (paths as require.cache keys them). */

@@ -174,6 +174,7 @@ describe('renewal scheduler (fake clock, TZ=Europe/Berlin)', () => {
 
       // The scheduler runs each once even when a timer fires twice around the change.
       const f = await renewalFixture({ now: new Date(from) });
+      await f.addCertificate({ name: 'dst.example.test', notBefore: new Date(from), lifetimeMs: 90 * DAY });
       const s = schedulerFor(f, manualDriver());
       let ran = 0;
       for (const d of fires) {
@@ -191,11 +192,16 @@ describe('renewal scheduler (fake clock, TZ=Europe/Berlin)', () => {
 
   test('the random minute is chosen once per data directory and kept; node-schedule holds one job until stop', async () => {
     const f = await renewalFixture({ now: new Date('2027-06-01T00:00:00Z') });
+    // Nothing saved yet: the minute is not written (a new data directory stays unwritten).
+    const early = schedulerFor(f, manualDriver(), () => 0.75);
+    assert.deepEqual(await early.scheduler.rule(), { hours: [9, 21], minute: 0 });
+    assert.equal(f.store.data.settings[WAKE_SETTINGS_KEY], undefined);
+    await f.addCertificate({ name: 'minute.example.test', notBefore: new Date('2027-06-01T00:00:00Z'), lifetimeMs: 90 * DAY });
     const a = schedulerFor(f, manualDriver(), () => 0.25);
     assert.deepEqual(await a.scheduler.rule(), { hours: [3, 15], minute: 0 });
     const b = schedulerFor(f, manualDriver(), () => 0.9);
     assert.deepEqual(await b.scheduler.rule(), { hours: [3, 15], minute: 0 }, 'the stored minute wins over a new random one');
-    assert.equal((f.store.data.settings[WAKE_SETTINGS_KEY] as { minute: number }).minute, 180);
+    assert.equal((f.store.data.settings[WAKE_SETTINGS_KEY] as unknown as { minute: number }).minute, 180);
 
     // The production driver: a real node-schedule job, cancelled by stop().
     const real = new RenewalScheduler({ reconcile: (reason) => f.service.reconcile(reason), store: f.store, logger: createMemoryLogger() });
