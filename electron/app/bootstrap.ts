@@ -21,11 +21,8 @@ import { ServerService } from '../deploy/servers.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
 import { RenewalService } from '../renewal/service.ts';
 import { RenewalScheduler, type WakeDriver } from '../renewal/scheduler.ts';
-import type { AriSource, Clock, RenewalObserver } from '../renewal/types.ts';
-import { AlertService } from '../alerts/alerts.ts';
-import { Notifier } from '../alerts/notifier.ts';
-import { Mailer } from '../email/mailer.ts';
-import { headlessPlatform } from './platform-services.ts';
+import type { AriSource, Clock } from '../renewal/types.ts';
+import { startNotifications, type Notifications } from '../alerts/wiring.ts';
 import { createHandlers } from './handlers.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { VERSION } from './version.ts';
@@ -61,12 +58,9 @@ export interface App {
     renewal: RenewalService;
     /** Null in the CLI, or when turned off. */
     scheduler: RenewalScheduler | null;
-    alerts: AlertService;
-    notifier: Notifier;
-    mailer: Mailer;
   };
-  /** Told of every automatic renewal's result (OS notification, failure mail): the renewal service calls them. */
-  renewalObservers: RenewalObserver[];
+  /** Issue 9: alerts, OS notifications and tray, e-mail; `observers` are told of every renewal's result. */
+  notifications: Notifications;
   logger: Logger;
   dataDir: string;
   /** Records of db.json set aside at open because they failed validation (kept in the file, not used). */
@@ -129,11 +123,6 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
-  // Issue 9: alerts behind the bell, OS notifications and the tray, e-mail.
-  const alerts = new AlertService({ store, requests, hub, logger });
-  const mailer = new Mailer({ store, settings, repository, logger });
-  const platform = opts.platform ?? headlessPlatform({ logger });
-  const notifier = new Notifier({ store, platform, alerts, logger, also: [(now) => mailer.digestTick(now)] });
   const renewal = new RenewalService({
     store,
     requests,
@@ -160,9 +149,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     : null;
   // Long-running faces re-plan at once when the default policy changes (the due times shown follow).
   if (scheduler) settings.onChange(() => void scheduler.wake('settings'));
-  // The notifier and the mailer hear of every automatic renewal's result.
-  renewal.addObserver(notifier);
-  renewal.addObserver(mailer);
+  const notifications = await startNotifications({ store, requests, repository, settings, hub, logger, platform: opts.platform, face: opts.face });
+  for (const o of notifications.observers) renewal.addObserver(o);
   const handlers = createHandlers({
     accounts,
     requests,
@@ -173,8 +161,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     settings,
     renewal,
     ops,
-    alerts,
-    mailer,
+    alerts: notifications.alerts,
+    mailer: notifications.mailer,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
     redact: (secret) => logger.redact(secret),
@@ -203,33 +191,18 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   if (scheduler) {
     await scheduler.start().catch((err: unknown) => logger.warn('renewal scheduler did not start', { error: (err as Error).message }));
   }
-  // Thresholds, the tray and the weekly digest tick in the long-running faces; the CLI has no timer.
-  let unsubscribeResume: (() => void) | undefined;
-  let unsubscribeSettings: (() => void) | undefined;
-  if (opts.face !== 'cli') {
-    notifier.start();
-    unsubscribeResume = platform.onResume?.(() => void notifier.tick().catch(() => undefined));
-    unsubscribeSettings = settings.onChange((s) => {
-      platform.setLoginItem?.(s.notifications.startAtLogin);
-      void notifier.tick().catch(() => undefined);
-    });
-    platform.setLoginItem?.((await settings.get()).notifications.startAtLogin);
-  }
   return {
     handlers,
     events: { on: (l) => hub.on(l) },
-    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, renewal, scheduler, alerts, notifier, mailer },
-    renewalObservers: [notifier, mailer],
+    services: { accounts, requests, repository, dns, servers, deployer, settings, ops, renewal, scheduler },
+    notifications,
     logger,
     dataDir: opts.dataDir,
     storeProblems: store.problems,
     close: async () => {
+      notifications.close();
       scheduler?.stop();
       await scheduler?.idle();
-      notifier.stop();
-      alerts.close();
-      unsubscribeResume?.();
-      unsubscribeSettings?.();
       await store.close();
     },
   };

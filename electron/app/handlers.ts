@@ -33,8 +33,8 @@ export interface HandlerDeps {
   settings: SettingsService;
   renewal: RenewalService;
   ops: Operations;
-  alerts?: AlertService;
-  mailer?: Mailer;
+  alerts: AlertService;
+  mailer: Mailer;
   info: () => Promise<Omit<AppInfo, 'face'>>;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
   copyText?: (text: string) => boolean;
@@ -203,7 +203,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, ops, refusePaths, ...(deps.alerts ? { alerts: deps.alerts } : {}), ...(deps.mailer ? { mailer: deps.mailer } : {}) }),
+    ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, alerts: deps.alerts, mailer: deps.mailer, ops, refusePaths }),
   };
 }
 

@@ -1,8 +1,6 @@
 // Channels of issue 9: settings (renewal, notifications, e-mail), renewal:*, alerts:*, email:test, certs:email.
-// Thin: the services hold the logic. Without an alerts service or a mailer (faces that leave them out) their
-// channels answer INTERNAL "not built yet", never a fake result.
+// Thin: the services hold the logic.
 import type { Handlers } from '../../shared/ipc/dispatch.ts';
-import { AppError } from '../../shared/ipc/errors.ts';
 import type { Operations } from '../core/operations.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
 import type { RenewalService } from '../renewal/service.ts';
@@ -27,13 +25,9 @@ export interface RenewalHandlerDeps {
   ops: Operations;
   /** Refuses request fields naming local paths when the caller is a window. */
   refusePaths: (ctx: Parameters<Handlers['settings:set']>[1], req: object) => void;
-  alerts?: AlertService;
-  mailer?: Mailer;
+  alerts: AlertService;
+  mailer: Mailer;
 }
-
-const notBuilt = (what: string): never => {
-  throw new AppError('INTERNAL', `${what} is not built yet in this version of Certdesk.`);
-};
 
 export function renewalHandlers(deps: RenewalHandlerDeps): Pick<Handlers, RenewalChannels> {
   const { settings, renewal, ops } = deps;
@@ -47,13 +41,12 @@ export function renewalHandlers(deps: RenewalHandlerDeps): Pick<Handlers, Renewa
     'renewal:set-policy': async (req) => renewal.setPolicy(req.certificateId, req.policy, req.days),
     'renewal:run-due': (req, ctx) => ops.run(req.opId, ctx.signal, async (op) => ({ results: await renewal.runDue(op) })),
     'renewal:dry-run': async (req) => renewal.dryRun(req.at !== undefined ? new Date(req.at) : undefined),
-    'alerts:list': async () => (deps.alerts ? deps.alerts.list() : notBuilt('The alerts list')),
+    'alerts:list': async () => deps.alerts.list(),
     'alerts:dismiss': async (req) => {
-      if (!deps.alerts) return notBuilt('The alerts list');
       await deps.alerts.dismiss(req.id);
       return { dismissed: true as const };
     },
-    'email:test': (req, ctx) => (deps.mailer ? deps.ops.run(req.opId, ctx.signal, (op) => deps.mailer!.sendTest(req.to, op)) : notBuilt('E-mail')),
-    'certs:email': (req, ctx) => (deps.mailer ? deps.ops.run(req.opId, ctx.signal, (op) => deps.mailer!.emailCertificate(req.id, req.to, req.format, op)) : notBuilt('E-mail')),
+    'email:test': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => deps.mailer.sendTest(req.to, op)),
+    'certs:email': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => deps.mailer.emailCertificate(req.id, req.to, req.format, op)),
   };
 }

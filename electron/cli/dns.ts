@@ -249,24 +249,24 @@ export const settingsCommands: Record<string, Command> = {
   },
   set: {
     summary:
-      'Change settings: the DNS servers the propagation check starts from ("" for the system\'s); the renewal policy (renewal.policy ari|lifetime|days [--days N], renewal.days N, renewal.concurrency N); e-mail and notifications',
+      'Change settings: the DNS servers the propagation check starts from ("" for the system\'s); the renewal policy (renewal.policy ari|lifetime|days [--days N], renewal.days N, renewal.concurrency N); e-mail and notifications (--email-*, --notify-*)',
     usage:
-      'settings set renewal.policy ari|lifetime|days [--days N]\n' +
-      '             | --dns-servers host[:port],...\n' +
-      '             [--email-host H --email-port P --email-security starttls|tls|none --email-user U --email-password-file F --email-from A --email-to A,B --email-ca-file F --email-enabled true|false]\n' +
-      '             [--notify-thresholds 30,14,7,1 --notify-success true|false]',
+      'settings set --dns-servers host[:port],... | settings set renewal.policy ari|lifetime|days [--days N]\n' +
+      '             | settings set [--email-host H --email-port P --email-security starttls|tls|none --email-user U --email-password-file F --email-from A --email-to A,B --email-ca-file F --email-enabled true|false]\n' +
+      '                            [--notify-thresholds 30,14,7,1 --notify-success true|false]',
     options: { 'dns-servers': { type: 'string' }, days: { type: 'string' }, ...notifySettingsOptions },
     positionals: ['KEY', 'VALUE'],
     flags: { 'renewal.policy': 'VALUE', 'renewal.days': 'VALUE', 'renewal.concurrency': 'VALUE', value: 'VALUE', key: 'KEY', ...notifySettingsFlags },
     async run(ctx, v, args) {
       const notify = notifySettingsRequest(v);
       if (args[0] !== undefined) {
-        if (typeof v['dns-servers'] === 'string' || Object.keys(notify).length > 0) throw AppError.invalid('dns-servers', 'Set one thing at a time: KEY VALUE, or the --dns-servers / e-mail / notification options.');
+        if (typeof v['dns-servers'] === 'string' || Object.keys(notify).length > 0) throw AppError.invalid('dns-servers', 'Set one thing at a time: --dns-servers and the e-mail/notification options, or KEY VALUE.');
         return setRenewalSetting(ctx, args[0], args[1], v.days);
       }
       if (v.days !== undefined) throw AppError.invalid('days', '--days goes with renewal.policy days.');
-      if (typeof v['dns-servers'] !== 'string' && Object.keys(notify).length === 0)
+      if (typeof v['dns-servers'] !== 'string' && Object.keys(notify).length === 0) {
         throw AppError.invalid('dns-servers', 'Nothing to set: give --dns-servers host[:port],... (or "" for the system\'s resolvers), e-mail/notification options, or KEY VALUE such as renewal.policy lifetime.');
+      }
       const dnsServers = typeof v['dns-servers'] === 'string' ? { dnsServers: v['dns-servers'].split(',').map((s) => s.trim()).filter(Boolean) } : {};
       return ctx.call('settings:set', { ...dnsServers, ...notify });
     },

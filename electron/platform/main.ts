@@ -24,7 +24,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { bootstrap, type App } from '../app/bootstrap.ts';
 import { describeStartupFailure, resolveDataDir } from '../app/launch-options.ts';
-import type { PlatformServices } from '../app/platform-services.ts';
+import type { PlatformServices, TrayState } from '../app/platform-services.ts';
 import { APP_ORIGIN, APP_SCHEME } from '../app/sender-check.ts';
 import {
   CONTENT_SECURITY_POLICY,
@@ -37,6 +37,7 @@ import {
 import { createLogger, type Logger } from '../core/logger.ts';
 import { electronPlatform } from './dialogs.ts';
 import { registerIpc, type IpcAdapter } from './ipc-main.ts';
+import { applyTrayState, onResume, setLoginItem, startedHidden, trayMenuTemplate, type TrayActions } from './tray.ts';
 
 const APP_ID = 'app.certdesk.desktop';
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -58,6 +59,10 @@ interface DesktopState {
   quitting: boolean;
   closing: Promise<void> | null;
   closed: boolean;
+  /** Settings → notifications: closing the window keeps Certdesk in the tray (else it quits). */
+  stayInTray: boolean;
+  /** The last tray state the notifier sent (drawn when the tray exists). */
+  trayState: TrayState | null;
 }
 
 const state: DesktopState = {
@@ -70,6 +75,8 @@ const state: DesktopState = {
   quitting: false,
   closing: null,
   closed: false,
+  stayInTray: true,
+  trayState: null,
 };
 
 /** Where the built app lives: the project root in development, app.asar when packaged. */
@@ -163,8 +170,8 @@ function loadIcon(name: string): NativeImage | undefined {
 }
 
 /** The tray PNG is 32×32: used as is on Linux, as the 2× form of a 16×16 icon on macOS and Windows. */
-function trayImage(): NativeImage {
-  const source = loadIcon('tray.png') ?? nativeImage.createEmpty();
+function trayImage(name = 'tray.png'): NativeImage {
+  const source = loadIcon(name) ?? nativeImage.createEmpty();
   if (process.platform === 'linux' || source.isEmpty()) return source;
   const image = nativeImage.createEmpty();
   image.addRepresentation({ scaleFactor: 1, buffer: source.resize({ width: 16, height: 16, quality: 'best' }).toPNG() });
@@ -172,19 +179,39 @@ function trayImage(): NativeImage {
   return image;
 }
 
+/** Opens the window on a certificate (the Certificates page, `#/certificates/<id>`). */
+function openTarget(target: { certificateId: string | null; requestId: string | null }): void {
+  showWindow();
+  const win = state.window;
+  const id = target.certificateId ?? target.requestId;
+  if (!win || win.isDestroyed() || !id) return;
+  win.loadURL(`${APP_ORIGIN}/index.html#/certificates/${encodeURIComponent(id)}`).catch((err: unknown) => state.logger?.warn('The window could not open the certificate.', { error: err }));
+}
+
+const trayActions: TrayActions = { show: () => showWindow(), open: (t) => openTarget(t), quit: () => app.quit() };
+
+/** Icon variants of the tray's worst state, where the resources have them (tray-expiring.png, tray-failed.png). */
+function trayImages(): Partial<Record<TrayState['worst'], NativeImage>> {
+  const fine = trayImage();
+  const out: Partial<Record<TrayState['worst'], NativeImage>> = { fine };
+  for (const worst of ['expiring', 'failed'] as const) {
+    if (existsSync(join(resourcesDir(), `tray-${worst}.png`))) out[worst] = trayImage(`tray-${worst}.png`);
+  }
+  return out;
+}
+
+function drawTray(): void {
+  if (state.tray && state.trayState) applyTrayState(state.tray, state.trayState, trayImages(), trayActions, state.logger ?? undefined);
+}
+
 function createTray(logger: Logger): void {
   try {
     const tray = new Tray(trayImage());
     tray.setToolTip('Certdesk');
-    tray.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: 'Open Certdesk', click: () => showWindow() },
-        { type: 'separator' },
-        { label: 'Quit', click: () => app.quit() },
-      ]),
-    );
+    tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(null, trayActions)));
     tray.on('click', () => showWindow());
     state.tray = tray;
+    drawTray();
   } catch (err) {
     // Without a tray the window could not be brought back after hiding: closing it will quit instead.
     logger.warn('No tray icon available; closing the window quits Certdesk.', { error: err });
@@ -236,7 +263,7 @@ function createWindow(): void {
   state.window = win;
   win.once('ready-to-show', () => win.show());
   win.on('close', (event) => {
-    if (state.quitting || !state.tray) return;
+    if (state.quitting || !state.tray || !state.stayInTray) return;
     event.preventDefault();
     win.hide();
     if (state.platform) showTrayHintOnce(state.platform);
@@ -279,12 +306,20 @@ async function whenReady(dataDir: string): Promise<void> {
   Menu.setApplicationMenu(applicationMenu());
 
   const appIcon = loadIcon('icon.png');
-  const platform = electronPlatform({
-    mainWindow: () => state.window,
-    onNotificationClick: () => showWindow(),
-    ...(appIcon ? { icon: appIcon } : {}),
-    logger,
-  });
+  const platform: PlatformServices = {
+    ...electronPlatform({
+      mainWindow: () => state.window,
+      onNotificationClick: () => showWindow(),
+      ...(appIcon ? { icon: appIcon } : {}),
+      logger,
+    }),
+    setTray: (tray) => {
+      state.trayState = tray;
+      drawTray();
+    },
+    setLoginItem: (enabled) => setLoginItem(enabled, state.logger ?? undefined),
+    onResume: (cb) => onResume(cb),
+  };
   state.platform = platform;
 
   try {
@@ -310,8 +345,16 @@ async function whenReady(dataDir: string): Promise<void> {
   // Linux/macOS shutdown or reboot: quit properly so the store is closed and its lock released.
   powerMonitor.on('shutdown', () => app.quit());
 
+  const settings = state.core.services.settings;
+  const stay = (s: { notifications: { stayInTray: boolean } }): void => {
+    state.stayInTray = s.notifications.stayInTray;
+  };
+  settings.onChange(stay);
+  await settings.get().then(stay, () => undefined);
+
   createTray(state.logger);
-  createWindow();
+  // Started at login: only the tray; the window opens from it.
+  if (!state.tray || !startedHidden(process.argv)) createWindow();
 }
 
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {
@@ -359,7 +402,7 @@ function main(): void {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
   // The window only really closes when quitting (or when there is no tray to come back from).
   app.on('window-all-closed', () => {
-    if (!state.tray || state.quitting) app.quit();
+    if (!state.tray || state.quitting || !state.stayInTray) app.quit();
   });
   app.on('before-quit', onBeforeQuit);
 

@@ -31,8 +31,15 @@ const PAGES: readonly PageId[] = ['certificates', 'letsencrypt', 'settings'];
 const NAV_WIDTH = 224;
 
 function pageFromHash(): PageId {
-  const id = window.location.hash.replace(/^#\/?/, '');
+  // `#/certificates/<id>` (the tray's next expiries) opens the Certificates page.
+  const id = window.location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return (PAGES as readonly string[]).includes(id) ? (id as PageId) : 'letsencrypt';
+}
+
+/** `#/certificates/<id>`: the certificate whose details to open (the tray's next expiries link there). */
+function certificateFromHash(): { id: string; at: number } | null {
+  const [page, id] = window.location.hash.replace(/^#\/?/, '').split('/');
+  return page === 'certificates' && id ? { id: decodeURIComponent(id), at: Date.now() } : null;
 }
 
 function NavItem({ id, current, icon, label, onSelect }: { id: PageId; current: PageId; icon: ReactNode; label: string; onSelect: (id: PageId) => void }) {
@@ -52,11 +59,15 @@ export function App() {
   // What an alert's action opened: a request's window, the Renew confirmation, or a certificate's details.
   const [windowId, setWindowId] = useState<string | null>(null);
   const [renewId, setRenewId] = useState<string | null>(null);
-  const [certificateFocus, setCertificateFocus] = useState<{ id: string; at: number } | null>(null);
+  const [certificateFocus, setCertificateFocus] = useState<{ id: string; at: number } | null>(certificateFromHash);
   const renewing = renewId ? requests.find((r) => r.id === renewId) : undefined;
 
   useEffect(() => {
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => {
+      setPage(pageFromHash());
+      const focus = certificateFromHash();
+      if (focus) setCertificateFocus(focus);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);

@@ -251,6 +251,12 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
       assert.equal(changed.policyOverride, 'lifetime');
       assert.equal(changed.policy, 'lifetime');
       await shot(page, 'timeline-drawer');
+
+      // The tray's next expiries link to #/certificates/<id>: the page opens that certificate's details.
+      await page.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'hidden' });
+      await page.evaluate(`window.location.hash = '#/certificates/${certificateId}'`);
+      await drawer.getByRole('heading', { name: okName }).waitFor();
       assert.deepEqual(e2e.pageErrors, []);
     });
   });

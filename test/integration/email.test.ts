@@ -190,7 +190,12 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
   it('through the channels: certs:email as pem (four files, the key encrypted with the keystore password), failure mail once per attempt, weekly digest once a week', async () => {
     const t = await startApp({ dataDir: d });
     try {
-      const r = await t.call('certs:email', { id: certId, format: 'pem', to: ['pem@example.test'] });
+      const steps: string[] = [];
+      t.app.events.on((event, payload) => {
+        if (event === 'ops:progress' && (payload as { opId: string }).opId === 'mail-pem') steps.push((payload as { step: string }).step);
+      });
+      const r = await t.call('certs:email', { id: certId, format: 'pem', to: ['pem@example.test'], opId: 'mail-pem' });
+      assert.deepEqual(steps, ['keystore', 'send', 'done'], 'progress steps of the long operation');
       assert.equal(r.attachment, 'cert.pem, chain.pem, fullchain.pem, privkey.pem');
       const m = await nextMail((x) => x.to.includes('pem@example.test'));
       const files = new Map(m.attachments.map((a) => [a.filename, a.data.toString('utf8')]));
@@ -203,11 +208,21 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
       assert.ok(spkiOf(leafOf(files.get('cert.pem')!)).equals(spkiOf(dec.out)), 'the mailed key is the certificate\'s');
       assert.ok(!m.raw.includes(keystorePassword));
 
+      // pfx through the channel too (the CLI above sent pfx and jks).
+      const viaChannel = await t.call('certs:email', { id: certId, format: 'pfx', to: ['pfx@example.test'] });
+      const pm = await nextMail((x) => x.to.includes('pfx@example.test'));
+      assert.equal(pm.attachments[0]?.filename, viaChannel.attachment);
+      const pfxFile = join(dir, `channel-${viaChannel.attachment}`);
+      writeFileSync(pfxFile, pm.attachments[0]!.data);
+      const kp = await tool('keytool', ['-list', '-v', '-storetype', 'PKCS12', '-keystore', pfxFile, '-storepass', keystorePassword]);
+      assert.ok(kp.ok, kp.out);
+      assert.match(kp.out, /PrivateKeyEntry/);
+
       // A failed renewal result, as the renewal engine hands it to every observer.
       const cert = t.app.services.repository.list().find((c) => c.id === certId)!;
       const result: RenewalResult = { certificateId: certId, requestId: cert.requestId, commonName, ok: false, serial: null, message: 'The DNS provider refused the update (403).', replaced: false, deployments: [] };
       const plan: RenewalPlan = { certificateId: certId, requestId: cert.requestId, commonName, names: [commonName], notAfter: cert.notAfter, policyOverride: null, policy: 'lifetime', days: null, dueAt: null, reason: 'retry', window: null, state: 'retrying', automated: true, automation: 'DNS account Test', failures: 1, nextAttemptAt: '2030-01-01T00:10:00.000Z', lastAttempt: { at: '2030-01-01T00:00:00.000Z', ok: false, message: result.message } };
-      for (let i = 0; i < 2; i++) for (const o of t.app.renewalObservers) await o.renewalFinished(result, plan);
+      for (let i = 0; i < 2; i++) for (const o of t.app.notifications.observers) await o.renewalFinished(result, plan);
       const fail = await nextMail((x) => x.subject === `Renewal failed: ${commonName}`);
       assert.deepEqual(fail.to, [OPS]);
       assert.match(fail.text, /refused the update \(403\)/);
@@ -216,8 +231,8 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
 
       // The digest lists what expires within 30 days: ten days before this certificate's end.
       const at = new Date(Date.parse(cert.notAfter) - 10 * 86_400_000);
-      await t.app.services.mailer.digestTick(at);
-      await t.app.services.mailer.digestTick(new Date(at.getTime() + 3600_000));
+      await t.app.notifications.mailer.digestTick(at);
+      await t.app.notifications.mailer.digestTick(new Date(at.getTime() + 3600_000));
       const digest = await nextMail((x) => /expire.* within 30 days/.test(x.subject));
       assert.match(digest.text, new RegExp(`${commonName.replace(/\./g, '\\.')}: expires in 10 days`));
       await assert.rejects(nextMail((x) => /within 30 days/.test(x.subject), 1500), /no such mail/, 'once per week');
@@ -270,6 +285,46 @@ describe('e-mail through a real SMTP server', { skip: gate.skip }, () => {
       const ok = await t.call('email:test', {});
       assert.equal(ok.sent, true);
       await nextMail((x) => x.subject === 'Certdesk test mail');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('settings set (CLI): a wrong e-mail or notification option names its flag and changes nothing', async () => {
+    const before = await json(d, 'settings', 'show');
+    for (const [args, flag] of [
+      [['--email-to', 'ops@example.test,not-an-address'], '--email-to'],
+      [['--email-port', 'abc'], '--email-port'],
+      [['--email-port', '70000'], '--email-port'],
+      [['--email-security', 'ssl3'], '--email-security'],
+      [['--notify-thresholds', '30,x'], '--notify-thresholds'],
+      [['--notify-success', 'maybe'], '--notify-success'],
+    ] as const) {
+      const r = await certdesk(d, '--json', 'settings', 'set', ...args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      const err = JSON.parse(r.out).error;
+      assert.equal(err.flag, flag, `${args.join(' ')}: ${JSON.stringify(err)}`);
+    }
+    assert.deepEqual(await json(d, 'settings', 'show'), before, 'nothing changed');
+  });
+
+  it('alerts:list and alerts:dismiss through the channels: a request waiting for its challenges, dismissed until its state changes', async () => {
+    const pending = await json(d, 'request', 'create', '--domains', `wait-${Date.now()}.example.test`, '--challenge', 'http-01', '--key', 'ec-p256');
+    const t = await startApp({ dataDir: d });
+    try {
+      const id = `challenge-waiting:${pending.id}`;
+      const a = (await t.call('alerts:list', {})).find((x) => x.id === id);
+      assert.equal(a?.kind, 'challenge-waiting');
+      assert.deepEqual(a?.action, { kind: 'open-request', label: 'Open request', requestId: pending.id, certificateId: null });
+      assert.equal(a?.dismissed, false);
+      assert.deepEqual(await t.call('alerts:dismiss', { id }), { dismissed: true });
+      assert.equal((await t.call('alerts:list', {})).find((x) => x.id === id)?.dismissed, true);
+      const gone = await t.raw('alerts:dismiss', { id: 'challenge-waiting:nope' });
+      assert.equal(gone.ok, false);
+      if (!gone.ok) assert.equal(gone.error.code, 'NOT_FOUND');
+      // A new order for it is a new state: the alert is back.
+      await t.call('requests:new-challenge', { id: pending.id });
+      assert.equal((await t.call('alerts:list', {})).find((x) => x.id === id)?.dismissed, false);
     } finally {
       await t.close();
     }

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // ssh2 too: only a server test, an http-01 placement or a deployment opens an SSH connection; node-schedule only
-// when a long-running face starts the renewal wake-ups.
-const SDKS = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity', 'ssh2', 'node-schedule'];
+// when a long-running face starts the renewal wake-ups; nodemailer only when a mail is sent.
+const SDKS = ['cloudflare', '@aws-sdk/client-route-53', '@azure/arm-dns', '@azure/identity', 'ssh2', 'node-schedule', 'nodemailer'];
 const hint = ' (run `node build/build.mjs` first; `npm test` does)';
 
 /** Files of an SDK package among `files` (paths as require.cache keys them). */
@@ -65,7 +65,8 @@ describe('DNS SDKs load only when a provider uses them', () => {
       }
     };
     visit(join(root, 'electron/dns/registry.ts'));
-    for (const f of ['electron/deploy/servers.ts', 'electron/deploy/deployer.ts', 'electron/orders/solvers/http.ts']) visit(join(root, f));
+    for (const f of ['electron/deploy/servers.ts', 'electron/deploy/deployer.ts', 'electron/orders/solvers/http.ts', 'electron/app/bootstrap.ts']) visit(join(root, f));
+    assert.ok(seen.has(join(root, 'electron/email/mailer.ts')), 'email/mailer.ts was not reached');
     assert.ok(seen.has(join(root, 'electron/deploy/ssh/connect.ts')), 'ssh/connect.ts was not reached');
     assert.ok(seen.size > 10, `the walk found only ${seen.size} files`);
     for (const p of ['cloudflare', 'route53', 'azure']) assert.ok(seen.has(join(root, `electron/dns/${p}/api.ts`)), `${p}/api.ts was not reached`);
@@ -95,7 +96,8 @@ describe('DNS SDKs load only when a provider uses them', () => {
   });
 
   it('the check has teeth: requiring an SDK is seen', () => {
-    const { files } = loadedBy(['-e', "require('cloudflare'); require('@aws-sdk/client-route-53'); require('ssh2')"]);
+    const { files } = loadedBy(['-e', "require('cloudflare'); require('@aws-sdk/client-route-53'); require('ssh2'); require('nodemailer')"]);
+    assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', 'nodemailer'))));
     assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', 'ssh2'))));
     assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', 'cloudflare'))));
     assert.ok(sdkFiles(files).some((f) => f.includes(join('node_modules', '@aws-sdk', 'client-route-53'))));

@@ -405,17 +405,20 @@ describe('electron/platform/main.ts against a fake Electron', () => {
     assert.equal(attach.defaultPrevented, true);
   });
 
-  it('has a tray with Open Certdesk / Quit, and closing the window hides it (notice once)', async () => {
+  it('has a tray with the state, Open Certdesk / Quit, and closing the window hides it (notice once)', async () => {
     await readyFirst();
+    // The notifier's first tick draws the state (no certificates: fine) above Open Certdesk / Quit.
+    await until('the tray state', () => first.trays[0]?.menu?.template[0]?.label === 'All certificates fine');
     const labels = first.trays[0]?.menu?.template.map((i) => i.label ?? i.type);
-    assert.deepEqual(labels, ['Open Certdesk', 'separator', 'Quit']);
+    assert.deepEqual(labels, ['All certificates fine', 'separator', 'Open Certdesk', 'separator', 'Quit']);
+    const open = () => first.trays[0]?.menu?.template.find((i) => i.label === 'Open Certdesk')?.click?.();
     const win = first.windows[0]!;
     for (let i = 0; i < 2; i++) {
       const close = preventable();
       win.emit('close', close);
       assert.equal(close.defaultPrevented, true);
       assert.equal(win.visible, false);
-      first.trays[0]?.menu?.template[0]?.click?.();
+      open();
       assert.equal(win.visible, true);
     }
     assert.deepEqual(

@@ -1,10 +1,15 @@
 // OS notifications and the tray on a fake clock over a real store: each threshold fires once per certificate
-// version however often the clock ticks, renewal results notify once, a notifier that throws changes nothing.
+// version however often the clock ticks, renewal results notify once, a notifier that throws changes nothing —
+// also behind the real renewal service (its fixture: a fake CA).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RenewalPlan, RenewalResult } from '../../shared/model/renewal.ts';
 import type { RenewalObserver } from '../../electron/renewal/types.ts';
+import { AlertService } from '../../electron/alerts/alerts.ts';
 import { isoWeek } from '../../electron/alerts/notices.ts';
+import { Notifier } from '../../electron/alerts/notifier.ts';
+import { createMemoryLogger } from '../../electron/core/logger.ts';
+import { op, renewalFixture } from '../helpers/renewal-fixtures.ts';
 import { DAY, notifyWorld } from '../helpers/notify.ts';
 
 function result(certificateId: string, ok: boolean, extra: Partial<RenewalResult> = {}): RenewalResult {
@@ -137,5 +142,48 @@ describe('notifier', () => {
     assert.equal(isoWeek(new Date('2027-01-04T00:00:00Z')), '2027-W01');
     assert.equal(isoWeek(new Date('2026-12-31T23:59:59Z')), '2026-W53');
     assert.equal(isoWeek(new Date('2025-12-29T00:00:00Z')), '2026-W01');
+  });
+});
+
+describe('notifier and alerts behind the real renewal service', () => {
+  test('a failed automatic renewal: one notification (notify throws: logged, the result and the other observers unaffected), a renewal-failed alert; the next failure notifies again', async () => {
+    const t0 = new Date('2027-05-01T08:00:00Z');
+    const f = await renewalFixture({ now: t0 });
+    const c = await f.addCertificate({ name: 'failing.example.test', notBefore: new Date(t0.getTime() - 80 * DAY), lifetimeMs: 90 * DAY });
+    const logger = createMemoryLogger();
+    const alerts = new AlertService({ store: f.store, requests: { list: () => [] }, hub: f.hub, logger, clock: f.clock });
+    let calls = 0;
+    const notifier = new Notifier({
+      store: f.store,
+      platform: {
+        notify: () => {
+          calls++;
+          throw new Error('no notification daemon');
+        },
+      },
+      alerts,
+      logger,
+      clock: f.clock,
+    });
+    const seen: RenewalResult[] = [];
+    f.service.addObserver(notifier);
+    f.service.addObserver({ renewalFinished: (r) => void seen.push(r) });
+    f.renewer.failWith = 'The CA refused: rate limited';
+    const first = await f.service.reconcile('test', op);
+    assert.equal(first.results.length, 1);
+    assert.deepEqual([first.results[0]!.ok, first.results[0]!.message], [false, 'The CA refused: rate limited']);
+    assert.deepEqual(seen, first.results, 'the next observer saw the same result');
+    assert.equal(calls, 1, 'one notification attempted');
+    assert.ok(logger.lines.some((l) => l.includes('notification could not be shown')));
+    const plan = f.service.plan(c.certificateId);
+    assert.deepEqual([plan.state, plan.failures], ['retrying', 1], 'the renewal record is the engine\'s, untouched');
+    const alert = alerts.list().find((a) => a.id === `renewal-failed:${c.certificateId}`);
+    assert.equal(alert?.message.startsWith('The CA refused: rate limited'), true, alert?.message);
+    // The next attempt after the back-off fails again: a new attempt, a new notification and alert state.
+    await alerts.dismiss(`renewal-failed:${c.certificateId}`);
+    f.clock.set(new Date(Date.parse(plan.nextAttemptAt!)));
+    await f.service.reconcile('test', op);
+    assert.equal(calls, 2);
+    assert.equal(alerts.list().find((a) => a.id === `renewal-failed:${c.certificateId}`)?.dismissed, false);
   });
 });

@@ -113,6 +113,8 @@ describe('electron-builder.yml', () => {
       for (const name of res.filter ?? []) assert.ok(existsSync(join(root, res.from, name)), `${res.from}/${name} is missing`);
     }
     assert.deepEqual(pngSize(join(root, 'resources/tray.png')), { width: 32, height: 32 });
+    // The tray's state variants (build/tray-variants.mjs): expiring soon, failed.
+    for (const v of ['tray-expiring.png', 'tray-failed.png']) assert.deepEqual(pngSize(join(root, 'resources', v)), { width: 32, height: 32 }, v);
     assert.deepEqual(pngSize(join(root, 'resources/icon.png')), { width: 512, height: 512 });
   });
 
