@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import type { Request } from '../../shared/model/request.ts';
 import { bedEnv, bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { Http01Server } from '../helpers/challenges.ts';
-import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { E2ESession, shot as takeShot, VIEWPORT } from '../helpers/e2e.ts';
 import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
 
 const gate = bedGate(['BED_WORK_DIR', 'CHALLTESTSRV_DNS_PORT', 'PEBBLE_HTTP_PORT', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD_FILE', 'SMTP_CA_FILE', 'SMTP_MAILDIR']);
@@ -44,6 +44,19 @@ async function nextMail(seen: Set<string>, subject: RegExp, timeoutMs = 20_000):
   }
 }
 
+/** In the page: the timeline's axis labels, and each pair whose boxes overlap (a string: it runs in Chromium). */
+const TICK_LABEL_BOXES = `(() => {
+  const boxes = [...document.querySelectorAll('[data-testid="expiry-timeline"] .MuiChartsAxis-tickLabel')]
+    .map((e) => ({ text: e.textContent, r: e.getBoundingClientRect() }))
+    .filter((b) => b.r.width > 0 && b.text);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].r, b = boxes[j].r;
+      if (a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top) overlaps.push(boxes[i].text + ' / ' + boxes[j].text);
+    }
+  return { count: boxes.length, overlaps };
+})()`;
 const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -203,6 +216,8 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
   });
 
   it('the Certificates view shows the planned renewal in the table, the timeline and the drawer', async (t) => {
+    // What the Settings test sets through the page; set here too so this test also runs alone.
+    await call('settings:set', { renewal: { policy: 'days', days: 20 } });
     const plansBuilt = await built(() => call('renewal:plans', {}));
     await e2e.withPage('timeline', async (page) => {
       await page.getByRole('button', { name: 'Certificates', exact: true }).click();
@@ -237,6 +252,16 @@ describe('e2e: renewal settings, alerts, the timeline with planned renewals and 
       assert.equal(plan.state, 'manual');
       assert.equal(await row.getByTestId('renewal-state').innerText(), 'Manual');
       await shot(page, 'timeline');
+      // Readable from 1024 to 1920 px: every axis label shown, none overlapping another.
+      for (const width of [1024, 1280, 1920]) {
+        await page.setViewportSize({ width, height: width === 1920 ? 1080 : 720 });
+        await page.waitForTimeout(300);
+        const labels = (await page.evaluate(TICK_LABEL_BOXES)) as { count: number; overlaps: string[] };
+        assert.ok(labels.count >= 3 + 4, `at ${width} px: the three names and at least four dates (got ${labels.count})`);
+        assert.deepEqual(labels.overlaps, [], `at ${width} px no axis labels collide`);
+        if (width !== 1280) await shot(page, `timeline-${width}`);
+      }
+      await page.setViewportSize(VIEWPORT);
 
       // The drawer: the due time with its reason, and the certificate's own policy.
       await row.click();

@@ -268,7 +268,7 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
         error={error}
         onRetry={() => void reload()}
         tableLabel="Saved certificates"
-        minWidth={880}
+        minWidth={1000}
         head={COLUMNS.map((col) => (
           <TableCell key={col.key} align={col.align} sx={{ width: col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false}>
             <TableSortLabel
