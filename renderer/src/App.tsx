@@ -1,12 +1,10 @@
 // The frame: top bar (name, alerts), left navigation (SSL → Certificates, ACME → Let's Encrypt, Settings),
 // and the current page. The page is kept in the URL hash so a reload stays where the user was.
 import LockIcon from '@mui/icons-material/Lock';
-import NotificationsNoneIcon from '@mui/icons-material/NotificationsNone';
 import SettingsIcon from '@mui/icons-material/Settings';
 import ShieldOutlinedIcon from '@mui/icons-material/ShieldOutlined';
 import VerifiedUserOutlinedIcon from '@mui/icons-material/VerifiedUserOutlined';
 import AppBar from '@mui/material/AppBar';
-import Badge from '@mui/material/Badge';
 import Box from '@mui/material/Box';
 import Divider from '@mui/material/Divider';
 import Drawer from '@mui/material/Drawer';
@@ -15,15 +13,18 @@ import ListItemButton from '@mui/material/ListItemButton';
 import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
 import ListSubheader from '@mui/material/ListSubheader';
-import Popover from '@mui/material/Popover';
 import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 import { useEffect, useState, type ReactNode } from 'react';
-import { IconAction } from './components/IconAction.tsx';
+import type { AlertAction } from '../../shared/model/renewal.ts';
+import { AlertsBell } from './alerts/AlertsBell.tsx';
 import { ManageDialog, type ManageTab } from './manage/ManageDialog.tsx';
 import { CertificatesPage } from './pages/CertificatesPage.tsx';
 import { LetsEncryptPage } from './pages/LetsEncryptPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
+import { RenewDialog } from './requests/ActionDialogs.tsx';
+import { RequestWindow } from './requests/RequestWindow.tsx';
+import { useRequests } from './state/requests.tsx';
 
 type PageId = 'certificates' | 'letsencrypt' | 'settings';
 const PAGES: readonly PageId[] = ['certificates', 'letsencrypt', 'settings'];
@@ -33,6 +34,12 @@ function pageFromHash(): PageId {
   // `#/certificates/<id>` (the tray's next expiries) opens the Certificates page.
   const id = window.location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return (PAGES as readonly string[]).includes(id) ? (id as PageId) : 'letsencrypt';
+}
+
+/** `#/certificates/<id>`: the certificate whose details to open (the tray's next expiries link there). */
+function certificateFromHash(): { id: string; at: number } | null {
+  const [page, id] = window.location.hash.replace(/^#\/?/, '').split('/');
+  return page === 'certificates' && id ? { id: decodeURIComponent(id), at: Date.now() } : null;
 }
 
 function NavItem({ id, current, icon, label, onSelect }: { id: PageId; current: PageId; icon: ReactNode; label: string; onSelect: (id: PageId) => void }) {
@@ -45,40 +52,22 @@ function NavItem({ id, current, icon, label, onSelect }: { id: PageId; current: 
   );
 }
 
-function AlertsBell() {
-  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
-  return (
-    <>
-      <IconAction label="Alerts" color="inherit" onClick={(e) => setAnchor(e.currentTarget)} aria-haspopup="dialog">
-        <Badge color="error" badgeContent={0}>
-          <NotificationsNoneIcon />
-        </Badge>
-      </IconAction>
-      <Popover
-        open={anchor !== null}
-        anchorEl={anchor}
-        onClose={() => setAnchor(null)}
-        anchorOrigin={{ vertical: 'bottom', horizontal: 'right' }}
-        transformOrigin={{ vertical: 'top', horizontal: 'right' }}
-        slotProps={{ paper: { role: 'dialog', 'aria-label': 'Alerts', sx: { width: 340, p: 2, mt: 1 } } }}
-      >
-        <Typography variant="subtitle2" gutterBottom>
-          Alerts
-        </Typography>
-        <Typography variant="body2" color="text.secondary">
-          No alerts. Expiring certificates, failed renewals and challenges that need you will show up here.
-        </Typography>
-      </Popover>
-    </>
-  );
-}
-
 export function App() {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const [manageTab, setManageTab] = useState<ManageTab | null>(null);
+  const { requests } = useRequests();
+  // What an alert's action opened: a request's window, the Renew confirmation, or a certificate's details.
+  const [windowId, setWindowId] = useState<string | null>(null);
+  const [renewId, setRenewId] = useState<string | null>(null);
+  const [certificateFocus, setCertificateFocus] = useState<{ id: string; at: number } | null>(certificateFromHash);
+  const renewing = renewId ? requests.find((r) => r.id === renewId) : undefined;
 
   useEffect(() => {
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => {
+      setPage(pageFromHash());
+      const focus = certificateFromHash();
+      if (focus) setCertificateFocus(focus);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -87,6 +76,30 @@ export function App() {
     setPage(id);
     window.history.replaceState(window.history.state, '', `#/${id}`);
     document.getElementById('main')?.focus();
+  };
+
+  const onAlertAction = (action: AlertAction) => {
+    switch (action.kind) {
+      case 'open-request':
+        if (action.requestId) setWindowId(action.requestId);
+        return;
+      case 'renew':
+        if (action.requestId) setRenewId(action.requestId);
+        else if (action.certificateId) {
+          setCertificateFocus({ id: action.certificateId, at: Date.now() });
+          select('certificates');
+        }
+        return;
+      case 'open-certificate':
+        if (action.certificateId) {
+          setCertificateFocus({ id: action.certificateId, at: Date.now() });
+          select('certificates');
+        } else if (action.requestId) setWindowId(action.requestId);
+        return;
+      case 'open-settings':
+        select('settings');
+        return;
+    }
   };
 
   return (
@@ -138,7 +151,7 @@ export function App() {
             Certdesk
           </Typography>
           <Box sx={{ flex: 1 }} />
-          <AlertsBell />
+          <AlertsBell onAction={onAlertAction} />
         </Toolbar>
       </AppBar>
       <Drawer
@@ -168,12 +181,23 @@ export function App() {
       >
         <Toolbar variant="dense" sx={{ minHeight: 52 }} />
         <Box sx={{ p: 3, flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
-          {page === 'certificates' ? <CertificatesPage /> : null}
+          {page === 'certificates' ? <CertificatesPage focus={certificateFocus} /> : null}
           {page === 'letsencrypt' ? <LetsEncryptPage onManage={(tab) => setManageTab(tab)} /> : null}
           {page === 'settings' ? <SettingsPage /> : null}
         </Box>
       </Box>
       <ManageDialog tab={manageTab} onTabChange={setManageTab} onClose={() => setManageTab(null)} />
+      {windowId ? <RequestWindow requestId={windowId} onClose={() => setWindowId(null)} /> : null}
+      {renewing ? (
+        <RenewDialog
+          request={renewing}
+          onClose={() => setRenewId(null)}
+          onRenewing={(r) => {
+            setRenewId(null);
+            setWindowId(r.id);
+          }}
+        />
+      ) : null}
     </Box>
   );
 }

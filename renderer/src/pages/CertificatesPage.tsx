@@ -1,6 +1,7 @@
 // SSL → Certificates, the repository: every certificate saved from a request, searchable, sortable and
-// filterable, with a detail drawer, Export and Delete.
+// filterable, with each one's planned renewal, a detail drawer, Export, E-mail and Delete.
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
+import EmailOutlinedIcon from '@mui/icons-material/EmailOutlined';
 import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
 import Inventory2OutlinedIcon from '@mui/icons-material/Inventory2Outlined';
 import SearchIcon from '@mui/icons-material/Search';
@@ -13,36 +14,40 @@ import TableCell from '@mui/material/TableCell';
 import TableSortLabel from '@mui/material/TableSortLabel';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Certificate } from '../../../shared/model/request.ts';
 import { call } from '../api.ts';
 import { IconAction } from '../components/IconAction.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { moveRowFocus, SelectableRow, TablePanel } from '../components/TablePanel.tsx';
 import { CertificateDrawer } from '../repository/CertificateDrawer.tsx';
+import { EmailCertificateDialog, type EmailTarget } from '../repository/EmailCertificateDialog.tsx';
 import { ExpiryTimeline } from '../repository/ExpiryTimeline.tsx';
 import { ExportDialog, type ExportTarget } from '../repository/ExportDialog.tsx';
+import { RenewalCell } from '../repository/RenewalSection.tsx';
 import { DeleteDialog } from '../requests/ActionDialogs.tsx';
 import { ExpiryText, NamesSummary } from '../requests/bits.tsx';
 import { formatDate, keyLabel } from '../requests/format.ts';
 import { useCertificates } from '../state/certificates.ts';
+import { useRenewalPlans } from '../state/renewal.ts';
 import { useRequests } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { PageHeader } from './PageHeader.tsx';
 
-type SortKey = 'commonName' | 'sans' | 'issuer' | 'serial' | 'notAfter' | 'keyType';
+type SortKey = 'commonName' | 'sans' | 'issuer' | 'serial' | 'notAfter' | 'renewal' | 'keyType';
 
 // The revoked flag rides in "Valid to": a revoked certificate's expiry no longer matters.
 const COLUMNS: Array<{ key: SortKey; label: string; width?: string | number; align?: 'right' }> = [
   { key: 'commonName', label: 'Common name' },
   { key: 'sans', label: 'SANs', align: 'right', width: 76 },
-  { key: 'issuer', label: 'Issuer', width: '16%' },
-  { key: 'serial', label: 'Serial', width: 148 },
-  { key: 'notAfter', label: 'Valid to', width: 228 },
+  { key: 'issuer', label: 'Issuer', width: '13%' },
+  { key: 'serial', label: 'Serial', width: 120 },
+  { key: 'notAfter', label: 'Valid to', width: 196 },
+  { key: 'renewal', label: 'Renewal', width: 190 },
   { key: 'keyType', label: 'Key type', width: 124 },
 ];
 
-function sortValue(c: Certificate, key: SortKey): string | number {
+function sortValue(c: Certificate, key: SortKey, due: string | null | undefined): string | number {
   switch (key) {
     case 'commonName':
       return (c.namesUnicode[0] ?? c.commonName).toLowerCase();
@@ -54,6 +59,9 @@ function sortValue(c: Certificate, key: SortKey): string | number {
       return c.serial;
     case 'notAfter':
       return c.notAfter;
+    case 'renewal':
+      // Unplanned ones last.
+      return due ?? '~';
     case 'keyType':
       return c.keyType;
   }
@@ -94,8 +102,10 @@ function Empty({ children }: { children: ReactNode }) {
   );
 }
 
-export function CertificatesPage() {
+export function CertificatesPage({ focus }: { focus?: { id: string; at: number } | null }) {
   const { certificates, loading, error, reload } = useCertificates();
+  const renewal = useRenewalPlans();
+  const { planOf } = renewal;
   const { requests } = useRequests();
   const notify = useNotice();
   const [query, setQuery] = useState('');
@@ -107,6 +117,7 @@ export function CertificatesPage() {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [drawerId, setDrawerId] = useState<string | null>(null);
   const [exportTarget, setExportTarget] = useState<ExportTarget | null>(null);
+  const [emailTarget, setEmailTarget] = useState<EmailTarget | null>(null);
   const [deleting, setDeleting] = useState<Certificate | null>(null);
 
   const keyTypes = useMemo(() => [...new Set(certificates.map((c) => c.keyType))].sort(), [certificates]);
@@ -127,11 +138,11 @@ export function CertificatesPage() {
     );
     const dir = sort.dir === 'asc' ? 1 : -1;
     return filtered.sort((a, b) => {
-      const x = sortValue(a, sort.key);
-      const y = sortValue(b, sort.key);
+      const x = sortValue(a, sort.key, planOf(a.id)?.dueAt);
+      const y = sortValue(b, sort.key, planOf(b.id)?.dueAt);
       return (x < y ? -1 : x > y ? 1 : 0) * dir;
     });
-  }, [certificates, query, keyType, issuer, expiring, expired, sort]);
+  }, [certificates, query, keyType, issuer, expiring, expired, sort, planOf]);
 
   const selected = certificates.find((c) => c.id === selectedId) ?? null;
   const drawer = certificates.find((c) => c.id === drawerId) ?? null;
@@ -142,10 +153,23 @@ export function CertificatesPage() {
     return { id: c.id, commonName: c.namesUnicode[0] ?? c.commonName, passwordStored: request?.keystorePasswordStored ?? false, keystoreType: request?.keystoreType };
   };
 
+  const emailOf = (c: Certificate): EmailTarget => {
+    const request = c.requestId ? requests.find((r) => r.id === c.requestId) : undefined;
+    return { id: c.id, commonName: c.namesUnicode[0] ?? c.commonName, keystoreType: request?.keystoreType };
+  };
+
   const open = (c: Certificate) => {
     setSelectedId(c.id);
     setDrawerId(c.id);
   };
+
+  // An alert's "Open certificate" lands here: open it once the list has it.
+  const focusKnown = focus ? certificates.some((c) => c.id === focus.id) : false;
+  useEffect(() => {
+    if (!focus || !focusKnown) return;
+    setSelectedId(focus.id);
+    setDrawerId(focus.id);
+  }, [focus, focusKnown]);
 
   const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, index: number) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -162,7 +186,7 @@ export function CertificatesPage() {
   return (
     <>
       <PageHeader title="Certificates" subtitle="The repository: every certificate saved from a request, with its key, chain and earlier versions." />
-      {certificates.length > 0 ? <ExpiryTimeline certificates={certificates} onOpen={open} /> : null}
+      {certificates.length > 0 ? <ExpiryTimeline certificates={certificates} planOf={planOf} onOpen={open} /> : null}
       <TablePanel
         toolbarLabel="Repository filters and actions"
         toolbarGap={1}
@@ -173,7 +197,7 @@ export function CertificatesPage() {
               onChange={(e) => setQuery(e.target.value)}
               placeholder="Names, issuer, serial"
               fullWidth={false}
-              sx={{ width: 250 }}
+              sx={{ width: 220 }}
               slotProps={{
                 htmlInput: { 'aria-label': 'Search names, issuer, serial', spellCheck: false },
                 input: {
@@ -207,7 +231,7 @@ export function CertificatesPage() {
               value={issuer}
               onChange={(e) => setIssuer(e.target.value)}
               fullWidth={false}
-              sx={{ width: 160 }}
+              sx={{ width: 150 }}
               slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Issuer' } } }}
             >
               <MenuItem value="">All issuers</MenuItem>
@@ -226,6 +250,13 @@ export function CertificatesPage() {
               <FileDownloadOutlinedIcon />
             </IconAction>
             <IconAction
+              label={selected ? `E-mail ${selected.namesUnicode[0] ?? selected.commonName}…` : `E-mail — ${noSelection.toLowerCase()}`}
+              disabled={!selected || selected.revoked}
+              onClick={() => selected && setEmailTarget(emailOf(selected))}
+            >
+              <EmailOutlinedIcon />
+            </IconAction>
+            <IconAction
               label={selected ? `Delete ${selected.namesUnicode[0] ?? selected.commonName}…` : `Delete — ${noSelection.toLowerCase()}`}
               disabled={!selected}
               onClick={() => selected && setDeleting(selected)}
@@ -237,7 +268,7 @@ export function CertificatesPage() {
         error={error}
         onRetry={() => void reload()}
         tableLabel="Saved certificates"
-        minWidth={880}
+        minWidth={1000}
         head={COLUMNS.map((col) => (
           <TableCell key={col.key} align={col.align} sx={{ width: col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false}>
             <TableSortLabel
@@ -322,6 +353,7 @@ export function CertificatesPage() {
                 <ExpiryText notAfter={c.notAfter} daysLeft={c.daysLeft} compact />
               )}
             </TableCell>
+            <TableCell>{c.revoked ? null : <RenewalCell plan={planOf(c.id)} />}</TableCell>
             <TableCell>
               <Typography variant="body2" noWrap>
                 {keyLabel(c.keyType)}
@@ -335,9 +367,12 @@ export function CertificatesPage() {
         certificate={drawer}
         onClose={() => setDrawerId(null)}
         onExport={(c) => setExportTarget(exportOf(c))}
+        onEmail={(c) => setEmailTarget(emailOf(c))}
+        renewal={{ plan: drawer ? planOf(drawer.id) : undefined, unavailable: renewal.unavailable, error: renewal.error }}
         onDelete={(c) => setDeleting(c)}
       />
       {exportTarget ? <ExportDialog target={exportTarget} onClose={() => setExportTarget(null)} /> : null}
+      {emailTarget ? <EmailCertificateDialog target={emailTarget} onClose={() => setEmailTarget(null)} /> : null}
       {deleting ? (
         <DeleteDialog
           name={deleting.namesUnicode[0] ?? deleting.commonName}

@@ -1,4 +1,5 @@
-// Settings: what this Certdesk is and where it keeps its data (app:info), and the DNS checks' servers.
+// Settings: automatic renewal, notifications and e-mail (settings:get / settings:set, each section saved on its
+// own), what this Certdesk is and where it keeps its data (app:info), and the DNS checks' servers.
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
@@ -7,13 +8,16 @@ import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
 import { useTheme } from '@mui/material/styles';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { AppInfo } from '../../../shared/ipc/contract.ts';
+import type { AppInfo, AppSettings } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import { call, errorInfo } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
 import { DnsServersSettings } from '../dns/DnsServersSettings.tsx';
+import { EmailSettingsSection } from '../settings/EmailSettingsSection.tsx';
+import { NotificationSettingsSection } from '../settings/NotificationSettingsSection.tsx';
+import { RenewalSettingsSection } from '../settings/RenewalSettingsSection.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { PageHeader } from './PageHeader.tsx';
 
@@ -34,12 +38,15 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
 export function SettingsPage() {
   const theme = useTheme();
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const [settings, setSettings] = useState<AppSettings | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
   const load = useCallback(async () => {
     setError(null);
     try {
-      setInfo(await call('app:info', {}));
+      const [i, s] = await Promise.all([call('app:info', {}), call('settings:get', {})]);
+      setInfo(i);
+      setSettings(s);
     } catch (err) {
       setError(errorInfo(err));
     }
@@ -48,7 +55,7 @@ export function SettingsPage() {
 
   return (
     <>
-      <PageHeader title="Settings" subtitle="About this Certdesk, where it keeps its data, and the DNS servers it checks." />
+      <PageHeader title="Settings" subtitle="Automatic renewal, notifications and e-mail; about this Certdesk, where it keeps its data, and the DNS servers it checks." />
       {error ? (
         <Box sx={{ mb: 2 }}>
           <ErrorAlert error={error} action={<RetryButton onRetry={() => void load()} />} />
@@ -111,6 +118,15 @@ export function SettingsPage() {
           </Row>
         </Box>
       </Paper>
+      {settings ? (
+        <>
+          <RenewalSettingsSection settings={settings.renewal} onSaved={setSettings} />
+          <NotificationSettingsSection settings={settings.notifications} onSaved={setSettings} />
+          <EmailSettingsSection settings={settings.email} onSaved={setSettings} />
+        </>
+      ) : error ? null : (
+        <Skeleton variant="rounded" height={320} sx={{ maxWidth: 860, mt: 2 }} />
+      )}
       <DnsServersSettings />
     </>
   );

@@ -1,7 +1,8 @@
 // A saved certificate in detail: names, fingerprints, the PEM of the certificate and its chain (to copy),
-// and the versions a renewal replaced.
+// its renewal (state, due time and why, its own policy) and the versions a renewal replaced.
 import CloseIcon from '@mui/icons-material/Close';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
+import EmailOutlinedIcon from '@mui/icons-material/EmailOutlined';
 import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -19,6 +20,7 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
+import type { RenewalPlan } from '../../../shared/model/renewal.ts';
 import type { Certificate, CertificateDetail } from '../../../shared/model/request.ts';
 import { call, errorInfo, on } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
@@ -29,6 +31,7 @@ import { formatDateTime } from '../format.ts';
 import { CopyValue, ExpiryText } from '../requests/bits.tsx';
 import { fingerprint, formatDate, keyLabel, nameForms } from '../requests/format.ts';
 import { MONO_FONTS } from '../theme.ts';
+import { RenewalSection } from './RenewalSection.tsx';
 
 export const DRAWER_WIDTH = 580;
 
@@ -96,9 +99,11 @@ interface DrawerProps {
   onClose: () => void;
   onExport: (c: Certificate) => void;
   onDelete: (c: Certificate) => void;
+  onEmail: (c: Certificate) => void;
+  renewal: { plan: RenewalPlan | undefined; unavailable: boolean; error: ErrorInfo | null };
 }
 
-export function CertificateDrawer({ certificate, onClose, onExport, onDelete }: DrawerProps) {
+export function CertificateDrawer({ certificate, onClose, onExport, onDelete, onEmail, renewal }: DrawerProps) {
   const titleId = useId();
   const [detail, setDetail] = useState<CertificateDetail | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -163,6 +168,9 @@ export function CertificateDrawer({ certificate, onClose, onExport, onDelete }: 
             <Button size="small" variant="contained" startIcon={<FileDownloadOutlinedIcon />} onClick={() => onExport(c)}>
               Export…
             </Button>
+            <Button size="small" variant="outlined" startIcon={<EmailOutlinedIcon />} onClick={() => onEmail(c)} disabled={c.revoked} data-testid="drawer-email">
+              E-mail…
+            </Button>
             <Button size="small" color="error" startIcon={<DeleteOutlineIcon />} onClick={() => onDelete(c)}>
               Delete
             </Button>
@@ -197,6 +205,11 @@ export function CertificateDrawer({ certificate, onClose, onExport, onDelete }: 
                 })}
               </Box>
             </Section>
+            {c.revoked ? null : (
+              <Section title="Renewal">
+                <RenewalSection plan={renewal.plan} unavailable={renewal.unavailable} error={renewal.error} />
+              </Section>
+            )}
             <Section title="Certificate">
               <Box component="dl" sx={{ m: 0 }}>
                 <Row label="Issuer">

@@ -30,7 +30,12 @@ import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { OperationProgress, type ProgressSource } from '../components/OperationProgress.tsx';
 import { DeployNowDialog, RequestDeployments } from '../deploy/Deployments.tsx';
+import { EmailCertificateDialog } from '../repository/EmailCertificateDialog.tsx';
 import { ExportDialog } from '../repository/ExportDialog.tsx';
+import { RenewalStateChip } from '../repository/RenewalSection.tsx';
+import { planPolicyText } from '../settings/renewalText.ts';
+import { useRenewalPlans } from '../state/renewal.ts';
+import { formatDateTime } from '../format.ts';
 import { useDns } from '../state/dns.tsx';
 import { useRequests } from '../state/requests.tsx';
 import { http01ServerName, useServers } from '../state/servers.tsx';
@@ -46,6 +51,23 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
     <DefinitionRow label={label} labelWidth={150} gap={2} py={1} alignItems="baseline" divided>
       {children}
     </DefinitionRow>
+  );
+}
+
+/** The saved certificate's planned renewal (nothing while automatic renewal is unavailable). */
+function RenewalField({ certificateId }: { certificateId: string }) {
+  const { planOf, unavailable } = useRenewalPlans();
+  const plan = planOf(certificateId);
+  if (unavailable || !plan) return null;
+  return (
+    <Field label="Renewal">
+      <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }} data-testid="result-renewal">
+        <RenewalStateChip plan={plan} />
+        <Typography variant="body2">
+          {plan.dueAt ? `due ${formatDateTime(plan.dueAt)}` : 'not planned'} · {planPolicyText(plan)}
+        </Typography>
+      </Box>
+    </Field>
   );
 }
 
@@ -139,6 +161,7 @@ function ResultView({ request }: { request: Request }) {
               {request.keystorePasswordStored ? 'password kept in your OS keychain' : 'no password stored (Export asks for one)'}
             </Typography>
           </Field>
+          {saved && request.status !== 'revoked' ? <RenewalField certificateId={request.savedCertificateId!} /> : null}
         </Box>
       </Paper>
       <Box sx={{ display: 'grid', gridTemplateColumns: '1fr', gap: 1.25 }}>
@@ -161,6 +184,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   const [saving, setSaving] = useState(false);
   const [alert, setAlert] = useState<ErrorInfo | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [emailing, setEmailing] = useState(false);
   const [deploying, setDeploying] = useState(false);
 
   if (!request) {
@@ -310,13 +334,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
       <DialogActions sx={{ px: 3, py: 1.5, gap: 0.5 }}>
         {issued ? (
           <>
-            <Tooltip title="Comes with notifications">
-              <span>
-                <Button startIcon={<EmailOutlinedIcon />} disabled>
-                  E-mail
-                </Button>
-              </span>
-            </Tooltip>
+            <Button startIcon={<EmailOutlinedIcon />} onClick={() => setEmailing(true)} disabled={request.status === 'revoked'} data-testid="window-email">
+              E-mail…
+            </Button>
             <Box sx={{ flex: 1 }} />
             <Button onClick={onClose}>Close</Button>
             <Button variant="outlined" startIcon={<FileDownloadOutlinedIcon />} onClick={() => setExporting(true)} disabled={request.status === 'revoked'}>
@@ -357,6 +377,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
         )}
       </DialogActions>
       {deploying ? <DeployNowDialog title={cn} names={request.names} target={{ requestId: request.id }} onClose={() => setDeploying(false)} /> : null}
+      {emailing ? <EmailCertificateDialog target={{ id: request.id, commonName: cn, keystoreType: request.keystoreType }} onClose={() => setEmailing(false)} /> : null}
       {exporting ? (
         <ExportDialog
           target={{ id: request.id, commonName: cn, passwordStored: request.keystorePasswordStored, keystoreType: request.keystoreType }}
