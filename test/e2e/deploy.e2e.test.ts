@@ -8,29 +8,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedEnv, bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
 import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
+import { servedSerial } from '../helpers/tls.ts';
 
 const gate = bedGate(['BED_WORK_DIR', 'SSHD_PORT', 'SSHD_USER', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_SHA256', 'NGINX_HTTP_PORT', 'NGINX_HTTPS_PORT', 'NGINX_WEBROOT', 'NGINX_TLS_DIR', 'NGINX_RELOAD']);
 const PASSWORD = 'keystore-pass-1';
 const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
-
-/** The serial (upper-case hex) of the leaf a TLS server presents for `servername`. */
-function servedSerial(address: string, servername: string): Promise<string> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host, port: Number(port), servername, rejectUnauthorized: false }, () => {
-      const serial = s.getPeerCertificate().serialNumber.toUpperCase();
-      s.end();
-      resolve(serial);
-    });
-    s.on('error', reject);
-  });
-}
 
 /**
  * Makes the page believe it runs in the desktop app: window.certdesk says face "electron", so the key is

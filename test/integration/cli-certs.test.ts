@@ -1,7 +1,7 @@
 // The request and cert commands as a user runs them, and the exported keystores opened by the real tools
 // (keytool, openssl) for an RSA and an EC certificate issued by Pebble.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,21 +10,10 @@ import { findSecret, pebble, tempDir } from '../helpers/bed.ts';
 import { leafOf, sansOf, spkiOf } from '../helpers/certs.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 import { certStatus } from '../helpers/pebble-mgmt.ts';
+import { certdesk } from '../helpers/cli.ts';
 
 const run = promisify(execFile);
-const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
 const P = pebble();
-
-function certdesk(dataDir: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 async function json(dataDir: string, ...args: string[]) {
   const r = await certdesk(dataDir, '--json', ...args);

@@ -5,40 +5,17 @@
 // non-zero exit. PFX and JKS deploys open with openssl and keytool. No secret reaches the data directory, its
 // logs or an answer.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { bedEnv, bedGate, failWithoutBed, findSecret, pebble, tempDir } from '../helpers/bed.ts';
 import { Http01Server } from '../helpers/challenges.ts';
+import { certdesk } from '../helpers/cli.ts';
+import { servedSerial } from '../helpers/tls.ts';
 
-const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
 const execFileP = promisify(execFile);
-
-function certdesk(dataDir: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
-/** The serial (upper-case hex) of the leaf a TLS server presents for `servername`. */
-function servedSerial(port: number, servername: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
-      const serial = s.getPeerCertificate().serialNumber.toUpperCase();
-      s.end();
-      resolve(serial);
-    });
-    s.on('error', reject);
-  });
-}
 
 async function tool(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   try {

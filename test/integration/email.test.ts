@@ -4,7 +4,7 @@
 // The errors name what to fix (AUTH names the user, TLS the CA setting, a refused connection, a refused
 // recipient), and the SMTP password is in neither the data directory nor its logs.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,22 +14,11 @@ import { bedGate, closedPort, failWithoutBed, findSecret, tempDir } from '../hel
 import { leafOf, spkiOf } from '../helpers/certs.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 import { startApp } from '../helpers/app.ts';
+import { certdesk } from '../helpers/cli.ts';
 
 const run = promisify(execFile);
-const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
 const gate = bedGate(['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD_FILE', 'SMTP_CA_FILE', 'SMTP_MAILDIR', 'DBUS_SESSION_BUS_ADDRESS']);
 const env = process.env as Record<string, string>;
-
-function certdesk(dataDir: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 async function json(dataDir: string, ...args: string[]) {
   const r = await certdesk(dataDir, '--json', ...args);

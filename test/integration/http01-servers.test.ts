@@ -11,20 +11,7 @@ import type { EventName, EventPayload } from '../../shared/ipc/events.ts';
 import { startApp, type TestApp } from '../helpers/app.ts';
 import { bedEnv, bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
 import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
-import { connect as tlsConnect } from 'node:tls';
-
-/** The serial (upper-case hex) of the leaf a TLS server presents for `servername`. */
-function servedSerial(address: string, servername: string): Promise<string> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host, port: Number(port), servername, rejectUnauthorized: false }, () => {
-      const serial = s.getPeerCertificate().serialNumber.toUpperCase();
-      s.end();
-      resolve(serial);
-    });
-    s.on('error', reject);
-  });
-}
+import { servedSerial } from '../helpers/tls.ts';
 
 const gate = bedGate(['SSHD_PORT', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_SHA256', 'NGINX_HTTP_PORT', 'NGINX_HTTPS_PORT', 'NGINX_WEBROOT', 'NGINX_TLS_DIR', 'NGINX_RELOAD']);
 

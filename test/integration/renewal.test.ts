@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
 import { dispatch } from '../../shared/ipc/dispatch.ts';
@@ -18,6 +17,7 @@ import { bootstrap, type App } from '../../electron/app/bootstrap.ts';
 import type { WakeDriver, WakeRule } from '../../electron/renewal/scheduler.ts';
 import { bedEnv, bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
 import { FakeClock } from '../helpers/renewal-fixtures.ts';
+import { servedSerial } from '../helpers/tls.ts';
 
 const gate = bedGate(['BIND_PORT', 'BIND_ZONE', 'BIND_TSIG_NAME', 'BIND_TSIG_SECRET', 'SSHD_PORT', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_SHA256', 'NGINX_HTTP_PORT', 'NGINX_HTTPS_PORT', 'NGINX_WEBROOT', 'NGINX_TLS_DIR', 'NGINX_RELOAD']);
 const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
@@ -29,17 +29,6 @@ interface PebbleModule {
 
 let seq = 0;
 const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}`;
-
-function servedSerial(port: string, servername: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port: Number(port), servername, rejectUnauthorized: false }, () => {
-      const serial = s.getPeerCertificate().serialNumber.toUpperCase();
-      s.end();
-      resolve(serial);
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('automatic renewal against Pebble with 1-hour certificates', { skip: gate.skip }, () => {
   failWithoutBed(gate);

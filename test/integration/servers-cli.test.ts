@@ -3,25 +3,13 @@
 // wrong key, an unreachable port and a wrong fingerprint each say what is wrong; map/unmap/show/list; the
 // secrets stay out of the data directory, its logs and every answer.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { bedEnv, bedGate, closedPort, failWithoutBed, findSecret, tempDir } from '../helpers/bed.ts';
-
-const CLI = join(process.cwd(), 'out/cli/certdesk.cjs');
-
-function certdesk(dataDir: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+import { certdesk } from '../helpers/cli.ts';
 
 const gate = bedGate(['SSHD_PORT', 'SSHD_USER', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_SHA256']);
 
