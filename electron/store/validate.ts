@@ -170,9 +170,13 @@ export function withSetAside(data: StoreData, quarantine: Quarantine): StoreData
   return out as unknown as StoreData;
 }
 
-/** Refuses to save a record that would be set aside at the next open (a bug: say so instead of hiding it later). */
-export function assertSavable(data: StoreData): void {
+/**
+ * Refuses to save a record that would be set aside at the next open (a bug: say so instead of hiding it later).
+ * `only`: the collections to check (the ones a write may have changed; the others are the saved, checked ones).
+ */
+export function assertSavable(data: StoreData, only?: ReadonlySet<string>): void {
   for (const collection of COLLECTION_NAMES) {
+    if (only && !only.has(collection)) continue;
     const list = data[collection] as unknown[];
     for (let index = 0; index < list.length; index++) {
       const issues = recordIssues(collection, list[index]);
