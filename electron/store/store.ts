@@ -666,7 +666,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       }
     }
     const { data: draft, touched } = lazy.finish();
-    assertSavable(draft, touched);
+    assertSavable(draft, touched, before);
     await ensureMaterialized();
     low.data = withSetAside(draft, state.quarantine);
     await low.write();
