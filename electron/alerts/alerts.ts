@@ -30,6 +30,9 @@ export interface DerivedAlert extends Omit<Alert, 'dismissed'> {
 /** Alerts of these kinds make the tray show "failed". */
 export const FAILED_KINDS: ReadonlySet<AlertKind> = new Set(['expired', 'renewal-failed', 'request-failed', 'deploy-failed']);
 
+/** The shortest time between two refreshes caused by events (see schedule()). */
+const REFRESH_GAP_MS = 200;
+
 const EVENTS_THAT_CHANGE_ALERTS = new Set(['requests:changed', 'certs:changed', 'renewal:changed', 'deploy:changed']);
 
 export class AlertService {
@@ -38,6 +41,8 @@ export class AlertService {
   /** The ids and state keys last announced, so `alerts:changed` fires only when they change. */
   private signature: string | null = null;
   private pending = false;
+  private lastRefresh = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: AlertServiceDeps) {
@@ -83,20 +88,33 @@ export class AlertService {
 
   close(): void {
     this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
   }
 
-  /** Coalesces a burst of events (an order touches its request many times) into one refresh. */
+  /**
+   * Coalesces a burst of events (an order touches its request many times) into one refresh: the first event
+   * after a quiet spell refreshes at the next turn of the loop, later ones at most every REFRESH_GAP_MS (renewing
+   * 100 certificates at once sends thousands of events; deriving the alerts at each turn cost seconds).
+   */
   private schedule(): void {
     if (this.pending) return;
     this.pending = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.pending = false;
+      this.timer = null;
+      this.lastRefresh = performance.now();
       try {
         this.refresh();
       } catch (err) {
         this.log.warn('alerts could not be computed', { error: (err as Error).message });
       }
-    });
+    };
+    const wait = this.lastRefresh + REFRESH_GAP_MS - performance.now();
+    if (wait <= 0) setImmediate(run);
+    else {
+      this.timer = setTimeout(run, wait);
+      this.timer.unref();
+    }
   }
 
   /** The alerts the data stands for, newest first. */

@@ -167,10 +167,26 @@ export function createKeyringStore(opts: KeyringStoreOptions = {}): SecretStore 
 
   const makeEntry = opts.entry ?? ((svc: string, name: string): KeyringEntry => new AsyncEntry(svc, name, entryOptions));
 
+  // One entry per item, made on first use and kept: on Linux the constructor opens its D-Bus connection
+  // synchronously, which blocked the event loop for several ms at every read (twice per dns-01 renewal). A kept
+  // entry whose call fails is dropped and the call tried once more with a new one (a restarted keychain daemon);
+  // the probe items of check() are never kept.
+  const entries = new Map<string, KeyringEntry>();
   const wrap = async <T>(op: string, name: string, fn: (e: KeyringEntry) => Promise<T>): Promise<T> => {
     try {
+      const kept = entries.get(name);
+      if (kept) {
+        try {
+          return await fn(kept);
+        } catch {
+          entries.delete(name);
+        }
+      }
       // The constructor already connects to D-Bus on Linux and throws there when it cannot.
-      return await fn(makeEntry(service, name));
+      const entry = makeEntry(service, name);
+      const result = await fn(entry);
+      if (!name.startsWith('probe/')) entries.set(name, entry);
+      return result;
     } catch (err) {
       const appErr = explainKeychainError(err, { platform, env, op, item: `${service}/${name}` });
       logger.warn('keychain call failed', { op, item: name, error: appErr.message });

@@ -170,11 +170,37 @@ export function withSetAside(data: StoreData, quarantine: Quarantine): StoreData
   return out as unknown as StoreData;
 }
 
-/** Refuses to save a record that would be set aside at the next open (a bug: say so instead of hiding it later). */
-export function assertSavable(data: StoreData): void {
+/** Deep equality of JSON-like values (what db.json holds): same types, same keys, same values. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !sameJson((a as Json)[k], (b as Json)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Refuses to save a record that would be set aside at the next open (a bug: say so instead of hiding it later).
+ * `only`: the collections to check (the ones a write may have changed; the others are the saved, checked ones).
+ * `saved`: the data as last saved (every record of it checked): a record equal to the saved one at the same
+ * place needs no check again, so a write that changes one request checks one request, not all of them.
+ */
+export function assertSavable(data: StoreData, only?: ReadonlySet<string>, saved?: StoreData): void {
   for (const collection of COLLECTION_NAMES) {
+    if (only && !only.has(collection)) continue;
     const list = data[collection] as unknown[];
+    const previous = saved ? (saved[collection] as unknown[]) : [];
     for (let index = 0; index < list.length; index++) {
+      if (index < previous.length && sameJson(list[index], previous[index])) continue;
       const issues = recordIssues(collection, list[index]);
       if (issues.length > 0) {
         throw new AppError(

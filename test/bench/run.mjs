@@ -2,13 +2,15 @@
 // Benchmark: issuing one RSA-2048 certificate (existing account, http-01) with Certdesk's engine, certbot 2.1
 // and lego 4.9.1 against the same Pebble in the same run, then N certificates at once with Certdesk.
 //
-//   npm run bench                      (= build, then node test/bench/run.mjs)
-//   node test/bench/run.mjs [--runs N] [--concurrent M] [--only=certdesk,certbot,lego] [--strict]
+//   npm run bench                      (= build, then node test/bench/run.mjs; then the renewal benchmark)
+//   node test/bench/run.mjs [--runs N] [--concurrent M] [--only=certdesk,certbot,lego] [--strict] [--renew-n N | --no-renew]
 //
 // --runs N        timed issuances per client (default 7); medians and ratios are printed
 // --concurrent M  certificates Certdesk issues at once (default 20; 0 skips)
 // --only=...      measure only some clients (while developing)
 // --strict        exit 1 when the target is missed (default: report PASS/MISS, exit 0)
+// --renew-n N     then the renewal benchmark (test/bench/renew.mjs, `npm run bench:renew` alone) with N
+//                 certificates (default 100); --no-renew skips it
 //
 // Starts its own Pebble + keyring (test bed library) in test/.bench/ (or $CERTDESK_BENCH_DIR), so it does not
 // collide with a running `npm test` (test/.bed). One benchmark at a time per directory. The sides run one
@@ -35,7 +37,7 @@ const runnerFile = path.join(benchDir, 'runner');
 
 function usage(msg) {
   if (msg) console.error(`bench: ${msg}`);
-  console.error('usage: node test/bench/run.mjs [--runs N] [--concurrent M] [--only=certdesk,certbot,lego] [--strict]');
+  console.error('usage: node test/bench/run.mjs [--runs N] [--concurrent M] [--only=certdesk,certbot,lego] [--strict] [--renew-n N | --no-renew]');
   process.exit(2);
 }
 
@@ -47,6 +49,8 @@ try {
       concurrent: { type: 'string', default: '20' },
       only: { type: 'string', default: CLIENTS.join(',') },
       strict: { type: 'boolean', default: false },
+      'renew-n': { type: 'string', default: '100' },
+      'no-renew': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,7 +62,9 @@ try {
   const only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = only.filter((c) => !CLIENTS.includes(c));
   if (bad.length) usage(`unknown client(s) in --only: ${bad.join(', ')} (known: ${CLIENTS.join(', ')})`);
-  opts = { runs, concurrent, only: new Set(only), strict: values.strict };
+  const renewN = Number(values['renew-n']);
+  if (!Number.isInteger(renewN) || renewN < 1) usage('--renew-n must be a whole number ≥ 1');
+  opts = { runs, concurrent, only: new Set(only), strict: values.strict, renewN: values['no-renew'] ? 0 : renewN };
 } catch (err) {
   usage(err.message);
 }
@@ -488,5 +494,17 @@ try {
     await stopAll(benchDir);
     await rm(runnerFile, { force: true });
   }
+}
+// Then the renewal benchmark, in its own process and bench directory (it starts BIND and its own Pebble).
+if (!interrupted && opts.renewN > 0) {
+  log(`--- renewal benchmark (${opts.renewN} certificates): node test/bench/renew.mjs`);
+  const renewEnv = { ...process.env };
+  if (process.env.CERTDESK_BENCH_DIR) renewEnv.CERTDESK_BENCH_DIR = `${benchDir}-renew`;
+  const args = [path.join(repoRoot, 'test', 'bench', 'renew.mjs'), '--n', String(opts.renewN), ...(opts.strict ? ['--strict'] : [])];
+  const renewCode = await new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, env: renewEnv, stdio: 'inherit' });
+    child.on('close', (c, sig) => resolve(sig ? 1 : (c ?? 1)));
+  });
+  if (renewCode !== 0) code = code || renewCode;
 }
 process.exit(interrupted ? 128 + signals[interrupted] : code);

@@ -604,6 +604,56 @@ describe('store API', () => {
     }
   });
 
+  test('update: only the collections an update touches are copied and checked; the rest stay the same objects', async () => {
+    const dataDir = await dataDirPath();
+    const store = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' });
+    try {
+      await store.update((d) => {
+        d.settings.n = 1;
+      });
+      const before = store.data;
+      await store.update((d) => {
+        d.settings.n = 2;
+      });
+      const after = store.data;
+      assert.notEqual(after, before, 'a new version of the data');
+      assert.notEqual(after.settings, before.settings, 'settings were copied');
+      assert.equal(Object.isFrozen(after.settings), true);
+      for (const c of ['accounts', 'requests', 'certificates', 'renewals', 'notices'] as const) assert.equal(after[c], before[c], `${c} untouched: the same object`);
+      assert.equal(before.settings.n, 1, 'the previous version is unchanged');
+
+      // A collection read (not changed) is copied; one replaced wholesale is checked like one changed in place.
+      await rejectsWith(
+        store.update((d) => {
+          d.accounts = [{ id: 'not-an-account' }] as unknown as StoreData['accounts'];
+        }),
+        'INTERNAL',
+      );
+      await rejectsWith(
+        store.update((d) => {
+          const list = d.requests as unknown[];
+          list.push({ id: 'not-a-request' });
+        }),
+        'INTERNAL',
+      );
+      assert.deepEqual(store.data.accounts, []);
+      assert.deepEqual(store.data.requests, []);
+      assert.equal(store.data.accounts, after.accounts, 'refused updates left the collections as they were');
+
+      // Spreading or copying the whole draft inside an update still sees every field.
+      await store.update((d) => {
+        const all = { ...d };
+        d.settings.keys = Object.keys(all).sort();
+      });
+      assert.deepEqual(store.data.settings.keys, Object.keys(before).sort());
+      const onDisk = JSON.parse(await readFile(path.join(dataDir, DB_FILE), 'utf8')) as StoreData;
+      assert.deepEqual(onDisk, JSON.parse(JSON.stringify(store.data)), 'the file holds every field, plain values');
+      assert.equal(onDisk.settings.n, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('files: write, read, exists, remove; paths that leave the data directory are refused', async () => {
     const dataDir = await dataDirPath();
     const store = await openStore({ dataDir, secrets: new MemorySecretStore(), face: 'cli' });
