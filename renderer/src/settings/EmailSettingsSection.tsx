@@ -15,7 +15,7 @@ import { useEffect, useState } from 'react';
 import type { AppSettings } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { EmailSettings, SmtpSecurity } from '../../../shared/model/renewal.ts';
-import { call, errorInfo, fieldErrors } from '../api.ts';
+import { call, errorInfo } from '../api.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
@@ -24,8 +24,8 @@ import { PemFileField } from '../manage/PemFileField.tsx';
 import { useOperation } from '../state/operation.ts';
 import { SwitchRow } from './NotificationSettingsSection.tsx';
 import { RecipientsField } from './RecipientsField.tsx';
-import { splitFieldErrors } from './fields.ts';
 import { SettingsSection } from './SettingsSection.tsx';
+import { saveSection } from './saveSection.ts';
 
 const SECURITY: Array<{ value: SmtpSecurity; label: string; port: number }> = [
   { value: 'starttls', label: 'STARTTLS (port 587)', port: 587 },
@@ -100,25 +100,25 @@ export function EmailSettingsSection({ settings, onSaved }: { settings: EmailSet
       setErrors({ port: 'Port must be a number from 1 to 65535 (usually 587, 465 or 25).' });
       return;
     }
-    setErrors({});
-    setSaving(true);
-    try {
-      const s = await call('settings:set', {
-        email: { ...form, port: Number(form.port) },
-        ...(password === null ? { emailPassword: '' } : password !== '' ? { emailPassword: password } : {}),
-        ...(ca === null ? { emailCaPem: '' } : ca ? { emailCaPem: ca.text } : {}),
-      });
-      setPassword('');
-      setCa(undefined);
-      onSaved(s);
-      notify(s.email.enabled ? `E-mail on: notices go to ${s.email.to.join(', ')}.` : 'E-mail settings saved (e-mail is off).');
-    } catch (err) {
-      const { fields, placed } = splitFieldErrors(fieldErrors(err), 'email', FIELDS);
-      setErrors(fields);
-      if (!placed) setAlert(errorInfo(err));
-    } finally {
-      setSaving(false);
-    }
+    await saveSection({
+      part: 'email',
+      fields: FIELDS,
+      send: () =>
+        call('settings:set', {
+          email: { ...form, port: Number(form.port) },
+          ...(password === null ? { emailPassword: '' } : password !== '' ? { emailPassword: password } : {}),
+          ...(ca === null ? { emailCaPem: '' } : ca ? { emailCaPem: ca.text } : {}),
+        }),
+      onStored: (s) => {
+        setPassword('');
+        setCa(undefined);
+        onSaved(s);
+        notify(s.email.enabled ? `E-mail on: notices go to ${s.email.to.join(', ')}.` : 'E-mail settings saved (e-mail is off).');
+      },
+      setErrors,
+      setAlert,
+      setSaving,
+    });
   };
 
   const sendTest = async () => {

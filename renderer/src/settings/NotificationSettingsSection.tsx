@@ -14,10 +14,10 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { AppSettings } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { NotificationSettings } from '../../../shared/model/renewal.ts';
-import { call, errorInfo, fieldErrors } from '../api.ts';
+import { call } from '../api.ts';
 import { useNotice } from '../components/Notice.tsx';
-import { splitFieldErrors } from './fields.ts';
 import { SettingsSection } from './SettingsSection.tsx';
+import { saveSection } from './saveSection.ts';
 
 const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => b - a);
 const same = (a: NotificationSettings, b: NotificationSettings) => JSON.stringify({ ...a, thresholds: sortThresholds(a.thresholds) }) === JSON.stringify({ ...b, thresholds: sortThresholds(b.thresholds) });
@@ -67,20 +67,18 @@ export function NotificationSettingsSection({ settings, onSaved }: { settings: N
   };
 
   const save = async () => {
-    setAlert(null);
-    setErrors({});
-    setSaving(true);
-    try {
-      const s = await call('settings:set', { notifications: { ...form, thresholds: sortThresholds(form.thresholds) } });
-      onSaved(s);
-      notify(s.notifications.enabled ? `Notifications on: ${s.notifications.thresholds.join(', ')} days before expiry.` : 'Notifications off.');
-    } catch (err) {
-      const { fields, placed } = splitFieldErrors(fieldErrors(err), 'notifications', ['enabled', 'thresholds', 'onSuccess', 'stayInTray', 'startAtLogin']);
-      setErrors(fields);
-      if (!placed) setAlert(errorInfo(err));
-    } finally {
-      setSaving(false);
-    }
+    await saveSection({
+      part: 'notifications',
+      fields: ['enabled', 'thresholds', 'onSuccess', 'stayInTray', 'startAtLogin'],
+      send: () => call('settings:set', { notifications: { ...form, thresholds: sortThresholds(form.thresholds) } }),
+      onStored: (s) => {
+        onSaved(s);
+        notify(s.notifications.enabled ? `Notifications on: ${s.notifications.thresholds.join(', ')} days before expiry.` : 'Notifications off.');
+      },
+      setErrors,
+      setAlert,
+      setSaving,
+    });
   };
 
   return (

@@ -12,11 +12,11 @@ import { useEffect, useId, useState } from 'react';
 import type { AppSettings } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { RenewalPolicy } from '../../../shared/model/renewal.ts';
-import { call, errorInfo, fieldErrors } from '../api.ts';
+import { call } from '../api.ts';
 import { useNotice } from '../components/Notice.tsx';
 import { POLICY_TEXT } from './renewalText.ts';
-import { splitFieldErrors } from './fields.ts';
 import { SettingsSection } from './SettingsSection.tsx';
+import { saveSection } from './saveSection.ts';
 
 const POLICIES: RenewalPolicy[] = ['ari', 'lifetime', 'days'];
 
@@ -63,20 +63,22 @@ export function RenewalSettingsSection({ settings, onSaved }: { settings: AppSet
     if (daysProblem) local.days = daysProblem;
     const concurrencyProblem = wholeNumber(form.concurrency, 1, 16, 'Renewals at once');
     if (concurrencyProblem) local.concurrency = concurrencyProblem;
-    setErrors(local);
-    if (Object.keys(local).length) return;
-    setSaving(true);
-    try {
-      const s = await call('settings:set', { renewal: { policy: form.policy, days: Number(form.days), concurrency: Number(form.concurrency) } });
-      onSaved(s);
-      notify(`Automatic renewal: ${POLICY_TEXT[s.renewal.policy].short(s.renewal.days).toLowerCase()} by default.`);
-    } catch (err) {
-      const { fields, placed } = splitFieldErrors(fieldErrors(err), 'renewal', ['policy', 'days', 'concurrency']);
-      setErrors(fields);
-      if (!placed) setAlert(errorInfo(err));
-    } finally {
-      setSaving(false);
+    if (Object.keys(local).length) {
+      setErrors(local);
+      return;
     }
+    await saveSection({
+      part: 'renewal',
+      fields: ['policy', 'days', 'concurrency'],
+      send: () => call('settings:set', { renewal: { policy: form.policy, days: Number(form.days), concurrency: Number(form.concurrency) } }),
+      onStored: (s) => {
+        onSaved(s);
+        notify(`Automatic renewal: ${POLICY_TEXT[s.renewal.policy].short(s.renewal.days).toLowerCase()} by default.`);
+      },
+      setErrors,
+      setAlert,
+      setSaving,
+    });
   };
 
   return (
