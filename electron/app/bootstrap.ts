@@ -18,6 +18,8 @@ import { DnsService } from '../dns/accounts.ts';
 import { Repository } from '../repository/certificates.ts';
 import { Deployer } from '../deploy/deployer.ts';
 import { ServerService } from '../deploy/servers.ts';
+import { AgentService } from '../deploy/agent/service.ts';
+import { packageAgent } from '../deploy/agent/package.ts';
 import { SettingsService } from '../renewal/settings-service.ts';
 import { AriClient } from '../renewal/ari.ts';
 import { RenewalService } from '../renewal/service.ts';
@@ -25,7 +27,7 @@ import { RenewalScheduler, type WakeDriver } from '../renewal/scheduler.ts';
 import type { AriSource, Clock } from '../renewal/types.ts';
 import { startNotifications, type Notifications } from '../alerts/wiring.ts';
 import { createHandlers } from './handlers.ts';
-import type { PlatformServices } from './platform-services.ts';
+import type { PlatformServices, SavePathRequest } from './platform-services.ts';
 import { VERSION } from './version.ts';
 
 export interface BootstrapOptions {
@@ -125,6 +127,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   const deployer = new Deployer({ store, servers, requests, hub, logger });
   // The order flow places http-01 files on mapped servers and deploys after issuance.
   requests.useDeployment(servers, deployer);
+  // Agents register with the ServerService as deploy targets (mappings, http-01, deployment).
+  const agents = new AgentService({ store, secrets, servers, hub, logger });
   const settings = new SettingsService({ store, secrets, dns, hub, logger });
   // ARI (RFC 9773): windows from each account's CA, through that account's transport and trust.
   const ari = new AriClient({ store, accounts, logger, ...(opts.renewal?.clock ? { clock: opts.renewal.clock } : {}) });
@@ -163,6 +167,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     dns,
     servers,
     deployer,
+    agents,
+    packageAgent: (input, op) => packageAgent(input, op),
+    ...(opts.platform ? { chooseSavePath: (o: SavePathRequest) => opts.platform!.chooseSavePath(o) } : {}),
     settings,
     renewal,
     ari,

@@ -7,8 +7,10 @@ import type { FilePurpose } from '../../shared/ipc/contract.ts';
 import { parsePrivateKey } from '../acme/keys.ts';
 import { PickedFiles, readUserText } from '../core/files.ts';
 import { readImportedKey } from '../orders/keys.ts';
-import type { OpenPathRequest } from './platform-services.ts';
+import type { OpenPathRequest, SavePathRequest } from './platform-services.ts';
 import { deployHandlers } from './deploy-handlers.ts';
+import { agentHandlers, type AgentHandlerDeps } from './agent-handlers.ts';
+import type { AgentService } from '../deploy/agent/service.ts';
 import { renewalHandlers } from './renewal-handlers.ts';
 import type { SettingsService } from '../renewal/settings-service.ts';
 import type { RenewalService } from '../renewal/service.ts';
@@ -30,6 +32,11 @@ export interface HandlerDeps {
   dns: DnsService;
   servers: ServerService;
   deployer: Deployer;
+  agents: AgentService;
+  /** Makes the agent zip (electron/deploy/agent/package.ts). */
+  packageAgent: AgentHandlerDeps['packageAgent'];
+  /** The native save dialog; absent where nobody can be asked. */
+  chooseSavePath?: ((opts: SavePathRequest) => Promise<string | null>) | undefined;
   settings: SettingsService;
   renewal: RenewalService;
   /** ARI: the `replaces` of a renewal a person starts (absent: none). */
@@ -56,6 +63,7 @@ const PATH_FIELDS: Record<string, string> = {
   privateKeyFile: 'Let the user pick the key with the open dialog (files:open, purpose ssh-key, then privateKeyHandle).',
   passphraseFile: 'Send the passphrase itself (passphrase); it goes to the keychain.',
   emailPasswordFile: 'Send the SMTP password itself (emailPassword); it goes to the keychain.',
+  codeFile: 'Send the pairing code itself (code).',
   emailCaFile: 'Send the CA certificate as text (emailCaPem), read from a file the user picked.',
 };
 
@@ -210,6 +218,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
+    ...agentHandlers({ agents: deps.agents, ops, refusePaths, packageAgent: deps.packageAgent, chooseSavePath: deps.chooseSavePath }),
     ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, alerts: deps.alerts, mailer: deps.mailer, ops, refusePaths }),
   };
 }

@@ -3,7 +3,7 @@
 // served; on a failed reload or a mismatch, restore the backups and reload again. Every result is recorded
 // (DeploymentRecord, newest DEPLOYMENT_HISTORY_MAX kept). Implements the DeployHook the order flow calls after
 // issuance and the `deploy:run` channel. Plain Node; nothing here imports electron.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Deployment } from '../../shared/model/server.ts';
@@ -13,11 +13,11 @@ import type { Operation } from '../core/operations.ts';
 import { toJks, toPkcs12 } from '../keystore/index.ts';
 import { splitPem, summarize } from '../orders/certinfo.ts';
 import type { RequestService } from '../orders/requests.ts';
-import { DEPLOYMENT_HISTORY_MAX, type DeploymentRecord, type RequestRecord, type ServerMappingRecord, type ServerRecord } from '../store/schema.ts';
+import { DEPLOYMENT_HISTORY_MAX, type DeploymentRecord, type RequestRecord, type ServerMappingRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { coveringDomain, describe as describeServer, type ServerService } from './servers.ts';
+import { coveringDomain, type ServerService } from './servers.ts';
 import { servedCertificate } from './tls-check.ts';
-import type { DeployHook, InstallReceipt, RemoteFile, TargetSession } from './types.ts';
+import type { DeployHook, InstallReceipt, RemoteFile, TargetInfo, TargetSession } from './types.ts';
 
 export type DeployerStore = Pick<Store, 'data' | 'update' | 'readFile' | 'readSecret'>;
 
@@ -112,7 +112,7 @@ export class Deployer implements DeployHook {
       throw AppError.invalid('requestId', 'Give the request (requestId) or the saved certificate (certificateId) to deploy, one of them.');
     }
     const material = await this.material(input);
-    const server = input.serverId === undefined ? undefined : this.deps.servers.record(input.serverId);
+    const server = input.serverId === undefined ? undefined : this.deps.servers.targetInfo(input.serverId);
     const plan = this.plan(material, server?.id);
     if (!plan.length) {
       const names = material.names.join(', ');
@@ -130,7 +130,7 @@ export class Deployer implements DeployHook {
   history(filter: { requestId?: string | undefined; certificateId?: string | undefined; serverId?: string | undefined; limit?: number | undefined }): Deployment[] {
     const requestId = filter.requestId === undefined ? undefined : this.deps.requests.record(filter.requestId).id;
     const certificateId = filter.certificateId === undefined ? undefined : this.certificate(filter.certificateId).id;
-    const serverId = filter.serverId === undefined ? undefined : this.deps.servers.record(filter.serverId).id;
+    const serverId = filter.serverId === undefined ? undefined : this.deps.servers.targetInfo(filter.serverId).id;
     return (this.deps.store.data.deployments ?? [])
       .filter((d) => (requestId === undefined || d.requestId === requestId) && (certificateId === undefined || d.certificateId === certificateId) && (serverId === undefined || d.serverId === serverId))
       .slice()
@@ -175,9 +175,9 @@ export class Deployer implements DeployHook {
   }
 
   /** Per server (in the order they were added), the mapping whose settings are used. */
-  private plan(material: Material, serverId: string | undefined): { server: ServerRecord; mapping: ServerMappingRecord }[] {
-    const out: { server: ServerRecord; mapping: ServerMappingRecord }[] = [];
-    for (const server of this.deps.store.data.servers) {
+  private plan(material: Material, serverId: string | undefined): { server: TargetInfo; mapping: ServerMappingRecord }[] {
+    const out: { server: TargetInfo; mapping: ServerMappingRecord }[] = [];
+    for (const server of this.deps.servers.targets()) {
       if (serverId !== undefined && server.id !== serverId) continue;
       const mapping = pickMapping(this.deps.servers.deployMappings(server.id), material.names);
       if (mapping) out.push({ server, mapping });
@@ -185,7 +185,7 @@ export class Deployer implements DeployHook {
     return out;
   }
 
-  private async runPlan(material: Material, plan: { server: ServerRecord; mapping: ServerMappingRecord }[], trigger: DeploymentRecord['trigger'], op: Step): Promise<Deployment[]> {
+  private async runPlan(material: Material, plan: { server: TargetInfo; mapping: ServerMappingRecord }[], trigger: DeploymentRecord['trigger'], op: Step): Promise<Deployment[]> {
     const results: Deployment[] = [];
     for (const { server, mapping } of plan) {
       if (op.signal.aborted) throw new AppError('CANCELLED', 'Cancelled.');
@@ -195,11 +195,12 @@ export class Deployer implements DeployHook {
     return results;
   }
 
-  private async files(material: Material, server: ServerRecord, mapping: ServerMappingRecord): Promise<RemoteFile[]> {
+  private async files(material: Material, server: TargetInfo, mapping: ServerMappingRecord): Promise<RemoteFile[]> {
     const d = mapping.deploy!;
     const keyMode = parseInt(d.keyMode, 8);
     const certMode = parseInt(d.certMode, 8);
     const owner = d.owner;
+    if (d.format === 'iis') return [];
     if (d.format === 'pem') {
       const out: RemoteFile[] = [];
       const chain = material.chainPems.join('');
@@ -222,7 +223,7 @@ export class Deployer implements DeployHook {
     return [{ path: d.certPath!, content, mode: keyMode, owner }];
   }
 
-  private async deployOne(material: Material, server: ServerRecord, mapping: ServerMappingRecord, trigger: DeploymentRecord['trigger'], op: Step): Promise<Deployment> {
+  private async deployOne(material: Material, server: TargetInfo, mapping: ServerMappingRecord, trigger: DeploymentRecord['trigger'], op: Step): Promise<Deployment> {
     const d = mapping.deploy!;
     const item = server.name;
     const startedAt = this.now().toISOString();
@@ -253,7 +254,7 @@ export class Deployer implements DeployHook {
     try {
       const files = await this.files(material, server, mapping);
       rec.files = files.map((f) => f.path);
-      op.step('deploy-connect', `${server.name}: connecting to ${describeServer(server)}`, item);
+      op.step('deploy-connect', `${server.name}: connecting to ${server.description}`, item);
       session = await this.deps.servers.target(server.id).open(op.signal);
       if (d.check) {
         // What is served now, so that a rollback can confirm the previous certificate is back (best effort).
@@ -262,8 +263,22 @@ export class Deployer implements DeployHook {
           return null;
         });
       }
-      op.step('deploy-install', `${server.name}: installing ${rec.files.join(', ')}`, item);
-      receipt = await session.install(files, op.signal);
+      if (d.format === 'iis') {
+        if (!session.installIis) {
+          throw new AppError('INVALID_INPUT', `${server.name} cannot install into IIS (it is not a Certdesk agent on Windows).`, { field: 'format', hint: 'Map the domain with --deploy pem, pfx or jks and paths instead.' });
+        }
+        // A one-time password protects the PFX on its way to the agent (inside the pinned TLS) and while the agent
+        // imports it; the legacy profile (3DES/SHA-1) is the one every Windows Server version can import.
+        const password = randomBytes(24).toString('base64url');
+        this.log.redact(password);
+        const pfx = toPkcs12({ keyPem: material.keyPem, certPem: material.leafPem, chainPems: material.chainPems, password }, { profile: 'legacy' });
+        rec.files = [`IIS site "${d.site}" (LocalMachine\\My)`];
+        op.step('deploy-install', `${server.name}: importing the certificate and binding it to the IIS site ${d.site}`, item);
+        receipt = await session.installIis({ pfx, password, site: d.site ?? '', hostname: null }, op.signal);
+      } else {
+        op.step('deploy-install', `${server.name}: installing ${rec.files.join(', ')}`, item);
+        receipt = await session.install(files, op.signal);
+      }
       let failure: string | null = null;
       if (d.reload) {
         op.step('deploy-reload', `${server.name}: running ${d.reload}`, item);

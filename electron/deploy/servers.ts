@@ -3,7 +3,7 @@
 // `deploy/<serverId>/<domain>/keystorePassword`). Implements TargetDirectory for the http-01 solver and the
 // Deployer. Plain Node; nothing here imports electron.
 import { randomUUID } from 'node:crypto';
-import { posix } from 'node:path';
+import { posix, win32 } from 'node:path';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { parseDomain } from '../../shared/model/domains.ts';
 import type { DeployInput, EndServer, HostKey, HostKeyProbe, ServerMapping } from '../../shared/model/server.ts';
@@ -16,7 +16,8 @@ import { SERVER_SECRETS, type DeploySettingsRecord, type ServerMappingRecord, ty
 import type { Store } from '../store/store.ts';
 import { OWNER_RE, openSshSession, probeHostKey } from './ssh/index.ts';
 import { parseHostPort } from './tls-check.ts';
-import type { DeployTarget, SshEndpoint, TargetDirectory, TargetSession, WebrootMapping } from './types.ts';
+import { SELF_SERVE_WEBROOT } from '../agent/protocol.ts';
+import type { AgentDirectory, DeployTarget, SshEndpoint, TargetDirectory, TargetInfo, TargetSession, WebrootMapping } from './types.ts';
 
 export type ServerStore = Pick<Store, 'data' | 'update'>;
 
@@ -109,6 +110,7 @@ export class ServerService implements TargetDirectory {
   private readonly now: () => Date;
   /** Requests that are processing with http-01 files on a server: remove() refuses while one is. */
   private isBusy: (serverId: string) => boolean = () => false;
+  private agents: AgentDirectory | null = null;
 
   constructor(private readonly deps: ServerServiceDeps) {
     this.store = deps.store;
@@ -119,6 +121,35 @@ export class ServerService implements TargetDirectory {
   /** Lets the order flow say which servers are in use right now (see remove()). */
   useBusyCheck(check: (serverId: string) => boolean): void {
     this.isBusy = check;
+  }
+
+  /** Whether a target (server or agent) holds http-01 files of a request being validated right now. */
+  busy(targetId: string): boolean {
+    return this.isBusy(targetId) || this.store.data.requests.some((r) => r.status === 'processing' && (r.placed ?? []).some((p) => p.targetId === targetId));
+  }
+
+  /**
+   * Agents are deploy targets too (issue 10): mappings, http-01 and deployment take an agent's id wherever they
+   * take a server's. The AgentService registers itself here.
+   */
+  useAgents(agents: AgentDirectory): void {
+    this.agents = agents;
+  }
+
+  /** Every deploy target: end servers (in the order they were added), then agents. */
+  targets(): TargetInfo[] {
+    return [...this.store.data.servers.map((s) => serverInfo(s)), ...(this.agents?.list() ?? [])];
+  }
+
+  /** A server or an agent by id, id prefix or name (servers first). NOT_FOUND names both kinds. */
+  targetInfo(idOrName: string): TargetInfo {
+    const agent = this.agents?.find(idOrName);
+    try {
+      return serverInfo(this.record(idOrName));
+    } catch (err) {
+      if (agent && err instanceof AppError && err.code === 'NOT_FOUND') return agent;
+      throw err;
+    }
   }
 
   list(): EndServer[] {
@@ -254,19 +285,26 @@ export class ServerService implements TargetDirectory {
 
   async remove(idOrName: string): Promise<void> {
     const rec = this.record(idOrName);
-    const busy = this.isBusy(rec.id) || this.store.data.requests.some((r) => r.status === 'processing' && (r.placed ?? []).some((p) => p.targetId === rec.id));
-    if (busy) {
+    if (this.busy(rec.id)) {
       throw new AppError('CONFLICT', `${rec.name} holds http-01 files of a request being validated right now.`, { field: 'id', hint: 'Wait until the request is done (or cancel it), then delete the server.' });
     }
-    const mappings = this.store.data.serverMappings.filter((m) => m.serverId === rec.id);
     await this.store.update((d) => {
       d.servers = d.servers.filter((s) => s.id !== rec.id);
-      d.serverMappings = d.serverMappings.filter((m) => m.serverId !== rec.id);
     });
+    await this.removeMappingsOf(rec.id);
     for (const k of SERVER_SECRETS) await this.deps.secrets.delete(serverSecretRef(rec.id, k)).catch(() => false);
-    for (const m of mappings) if (m.deploy?.keystorePasswordRef) await this.deps.secrets.delete(m.deploy.keystorePasswordRef).catch(() => false);
     this.changed(rec.id);
     this.log.info('server deleted', { id: rec.id });
+  }
+
+  /** Drops every mapping of a target and the keystore passwords they kept (a deleted server or agent). */
+  async removeMappingsOf(targetId: string): Promise<void> {
+    const mappings = this.store.data.serverMappings.filter((m) => m.serverId === targetId);
+    if (!mappings.length) return;
+    await this.store.update((d) => {
+      d.serverMappings = d.serverMappings.filter((m) => m.serverId !== targetId);
+    });
+    for (const m of mappings) if (m.deploy?.keystorePasswordRef) await this.deps.secrets.delete(m.deploy.keystorePasswordRef).catch(() => false);
   }
 
   mappings(): ServerMapping[] {
@@ -275,17 +313,17 @@ export class ServerService implements TargetDirectory {
 
   /** One mapping per server and domain; an existing one is replaced by what is sent. */
   async map(input: MapServerInput): Promise<ServerMapping[]> {
-    const rec = this.record(input.serverId);
+    const rec = this.targetInfo(input.serverId);
     if (!input.domains.length) throw AppError.invalid('domains', 'Give at least one domain to map.');
     const domains = [...new Set(input.domains.map((d) => normalizeMappedDomain(d)))];
-    const webroot = input.webroot === undefined || input.webroot === null ? null : checkAbsolute(input.webroot, 'webroot');
+    const webroot = input.webroot === undefined || input.webroot === null ? null : checkWebroot(input.webroot, rec);
     if (webroot === null && (input.deploy === undefined || input.deploy === null)) {
       throw AppError.invalid('webroot', 'A mapping needs a webroot (http-01), deploy settings, or both.', 'Give the directory the web server serves (--webroot), or --deploy pem|pfx|jks with its paths.');
     }
     const prepared: { domain: string; deploy: DeploySettingsRecord | null; password?: string }[] = [];
     for (const domain of domains) {
       const old = this.store.data.serverMappings.find((m) => m.serverId === rec.id && m.domain === domain) ?? null;
-      prepared.push(this.deploySettings(rec.id, domain, input.deploy ?? null, old));
+      prepared.push(this.deploySettings(rec, domain, input.deploy ?? null, old));
     }
     for (const p of prepared) {
       if (p.password !== undefined) {
@@ -311,7 +349,7 @@ export class ServerService implements TargetDirectory {
   }
 
   async unmap(serverId: string, domains: string[]): Promise<number> {
-    const rec = this.record(serverId);
+    const rec = this.targetInfo(serverId);
     const wanted = new Set(domains.map((d) => normalizeMappedDomain(d)));
     const gone = this.store.data.serverMappings.filter((m) => m.serverId === rec.id && wanted.has(m.domain));
     if (!gone.length) {
@@ -329,7 +367,7 @@ export class ServerService implements TargetDirectory {
   // --- TargetDirectory ---------------------------------------------------------------------------------------
 
   webrootMappings(): WebrootMapping[] {
-    const byId = new Map(this.store.data.servers.map((s) => [s.id, s]));
+    const byId = new Map(this.targets().map((s) => [s.id, s]));
     return this.store.data.serverMappings
       .filter((m) => m.webroot && byId.has(m.serverId))
       .map((m) => ({ domain: m.domain, targetId: m.serverId, targetName: byId.get(m.serverId)!.name, webroot: m.webroot! }));
@@ -337,7 +375,11 @@ export class ServerService implements TargetDirectory {
 
   target(id: string): DeployTarget {
     const rec = this.store.data.servers.find((s) => s.id === id);
-    if (!rec) throw new AppError('NOT_FOUND', `The end server ${id} no longer exists.`, { field: 'serverId' });
+    if (!rec) {
+      const agent = this.agents?.target(id);
+      if (agent) return agent;
+      throw new AppError('NOT_FOUND', `The end server ${id} no longer exists.`, { field: 'serverId' });
+    }
     return { id: rec.id, name: rec.name, kind: 'ssh', open: (signal) => this.open(this.record(id), signal) };
   }
 
@@ -434,10 +476,34 @@ export class ServerService implements TargetDirectory {
     return out;
   }
 
-  private deploySettings(serverId: string, domain: string, input: DeployInput | null, old: ServerMappingRecord | null): { domain: string; deploy: DeploySettingsRecord | null; password?: string } {
+  private deploySettings(target: TargetInfo, domain: string, input: DeployInput | null, old: ServerMappingRecord | null): { domain: string; deploy: DeploySettingsRecord | null; password?: string } {
     if (input === null) return { domain, deploy: null };
+    const serverId = target.id;
     const format = input.format ?? 'pem';
-    const path = (v: string | null | undefined, field: string): string | null => (v === undefined || v === null ? null : checkAbsolute(v, field));
+    const path = (v: string | null | undefined, field: string): string | null => (v === undefined || v === null ? null : checkAbsolute(v, field, target.windows));
+    const site = input.site ?? null;
+    if (format === 'iis') {
+      if (!target.capabilities.includes('iis')) {
+        throw AppError.invalid('format', `${target.name} cannot install into IIS: ${target.kind === 'agent' ? 'the agent does not run on Windows' : 'it is an SSH server'}.`, 'Use --deploy pem, pfx or jks with paths, or map the domain to a Certdesk agent on the IIS server.');
+      }
+      if (!site) throw AppError.invalid('site', 'IIS deploy needs the IIS site whose https binding gets the certificate.', 'Give the site name as IIS Manager shows it, e.g. --site "Default Web Site".');
+      if (/\p{Cc}/u.test(site)) throw AppError.invalid('site', 'The IIS site name contains control characters.');
+      for (const [v, f] of [
+        [input.certPath, 'certPath'],
+        [input.keyPath, 'keyPath'],
+        [input.chainPath, 'chainPath'],
+        [input.fullchainPath, 'fullchainPath'],
+        [input.owner, 'owner'],
+      ] as const) {
+        if (v) throw AppError.invalid(f, `${f} is for file deploys; IIS deploy imports the certificate into the Windows certificate store (LocalMachine\\My) and binds it to the site.`);
+      }
+      const check = input.check ?? null;
+      if (check !== null) parseHostPort(check, 'check');
+      const deploy: DeploySettingsRecord = { enabled: input.enabled ?? true, format, certPath: null, keyPath: null, chainPath: null, fullchainPath: null, keystorePasswordRef: null, owner: null, keyMode: '600', certMode: '644', reload: input.reload ?? null, check, site };
+      return { domain, deploy };
+    }
+    if (site) throw AppError.invalid('site', 'An IIS site is for --deploy iis only.', 'Leave the site out, or use --deploy iis on a Windows agent.');
+    if (target.windows && input.owner) throw AppError.invalid('owner', `${target.name} runs Windows: file owners are not set there.`, 'Leave --owner out; the agent writes the files as its service account.');
     const certPath = path(input.certPath, 'certPath');
     const keyPath = path(input.keyPath, 'keyPath');
     const chainPath = path(input.chainPath, 'chainPath');
@@ -474,7 +540,7 @@ export class ServerService implements TargetDirectory {
         ref = old?.deploy?.keystorePasswordRef ?? null;
       }
     }
-    const deploy: DeploySettingsRecord = { enabled: input.enabled ?? true, format, certPath, keyPath, chainPath, fullchainPath, keystorePasswordRef: ref, owner, keyMode, certMode, reload: input.reload ?? null, check };
+    const deploy: DeploySettingsRecord = { enabled: input.enabled ?? true, format, certPath, keyPath, chainPath, fullchainPath, keystorePasswordRef: ref, owner, keyMode, certMode, reload: input.reload ?? null, check, site: null };
     return password === undefined ? { domain, deploy } : { domain, deploy, password };
   }
 
@@ -549,11 +615,45 @@ export function describe(rec: Pick<ServerRecord, 'name' | 'user' | 'host' | 'por
   return `${rec.name} (${rec.user}@${rec.host}:${rec.port})`;
 }
 
-function checkAbsolute(input: string, field: string): string {
+const WINDOWS_ABSOLUTE_RE = /^[A-Za-z]:[\\/]/;
+
+/** An absolute path on the target: POSIX, or on a Windows agent `C:\\...` (kept with backslashes, normalized). */
+function checkAbsolute(input: string, field: string, windows = false): string {
   const p = input.trim();
-  if (!p.startsWith('/') || p.includes('\0')) throw AppError.invalid(field, `"${input}" is not an absolute path on the server (it must start with /).`);
+  if (p.includes('\0')) throw AppError.invalid(field, `"${input}" contains a NUL character.`);
+  if (windows) {
+    if (!WINDOWS_ABSOLUTE_RE.test(p)) throw AppError.invalid(field, `"${input}" is not an absolute Windows path (it must start with a drive, like C:\\).`, 'e.g. C:\\inetpub\\wwwroot');
+    const n = win32.normalize(p);
+    return n.length > 3 ? n.replace(/[\\/]+$/, '') : n;
+  }
+  if (!p.startsWith('/')) throw AppError.invalid(field, `"${input}" is not an absolute path on the server (it must start with /).`);
   const n = posix.normalize(p);
   return n.length > 1 ? n.replace(/\/+$/, '') : n;
+}
+
+/**
+ * A mapping's webroot: an absolute path on the target, or on an agent `agent:self` (the agent answers http-01
+ * itself on its challenge port) or `iis:<site>` (the physical path of that IIS site, resolved by the agent).
+ */
+function checkWebroot(input: string, target: TargetInfo): string {
+  const w = input.trim();
+  if (w === SELF_SERVE_WEBROOT) {
+    if (!target.capabilities.includes('self-serve')) {
+      throw AppError.invalid('webroot', `${target.name} does not answer http-01 itself: ${target.kind === 'agent' ? 'its agent has no challenge port set' : 'only a Certdesk agent can'}.`, 'Start the agent with --challenge-port 80 (or set challengePort in certdesk-agent.json), or give the webroot directory.');
+    }
+    return w;
+  }
+  if (w.startsWith('iis:')) {
+    if (!target.capabilities.includes('iis')) throw AppError.invalid('webroot', `${target.name} has no IIS: an IIS site's webroot needs a Certdesk agent on Windows.`, 'Give the webroot directory instead.');
+    const site = w.slice(4).trim();
+    if (!site || /\p{Cc}/u.test(site)) throw AppError.invalid('webroot', 'Give the IIS site name after iis:, e.g. iis:Default Web Site.');
+    return `iis:${site}`;
+  }
+  return checkAbsolute(w, 'webroot', target.windows);
+}
+
+function serverInfo(rec: ServerRecord): TargetInfo {
+  return { id: rec.id, name: rec.name, kind: 'ssh', description: describe(rec), windows: false, capabilities: ['webroot', 'files', 'run'] };
 }
 
 export function mappingView(m: ServerMappingRecord): ServerMapping {
@@ -576,6 +676,7 @@ export function mappingView(m: ServerMappingRecord): ServerMapping {
           certMode: d.certMode,
           reload: d.reload,
           check: d.check,
+          site: d.site ?? null,
         }
       : null,
     updatedAt: m.updatedAt,

@@ -35,6 +35,18 @@ export interface InstallReceipt {
     /** Where the previous file was copied to before it was replaced; null when there was none. */
     backup: string | null;
   }[];
+  /** installIis(): the binding as it was, so restore() can bind the previous certificate again. */
+  iis?: IisReceipt | undefined;
+}
+
+/** An IIS https binding changed by an agent on Windows (issue 10). */
+export interface IisReceipt {
+  site: string;
+  /** Thumbprint the binding had before; null when the site had no https binding. */
+  previousThumbprint: string | null;
+  thumbprint: string;
+  hostname: string | null;
+  port: number;
 }
 
 export interface CommandResult {
@@ -67,6 +79,11 @@ export interface TargetSession {
   restore(receipt: InstallReceipt, signal: AbortSignal): Promise<void>;
   /** Runs a shell command; never throws for a non-zero exit (the result says it). */
   run(command: string, signal: AbortSignal, opts?: { timeoutMs?: number }): Promise<CommandResult>;
+  /**
+   * Windows agents only: imports the PKCS#12 into LocalMachine\\My and binds it to the IIS site's https binding.
+   * The receipt's `iis` lets restore() bind the previous certificate again. Absent on targets that cannot.
+   */
+  installIis?(input: { pfx: Buffer; password: string; site: string; hostname: string | null }, signal: AbortSignal): Promise<InstallReceipt>;
   close(): void;
 }
 
@@ -76,6 +93,29 @@ export interface DeployTarget {
   readonly name: string;
   readonly kind: 'ssh' | 'agent';
   open(signal: AbortSignal): Promise<TargetSession>;
+}
+
+/** A deploy target as mapping, deployment and messages see it, whatever its kind. */
+export interface TargetInfo {
+  id: string;
+  name: string;
+  kind: 'ssh' | 'agent';
+  /** For messages: `web1 (deploy@10.0.0.5:22)`, `iis1 (agent https://10.0.0.9:9443)`. */
+  description: string;
+  /** Paths on it are Windows paths (C:\\...). */
+  windows: boolean;
+  /** What it can do (agents: webroot, self-serve, files, run, iis, served-serial; SSH servers: webroot, files, run). */
+  capabilities: readonly string[];
+}
+
+/** The agents, as the ServerService (mappings) and the Deployer reach them (AgentService implements it). */
+export interface AgentDirectory {
+  /** By id, unique id prefix or name (case-insensitive); undefined when no agent matches. */
+  find(idOrName: string): TargetInfo | undefined;
+  /** Every paired agent, in the order they were paired. */
+  list(): TargetInfo[];
+  /** undefined when the agent no longer exists. */
+  target(id: string): DeployTarget | undefined;
 }
 
 /** Where the http-01 files of a name go on a target. */

@@ -120,6 +120,16 @@ export const MIGRATIONS: readonly Migration[] = [
       };
     },
   },
+  {
+    version: 7,
+    name: 'Certdesk agents; deploy settings: the IIS site',
+    up(d) {
+      const serverMappings = (Array.isArray(d.serverMappings) ? d.serverMappings : []).map((m: unknown) =>
+        isObject(m) && isObject(m.deploy) && !('site' in m.deploy) ? { ...m, deploy: { ...m.deploy, site: null } } : m,
+      );
+      return { ...d, serverMappings, agents: Array.isArray(d.agents) ? d.agents : [] };
+    },
+  },
 ];
 
 export interface MigrationResult {

@@ -15,9 +15,10 @@ import {
   SignatureAlgorithm,
 } from '../../shared/model/request.ts';
 import { DeployFormat, DeploymentStatus, ServerAuth } from '../../shared/model/server.ts';
+import { AgentReport } from '../../shared/model/agent.ts';
 import { DueReason, RenewalPolicy, RenewalState } from '../../shared/model/renewal.ts';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export interface AccountRecord {
   id: string;
@@ -238,9 +239,38 @@ export interface DeploySettingsRecord {
   certMode: string;
   reload: string | null;
   check: string | null;
+  /** iis: the IIS site whose https binding gets the certificate; null for the file formats. */
+  site: string | null;
 }
 
-/** A domain a server answers for (one record per server and domain; several servers for one domain: a pool). */
+/**
+ * A paired Certdesk agent (issue 10). The per-agent HMAC secret is in the keychain (`agent/<id>/secret`); the
+ * agent's certificate is public and pinned: `certPem` is the trust anchor of every connection, `fingerprint`
+ * what people compare.
+ */
+export interface AgentRecord {
+  id: string;
+  name: string;
+  url: string;
+  fingerprint: string;
+  certPem: string;
+  report: AgentReport;
+  lastSeen: string | null;
+  lastTest: { at: string; ok: boolean; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The keychain item of an agent's secret. */
+export function agentSecretRef(agentId: string): string {
+  return `agent/${agentId}/secret`;
+}
+
+/**
+ * A domain a server answers for (one record per server and domain; several servers for one domain: a pool).
+ * `serverId` is an end server's or an agent's id (both are deploy targets). An agent's webroot may also be
+ * `agent:self` (the agent answers http-01 itself) or `iis:<site>` (the IIS site's physical path).
+ */
 export interface ServerMappingRecord {
   serverId: string;
   domain: string;
@@ -328,6 +358,7 @@ export interface StoreData {
   dnsAccounts: DnsAccountRecord[];
   dnsMappings: DnsMappingRecord[];
   servers: ServerRecord[];
+  agents: AgentRecord[];
   serverMappings: ServerMappingRecord[];
   deployments: DeploymentRecord[];
   renewals: RenewalRecord[];
@@ -511,6 +542,20 @@ export const DeploySettingsRecordSchema = z.object({
   certMode: octalMode,
   reload: text.nullable(),
   check: text.nullable(),
+  site: text.nullable(),
+});
+
+export const AgentRecordSchema = z.object({
+  id,
+  name: text,
+  url: text,
+  fingerprint: text,
+  certPem: text,
+  report: AgentReport,
+  lastSeen: timestampText.nullable(),
+  lastTest: z.object({ at: timestampText, ok: z.boolean(), message: text }).nullable(),
+  createdAt: timestampText,
+  updatedAt: timestampText,
 });
 
 export const ServerMappingRecordSchema = z.object({
@@ -570,6 +615,7 @@ export const COLLECTIONS = {
   dnsAccounts: { schema: DnsAccountRecordSchema, noun: 'DNS account' },
   dnsMappings: { schema: DnsMappingRecordSchema, noun: 'DNS mapping' },
   servers: { schema: ServerRecordSchema, noun: 'end server' },
+  agents: { schema: AgentRecordSchema, noun: 'agent' },
   serverMappings: { schema: ServerMappingRecordSchema, noun: 'server mapping' },
   deployments: { schema: DeploymentRecordSchema, noun: 'deployment' },
   renewals: { schema: RenewalRecordSchema, noun: 'renewal plan' },
@@ -591,6 +637,7 @@ export type SchemaMatchesInterfaces = [
   Assert<Same<z.output<typeof DnsMappingRecordSchema>, DnsMappingRecord>>,
   Assert<Same<z.output<typeof ServerRecordSchema>, ServerRecord>>,
   Assert<Same<z.output<typeof ServerMappingRecordSchema>, ServerMappingRecord>>,
+  Assert<Same<z.output<typeof AgentRecordSchema>, AgentRecord>>,
   Assert<Same<z.output<typeof DeploymentRecordSchema>, DeploymentRecord>>,
   Assert<Same<z.output<typeof PlacedFileSchema>, PlacedFile>>,
   Assert<Same<z.output<typeof RenewalRecordSchema>, RenewalRecord>>,

@@ -451,7 +451,7 @@ function hasStoreId(raw: unknown): boolean {
 }
 
 function noProblems(): Quarantine {
-  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], serverMappings: [], deployments: [], renewals: [], notices: [], dismissals: [] };
+  return { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], agents: [], serverMappings: [], deployments: [], renewals: [], notices: [], dismissals: [] };
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

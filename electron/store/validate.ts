@@ -126,7 +126,7 @@ export function topLevelProblem(raw: Json, complete: boolean): string | null {
  */
 export function setAside(data: StoreData): { data: StoreData; quarantine: Quarantine; problems: StoreProblem[] } {
   const problems: StoreProblem[] = [];
-  const quarantine: Quarantine = { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], serverMappings: [], deployments: [], renewals: [], notices: [], dismissals: [] };
+  const quarantine: Quarantine = { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], agents: [], serverMappings: [], deployments: [], renewals: [], notices: [], dismissals: [] };
   const clean: Json = { ...data };
   for (const collection of COLLECTION_NAMES) {
     const list = data[collection] as unknown[];

@@ -17,6 +17,7 @@ import {
 } from '../model/request.ts';
 import { DnsAccount, DnsMapping, DnsProviderInfo, DnsSettings } from '../model/dns.ts';
 import { DeployInput, Deployment, EndServer, HostKeyProbe, ServerMapping } from '../model/server.ts';
+import { Agent, AgentArch, AgentProbe } from '../model/agent.ts';
 import { Alert, EmailSettings, NotificationSettings, RenewalPlan, RenewalPolicy, RenewalResult, RenewalSettings } from '../model/renewal.ts';
 
 const id = z.string().min(1, { error: 'Choose an item: the id is empty.' });
@@ -139,6 +140,26 @@ const serverUser = z
 /** SSH secrets: go to the keychain, never come back. A private key is sent as its text (UI: read from a picked file). */
 const sshSecret = z.string().max(64 * 1024, { error: 'A secret is too long: at most 64 KiB.' });
 /** `SHA256:<base64>` as OpenSSH prints it (ssh-keygen -lf). */
+const agentName = z
+  .string({ error: 'Name is required.' })
+  .trim()
+  .min(1, { error: 'Name is required: give the agent a name you will recognise, e.g. iis1.' })
+  .max(64, { error: 'Name is too long: at most 64 characters.' });
+const agentUrl = z
+  .string({ error: 'URL is required.' })
+  .trim()
+  .min(1, { error: 'URL is required: the agent\'s address as its installer printed it, e.g. https://iis1.example.com:9443.' })
+  .max(2048, { error: 'URL is too long.' });
+const pairingCode = z
+  .string({ error: 'Pairing code is required.' })
+  .trim()
+  .min(1, { error: 'Pairing code is required: AgentInstaller.exe start printed it (also in certdesk-agent pairing-code).' })
+  .max(64, { error: 'Pairing code is too long: it looks like ABCD-EFGH-JKLM-NPQR.' });
+const certFingerprint = z
+  .string()
+  .trim()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'Certificate fingerprint must look like SHA256:<43 base64 characters>, as the agent printed it.' });
+
 const fingerprint = z
   .string()
   .trim()
@@ -417,6 +438,39 @@ export const contract = {
     res: z.array(ServerMapping),
   },
   'servers:unmap': { req: z.object({ serverId: id, domains: domainList }), res: z.object({ deleted: z.number() }) },
+
+  /** Certdesk agents (Manage → Windows agents, issue 10). Mapping: servers:map with the agent's id. */
+  'agents:list': { req: z.object({}), res: z.array(Agent) },
+  /** Reads the certificate an agent URL offers (no pairing): what the "accept this certificate?" step shows. */
+  'agents:probe': { req: z.object({ url: agentUrl, opId }), res: AgentProbe },
+  /**
+   * Pairs with the agent: connects with its certificate pinned to `acceptCert` (refused when it offers another),
+   * sends the one-time code and a new secret (kept in the keychain), stores the agent.
+   */
+  'agents:pair': {
+    req: z.object({
+      name: agentName,
+      url: agentUrl,
+      code: pairingCode.optional(),
+      /** CLI only: a file holding the code. */
+      codeFile: filePath.optional(),
+      acceptCert: certFingerprint,
+      opId,
+    }),
+    res: Agent,
+  },
+  /** Asks the agent for its report (signed), checks every mapped webroot can be written. */
+  'agents:test': {
+    req: z.object({ id, opId }),
+    res: z.object({ agent: Agent, ok: z.boolean(), message: z.string(), checks: z.array(z.object({ what: z.string(), ok: z.boolean(), message: z.string() })) }),
+  },
+  /** Unpairs (tells the agent, when it answers), removes the agent, its mappings and its secret. */
+  'agents:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true), unpaired: z.boolean() }) },
+  /**
+   * The agent package for Windows (zip). `out` only from the CLI; the Electron face asks with a native save dialog
+   * (null: the user cancelled).
+   */
+  'agents:package': { req: z.object({ arch: AgentArch, out: filePath.optional(), force, opId }), res: z.object({ path: z.string().nullable(), bytes: z.number() }) },
 
   /**
    * Deploys a certificate (an Available request's, or a saved one) to every server mapped with Deploy on for one

@@ -21,6 +21,8 @@ export const events = {
   'dns:changed': z.object({ id: z.string().optional() }),
   /** An end server or a server mapping changed (id: the server; absent: several). */
   'servers:changed': z.object({ id: z.string().optional() }),
+  /** A Certdesk agent changed (paired, tested, unpaired; id: the agent). Its mappings emit servers:changed. */
+  'agents:changed': z.object({ id: z.string().optional() }),
   /** A deployment started or finished (faces reload the request and the deployment history). */
   'deploy:changed': z.object({ requestId: z.string().nullable(), certificateId: z.string().nullable(), serverId: z.string() }),
   /** Renewal plans changed (due times, a renewal started or ended): faces reload them. */

@@ -54,6 +54,12 @@ export const CHANNEL_NAMES = [
   'servers:mappings',
   'servers:map',
   'servers:unmap',
+  'agents:list',
+  'agents:probe',
+  'agents:pair',
+  'agents:test',
+  'agents:delete',
+  'agents:package',
   'deploy:run',
   'deploy:history',
   'settings:get',
@@ -68,7 +74,7 @@ export const CHANNEL_NAMES = [
   'certs:email',
 ] as const satisfies readonly Channel[];
 
-export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed', 'servers:changed', 'deploy:changed', 'renewal:changed', 'alerts:changed'] as const satisfies readonly EventName[];
+export const EVENT_NAME_LIST = ['ops:progress', 'accounts:changed', 'requests:changed', 'certs:changed', 'dns:changed', 'servers:changed', 'agents:changed', 'deploy:changed', 'renewal:changed', 'alerts:changed'] as const satisfies readonly EventName[];
 
 type Unlisted<All, Listed extends readonly unknown[]> = Exclude<All, Listed[number]>;
 // Each is `true` only when nothing is missing; otherwise tsc names the missing entries.

@@ -11,7 +11,8 @@ export type HostKey = z.infer<typeof HostKey>;
 export const ServerAuth = z.enum(['password', 'key']);
 export type ServerAuth = z.infer<typeof ServerAuth>;
 
-export const DeployFormat = z.enum(['pem', 'pfx', 'jks']);
+/** iis: a Windows agent imports a PFX into LocalMachine\\My and binds it to an IIS site (issue 10). */
+export const DeployFormat = z.enum(['pem', 'pfx', 'jks', 'iis']);
 export type DeployFormat = z.infer<typeof DeployFormat>;
 
 /** What a connection test found (kept on the server, shown in the Deploy tab). */
@@ -66,6 +67,8 @@ export const DeploySettings = z.object({
   reload: z.string().nullable(),
   /** `host:port` whose TLS answer (with SNI) must serve the new certificate afterwards; null: not checked. */
   check: z.string().nullable(),
+  /** iis (agents on Windows): the IIS site whose https binding gets the certificate. */
+  site: z.string().nullable(),
 });
 export type DeploySettings = z.infer<typeof DeploySettings>;
 
@@ -95,6 +98,8 @@ export const DeployInput = z.object({
   certMode: z.string().trim().optional(),
   reload: z.string().trim().min(1).max(4096).nullable().optional(),
   check: z.string().trim().min(1).nullable().optional(),
+  /** iis: the IIS site name (e.g. `Default Web Site`). */
+  site: z.string().trim().min(1).max(256).nullable().optional(),
 });
 export type DeployInput = z.infer<typeof DeployInput>;
 

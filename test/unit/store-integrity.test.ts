@@ -73,6 +73,7 @@ function db(fields: Record<string, unknown> = {}): Record<string, unknown> {
     dnsAccounts: [],
     dnsMappings: [],
     servers: [],
+    agents: [],
     serverMappings: [],
     deployments: [],
     renewals: [],

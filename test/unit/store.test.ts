@@ -135,6 +135,24 @@ describe('migrations', () => {
     }
   });
 
+  test('version 7: an empty agent list, and deploy settings of a version 6 mapping gain site: null (IIS site, agents only)', () => {
+    const v6 = {
+      schemaVersion: 6,
+      storeId: 'x',
+      servers: [],
+      serverMappings: [
+        { serverId: 's1', domain: 'a.test', webroot: '/var/www', deploy: null, updatedAt: '2026-01-01T00:00:00.000Z' },
+        { serverId: 's1', domain: 'b.test', webroot: null, deploy: { enabled: true, format: 'pem', certPath: '/c', keyPath: '/k', chainPath: null, fullchainPath: null, keystorePasswordRef: null, owner: null, keyMode: '600', certMode: '644', reload: null, check: null }, updatedAt: '2026-01-01T00:00:00.000Z' },
+      ],
+    };
+    const out = migrate(v6);
+    assert.deepEqual(out.applied, ['7: Certdesk agents; deploy settings: the IIS site']);
+    const d = out.data as unknown as { agents: unknown[]; serverMappings: { deploy: { site?: unknown } | null }[] };
+    assert.deepEqual(d.agents, []);
+    assert.equal(d.serverMappings[0]!.deploy, null);
+    assert.equal(d.serverMappings[1]!.deploy!.site, null);
+  });
+
   test('no database: a fresh database with a random store id, created by the first write (not by opening)', async () => {
     const dataDir = await dataDirPath();
     const secrets = new MemorySecretStore();
