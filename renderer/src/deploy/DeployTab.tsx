@@ -78,7 +78,7 @@ function deploySummary(m: ServerMapping): string {
 }
 
 export function DeployTab() {
-  const { servers, mappings, loading, error, reload, upsert, server } = useServers();
+  const { servers, agents, mappings, loading, error, reload, upsert, targetName } = useServers();
   const notify = useNotice();
   const [editing, setEditing] = useState<EndServer | 'new' | null>(null);
   const [testing, setTesting] = useState<EndServer | null>(null);
@@ -208,13 +208,13 @@ export function DeployTab() {
           <Typography variant="h6" component="h3" id="server-mappings-title" sx={{ flex: 1 }}>
             Server mappings
           </Typography>
-          <Button startIcon={<AddLinkIcon />} onClick={() => setMappingOf({})} disabled={servers.length === 0} data-testid="add-mapping">
+          <Button startIcon={<AddLinkIcon />} onClick={() => setMappingOf({})} disabled={servers.length === 0 && agents.length === 0} data-testid="add-mapping">
             Add mapping
           </Button>
         </Box>
         <Typography variant="body2" color="text.secondary">
-          Per domain: the end server that answers its http-01 challenges (webroot) and receives its certificates. A server mapping takes
-          precedence over DNS for http-01.
+          Per domain: the end server or Windows agent that answers its http-01 challenges (webroot) and receives its certificates. A server
+          mapping takes precedence over DNS for http-01.
         </Typography>
         <Paper variant="outlined">
           <TableContainer>
@@ -235,7 +235,7 @@ export function DeployTab() {
                   <TableRow>
                     <TableCell colSpan={5}>
                       <Typography variant="body2" color="text.secondary" sx={{ py: 1 }} data-testid="no-server-mappings">
-                        No server mapping yet. Map domains to a server with the link icon of its row, or with the mapping icon of a request.
+                        No server mapping yet. Map domains to a server (or a Windows agent) with the link icon of its row, or with the mapping icon of a request.
                       </Typography>
                     </TableCell>
                   </TableRow>
@@ -249,7 +249,7 @@ export function DeployTab() {
                     </TableCell>
                     <TableCell>
                       <Typography variant="body2" noWrap>
-                        {server(m.serverId)?.name ?? '—'}
+                        {targetName(m.serverId) ?? '—'}
                       </Typography>
                     </TableCell>
                     <TableCell>

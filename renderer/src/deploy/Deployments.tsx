@@ -171,14 +171,14 @@ export function RequestDeployments({ requestId, deployments }: { requestId: stri
 
 /** The servers that would receive a certificate for these names: mappings with Deploy Certificate on. */
 export function useDeployTargets(names: string[]): Array<{ serverId: string; serverName: string; domain: string }> {
-  const { mappings, server } = useServers();
+  const { mappings, targetName } = useServers();
   const out = new Map<string, { serverId: string; serverName: string; domain: string }>();
   for (const n of names) {
     const m = serverMappingFor(
       mappings.filter((x) => x.deploy?.enabled),
       n,
     );
-    if (m && !out.has(m.serverId)) out.set(m.serverId, { serverId: m.serverId, serverName: server(m.serverId)?.name ?? m.serverId, domain: m.domain });
+    if (m && !out.has(m.serverId)) out.set(m.serverId, { serverId: m.serverId, serverName: targetName(m.serverId) ?? m.serverId, domain: m.domain });
   }
   return [...out.values()];
 }

@@ -1,4 +1,4 @@
-// Manage: the account, the DNS accounts, end servers with their mappings and DNS mappings (Deploy) and, later, Windows agents.
+// Manage: the account, the DNS accounts, end servers with their mappings and DNS mappings (Deploy) and Windows agents.
 import CloseIcon from '@mui/icons-material/Close';
 import Box from '@mui/material/Box';
 import Dialog from '@mui/material/Dialog';
@@ -6,11 +6,11 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
+import { AgentsTab } from '../agents/AgentsTab.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { DeployTab } from '../deploy/DeployTab.tsx';
 import { DnsTab } from '../dns/DnsTab.tsx';
 import { AccountTab } from './AccountTab.tsx';
-import { ComingNext } from './ComingNext.tsx';
 
 export type ManageTab = 'account' | 'dns' | 'deploy' | 'agents';
 
@@ -61,12 +61,7 @@ export function ManageDialog({ tab, onTabChange, onClose }: ManageDialogProps) {
         {current === 'account' ? <AccountTab /> : null}
         {current === 'dns' ? <DnsTab /> : null}
         {current === 'deploy' ? <DeployTab /> : null}
-        {current === 'agents' ? (
-          <ComingNext
-            title="Windows agents"
-            text="A small service for Windows servers that installs certificates into IIS and the Windows certificate store: download the agent, pair it with this Certdesk, and see every paired agent with its status."
-          />
-        ) : null}
+        {current === 'agents' ? <AgentsTab /> : null}
       </DialogContent>
     </Dialog>
   );

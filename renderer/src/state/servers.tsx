@@ -1,7 +1,9 @@
-// End servers and their mappings (Manage → Deploy, the agent-mapping icon of a request, the challenge window).
-// The lists reload on `servers:changed` and `deploy:changed` (another face or a service changed them).
+// End servers, Certdesk agents and their mappings (Manage → Deploy and Windows agents, the agent-mapping icon of a
+// request, the challenge window). Both kinds are mapping targets: a mapping's serverId is a server's or an agent's
+// id. The lists reload on `servers:changed` and `agents:changed` (another face or a service changed them).
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
+import type { Agent } from '../../../shared/model/agent.ts';
 import type { EndServer, ServerMapping } from '../../../shared/model/server.ts';
 import type { Request } from '../../../shared/model/request.ts';
 import { call, errorInfo, on } from '../api.ts';
@@ -9,18 +11,25 @@ import { upsertById } from './list.ts';
 
 interface ServersState {
   servers: EndServer[];
+  /** Paired Certdesk agents (in the order they were paired). */
+  agents: Agent[];
   mappings: ServerMapping[];
   loading: boolean;
   error: ErrorInfo | null;
   reload(): Promise<void>;
   upsert(server: EndServer): void;
   server(id: string | null | undefined): EndServer | undefined;
+  upsertAgent(agent: Agent): void;
+  agent(id: string | null | undefined): Agent | undefined;
+  /** The name of a mapping target (server or agent), or undefined when neither exists. */
+  targetName(id: string | null | undefined): string | undefined;
 }
 
 const ServersContext = createContext<ServersState | null>(null);
 
 export function ServersProvider({ children }: { children: ReactNode }) {
   const [servers, setServers] = useState<EndServer[]>([]);
+  const [agents, setAgents] = useState<Agent[]>([]);
   const [mappings, setMappings] = useState<ServerMapping[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -29,9 +38,10 @@ export function ServersProvider({ children }: { children: ReactNode }) {
   const reload = useCallback(async () => {
     const mine = ++generation.current;
     try {
-      const [s, m] = await Promise.all([call('servers:list', {}), call('servers:mappings', {})]);
+      const [s, a, m] = await Promise.all([call('servers:list', {}), call('agents:list', {}), call('servers:mappings', {})]);
       if (mine !== generation.current) return;
       setServers(s);
+      setAgents(a);
       setMappings(m);
       setError(null);
     } catch (err) {
@@ -43,13 +53,23 @@ export function ServersProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     void reload();
-    const off = on('servers:changed', () => void reload());
-    return off;
+    const offServers = on('servers:changed', () => void reload());
+    const offAgents = on('agents:changed', () => void reload());
+    return () => {
+      offServers();
+      offAgents();
+    };
   }, [reload]);
 
   const upsert = useCallback((server: EndServer) => setServers((list) => upsertById(list, server)), []);
   const server = useCallback((id: string | null | undefined) => (id ? servers.find((s) => s.id === id) : undefined), [servers]);
-  const value = useMemo(() => ({ servers, mappings, loading, error, reload, upsert, server }), [servers, mappings, loading, error, reload, upsert, server]);
+  const upsertAgent = useCallback((agent: Agent) => setAgents((list) => upsertById(list, agent)), []);
+  const agent = useCallback((id: string | null | undefined) => (id ? agents.find((a) => a.id === id) : undefined), [agents]);
+  const targetName = useCallback((id: string | null | undefined) => server(id)?.name ?? agent(id)?.name, [server, agent]);
+  const value = useMemo(
+    () => ({ servers, agents, mappings, loading, error, reload, upsert, server, upsertAgent, agent, targetName }),
+    [servers, agents, mappings, loading, error, reload, upsert, server, upsertAgent, agent, targetName],
+  );
   return <ServersContext.Provider value={value}>{children}</ServersContext.Provider>;
 }
 
@@ -59,11 +79,11 @@ export function useServers(): ServersState {
   return state;
 }
 
-/** The end server that answers an http-01 request's challenges (its first name's mapping with a webroot), or null. */
-export function http01ServerName(state: Pick<ServersState, 'mappings' | 'server'>, r: Pick<Request, 'challengeType' | 'names' | 'commonName'>): string | null {
+/** The end server (or agent) that answers an http-01 request's challenges (its first name's mapping with a webroot), or null. */
+export function http01ServerName(state: Pick<ServersState, 'mappings' | 'targetName'>, r: Pick<Request, 'challengeType' | 'names' | 'commonName'>): string | null {
   if (r.challengeType !== 'http-01') return null;
   const m = serverMappingFor(state.mappings.filter((x) => x.webroot), r.names[0] ?? r.commonName);
-  return m ? (state.server(m.serverId)?.name ?? 'end server') : null;
+  return m ? (state.targetName(m.serverId) ?? 'end server') : null;
 }
 
 /** The mapping that covers a name (the most specific domain wins, as in the service). */
