@@ -98,13 +98,12 @@ function AgentsTable({ onMap, onTest, onUnpair }: { onMap: (a: Agent) => void; o
         <Table size="small" aria-label="Paired agents" sx={{ tableLayout: 'fixed' }}>
           <TableHead>
             <TableRow>
-              <TableCell sx={{ width: 170 }}>Agent</TableCell>
+              <TableCell sx={{ width: 176 }}>Agent</TableCell>
               <TableCell>System</TableCell>
-              <TableCell sx={{ width: 150 }}>Capabilities</TableCell>
-              <TableCell sx={{ width: 96 }}>State</TableCell>
-              <TableCell sx={{ width: 104 }}>Last seen</TableCell>
-              <TableCell sx={{ width: 110 }}>Domains</TableCell>
-              <TableCell sx={{ width: 118 }} align="right">
+              <TableCell sx={{ width: 172 }}>Capabilities</TableCell>
+              <TableCell sx={{ width: 124 }}>State · last seen</TableCell>
+              <TableCell sx={{ width: 104 }}>Domains</TableCell>
+              <TableCell sx={{ width: 112 }} align="right">
                 Actions
               </TableCell>
             </TableRow>
@@ -112,7 +111,7 @@ function AgentsTable({ onMap, onTest, onUnpair }: { onMap: (a: Agent) => void; o
           <TableBody>
             {loading && agents.length === 0 ? (
               <TableRow>
-                {[110, 120, 100, 60, 70, 80, 90].map((w, i) => (
+                {[110, 120, 100, 70, 80, 90].map((w, i) => (
                   <TableCell key={i}>
                     <Skeleton width={w} />
                   </TableCell>
@@ -121,7 +120,7 @@ function AgentsTable({ onMap, onTest, onUnpair }: { onMap: (a: Agent) => void; o
             ) : null}
             {!loading && agents.length === 0 ? (
               <TableRow>
-                <TableCell colSpan={7} sx={{ borderBottom: 0 }}>
+                <TableCell colSpan={6} sx={{ borderBottom: 0 }}>
                   <Box sx={{ py: 3, textAlign: 'center' }} data-testid="no-agents">
                     <DesktopWindowsOutlinedIcon sx={{ fontSize: 40, color: 'text.disabled' }} aria-hidden />
                     <Typography variant="subtitle1" sx={{ mt: 1 }}>
@@ -148,11 +147,11 @@ function AgentsTable({ onMap, onTest, onUnpair }: { onMap: (a: Agent) => void; o
                   </Tooltip>
                 </TableCell>
                 <TableCell>
-                  <Typography variant="body2" noWrap title={`${osLine(a)} · host ${a.report.hostname}`} data-testid="agent-os">
+                  <Typography variant="body2" title={`${osLine(a)} · host ${a.report.hostname}`} sx={{ lineHeight: 1.3, overflowWrap: 'anywhere' }} data-testid="agent-os">
                     {osLine(a)}
                   </Typography>
                   <Typography variant="caption" color="text.secondary" noWrap sx={{ display: 'block' }} data-testid="agent-version">
-                    Agent {a.report.version}
+                    Agent {a.report.version} · {a.report.hostname}
                   </Typography>
                 </TableCell>
                 <TableCell>
@@ -160,10 +159,8 @@ function AgentsTable({ onMap, onTest, onUnpair }: { onMap: (a: Agent) => void; o
                 </TableCell>
                 <TableCell>
                   <StateChip agent={a} />
-                </TableCell>
-                <TableCell>
-                  <Typography variant="body2" noWrap color={a.lastSeen ? 'text.primary' : 'text.disabled'} data-testid="agent-last-seen">
-                    {shortDate(a.lastSeen)}
+                  <Typography variant="caption" noWrap color={a.lastSeen ? 'text.secondary' : 'text.disabled'} sx={{ display: 'block', mt: 0.25 }} title="Last contact that worked" data-testid="agent-last-seen">
+                    {a.lastSeen ? `Seen ${shortDate(a.lastSeen)}` : 'Never seen'}
                   </Typography>
                 </TableCell>
                 <TableCell>

@@ -8,7 +8,7 @@ export const DEFAULT_AGENT_PORT = 9443;
 /** Capabilities as the UI names them (the agent reports the ids). */
 export const CAPABILITY_LABELS: Record<string, { label: string; help: string }> = {
   webroot: { label: 'Webroot', help: 'Places http-01 files in a directory the web server serves.' },
-  'self-serve': { label: 'Answers http-01', help: 'Answers http-01 challenges itself on its challenge port (no web server needed).' },
+  'self-serve': { label: 'Own http-01', help: 'Answers http-01 challenges itself on its challenge port (no web server needed).' },
   files: { label: 'Files', help: 'Writes certificate files (PEM, PFX, JKS) with backups.' },
   run: { label: 'Reload', help: 'Runs a reload command after a deployment.' },
   iis: { label: 'IIS', help: 'Imports the certificate into LocalMachine\\My and binds it to an IIS site.' },
@@ -37,7 +37,10 @@ export function osLine(agent: Pick<Agent, 'report'>): string {
 
 export function shortDate(iso: string | null): string {
   if (!iso) return 'Never';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+  const d = new Date(iso);
+  // Today: the time is enough; otherwise the short date with it.
+  if (d.toDateString() === new Date().toDateString()) return d.toLocaleTimeString(undefined, { timeStyle: 'short' });
+  return d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
 export function stateLabel(state: Agent['state']): string {
