@@ -259,25 +259,27 @@ export class AgentServer {
     };
   }
 
+  /**
+   * The body, at most MAX_BODY_BYTES. A larger one is read on and dropped up to twice that (so the client, still
+   * sending, gets the 413 instead of a broken pipe), beyond that the connection is cut.
+   */
   private readBody(req: IncomingMessage): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'INVALID_INPUT', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-        return;
-      }
       const chunks: Buffer[] = [];
       let size = 0;
+      let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+      const refuse = (): void => reject(new HttpError(413, 'INVALID_INPUT', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(new HttpError(413, 'INVALID_INPUT', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+        if (size > 2 * MAX_BODY_BYTES) {
+          refuse();
           req.destroy();
           return;
         }
-        chunks.push(c);
+        if (size > MAX_BODY_BYTES) tooLarge = true;
+        if (!tooLarge) chunks.push(c);
       });
-      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('end', () => (tooLarge ? refuse() : resolve(Buffer.concat(chunks))));
       req.on('error', reject);
     });
   }
