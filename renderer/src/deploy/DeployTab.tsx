@@ -70,9 +70,22 @@ function Domains({ domains }: { domains: string[] }) {
   );
 }
 
+/** A mapping's http-01 answer: a directory, the agent itself (`agent:self`) or an IIS site's directory (`iis:<site>`). */
+function webrootText(webroot: string | null): string {
+  if (!webroot) return 'No http-01';
+  if (webroot === 'agent:self') return 'The agent answers itself';
+  if (webroot.startsWith('iis:')) return `IIS site ${webroot.slice(4)}`;
+  return webroot;
+}
+
+function webrootIsPath(webroot: string | null): boolean {
+  return !!webroot && webroot !== 'agent:self' && !webroot.startsWith('iis:');
+}
+
 function deploySummary(m: ServerMapping): string {
   const d = m.deploy;
   if (!d || !d.enabled) return 'Not deployed';
+  if (d.format === 'iis') return `IIS · site ${d.site ?? '?'}${d.reload ? ' · command' : ''}${d.check ? ` · check ${d.check}` : ''}`;
   const files = d.format === 'pem' ? [d.fullchainPath, d.certPath, d.keyPath].filter(Boolean).length : 1;
   return `${d.format.toUpperCase()} · ${files} file${files === 1 ? '' : 's'}${d.reload ? ' · reload' : ''}${d.check ? ` · check ${d.check}` : ''}`;
 }
@@ -253,8 +266,8 @@ export function DeployTab() {
                       </Typography>
                     </TableCell>
                     <TableCell>
-                      <Typography variant="body2" noWrap sx={{ fontFamily: 'monospace', fontSize: 13 }} color={m.webroot ? 'text.primary' : 'text.disabled'} title={m.webroot ?? undefined}>
-                        {m.webroot ?? 'No http-01'}
+                      <Typography variant="body2" noWrap sx={{ fontFamily: webrootIsPath(m.webroot) ? 'monospace' : undefined, fontSize: 13 }} color={m.webroot ? 'text.primary' : 'text.disabled'} title={m.webroot ?? undefined} data-testid="mapping-webroot-summary">
+                        {webrootText(m.webroot)}
                       </Typography>
                     </TableCell>
                     <TableCell>
