@@ -59,13 +59,14 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
     e2e.withPage('agents-flow', async (page) => {
       const printed = agent!.pairing();
       assert.ok(printed, `the agent printed its pairing lines: ${agent!.stdout()}`);
-      const version = (await agentCommand('--version')).out.trim();
-      assert.match(version, /\d+\.\d+/, 'the agent says its version');
+      const said = (await agentCommand('--version')).out.trim();
+      const version = /(\d+\.\d+\.\d+\S*)/.exec(said)?.[1];
+      assert.ok(version, `the agent says its version: ${said}`);
 
       const manage = await openAgentsTab(page);
       await manage.getByTestId('no-agents').waitFor();
-      await manage.getByTestId('agent-install-steps').getByText('AgentInstaller.exe start').waitFor();
-      await manage.getByTestId('agent-install-steps').getByText('AgentInstaller.exe stop').waitFor();
+      await manage.getByTestId('agent-install-steps').getByText('AgentInstaller.exe start', { exact: true }).waitFor();
+      await manage.getByText('AgentInstaller.exe stop', { exact: true }).waitFor();
 
       // Pair: URL → the certificate the agent offers, which is the one it printed.
       await manage.getByTestId('pair-agent').click();
@@ -177,6 +178,82 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       await agent!.waitFor(/^Pairing code: \S+$/m, before, 10_000);
       assert.notEqual(agent!.pairing()!.code, printed.code, 'a new pairing code');
       assert.deepEqual(e2e.pageErrors, []);
+    }));
+
+  it('an agent already paired is explained; another certificate at a pinned URL is shown in red and refused; a failed test turns the state Offline', () =>
+    e2e.withPage('agents-mismatch', async (page) => {
+      const dirs = [mkdtempSync(join(tmpdir(), 'certdesk-e2e-agent-b-')), mkdtempSync(join(tmpdir(), 'certdesk-e2e-agent-c-'))];
+      let first: AgentProcess | undefined;
+      let second: AgentProcess | undefined;
+      try {
+        // Paired through the services (the window's pairing is the test above).
+        first = await startAgent(dirs[0]!);
+        const url = `https://127.0.0.1:${first.port}`;
+        const lines = first.pairing()!;
+        const old = await call('agents:pair', { name: 'web-old', url, code: lines.code, acceptCert: lines.fingerprint, opId: 'e2e-pair-old' });
+
+        const manage = await openAgentsTab(page);
+        const row = manage.getByTestId('agent-row').filter({ hasText: 'web-old' });
+        await row.waitFor();
+        const openProbe = async (): Promise<Locator> => {
+          await manage.getByTestId('pair-agent').click();
+          const dialog = page.getByRole('dialog', { name: 'Pair an agent' });
+          await dialog.getByTestId('agent-url').fill(url);
+          await dialog.getByTestId('pair-submit').click();
+          const cert = page.getByRole('dialog', { name: 'Accept this certificate?' });
+          await cert.waitFor({ timeout: 20_000 });
+          return cert;
+        };
+
+        // The same agent again: its certificate matches the pin, and it says it is paired already.
+        let cert = await openProbe();
+        await cert.getByTestId('agent-cert').waitFor();
+        assert.match(await cert.getByTestId('agent-cert').innerText(), /offers the certificate Certdesk already pinned/);
+        assert.equal(await cert.getByTestId('agent-cert-offered').innerText(), lines.fingerprint);
+        assert.match(await cert.getByTestId('agent-already-paired').innerText(), /certdesk-agent unpair/);
+        await cert.getByRole('button', { name: 'Cancel' }).click();
+        await cert.waitFor({ state: 'detached' });
+
+        // Another agent (another identity) on the same address: the pinned and the offered fingerprints, refused.
+        await first.stop();
+        second = await startAgent(dirs[1]!, ['--listen', `127.0.0.1:${first.port}`]);
+        const other = second.pairing()!.fingerprint;
+        assert.notEqual(other, lines.fingerprint);
+        cert = await openProbe();
+        await cert.getByTestId('agent-cert-mismatch').waitFor();
+        assert.equal(await cert.getByTestId('agent-cert-pinned').innerText(), lines.fingerprint);
+        assert.equal(await cert.getByTestId('agent-cert-offered').innerText(), other);
+        const colour = (id: string) => page.evaluate(`getComputedStyle(document.querySelector('[role="dialog"] [data-testid="${id}"]')).color`) as Promise<string>;
+        const red = await colour('agent-cert-offered');
+        const plain = await colour('agent-cert-pinned');
+        assert.notEqual(red, plain, 'the offered fingerprint is shown in another (error) colour');
+        assert.equal(await cert.getByTestId('pair-submit').isDisabled(), true, 'it cannot be accepted');
+        assert.equal(await cert.getByTestId('pair-submit').innerText(), 'Refused');
+        await shot(page, 'agents-pair-mismatch');
+        await cert.getByRole('button', { name: 'Cancel' }).click();
+        await cert.waitFor({ state: 'detached' });
+
+        // Testing the pinned agent now fails: the state turns Offline and its tooltip carries the reason.
+        await row.getByRole('button', { name: 'Test web-old' }).click();
+        const test = page.getByRole('dialog', { name: /^Test agent/ });
+        await test.getByTestId('agent-test-result').or(test.getByRole('alert')).waitFor({ timeout: 30_000 });
+        const shown = await test.innerText();
+        assert.match(shown, /SHA256:/, `the failure names the certificate: ${shown}`);
+        await test.getByRole('button', { name: 'Close' }).click();
+        const chip = row.getByTestId('agent-state');
+        await chip.filter({ hasText: 'Offline' }).waitFor();
+        const [stored] = await call('agents:list', {});
+        assert.equal(stored?.state, 'offline');
+        assert.equal(stored?.lastTest?.ok, false);
+        await chip.hover();
+        await page.getByRole('tooltip').filter({ hasText: stored!.lastTest!.message.slice(0, 40) }).waitFor();
+        await call('agents:delete', { id: old.id, confirm: true });
+        assert.deepEqual(e2e.pageErrors, []);
+      } finally {
+        await first?.stop();
+        await second?.stop();
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      }
     }));
 
   it('the download buttons ask for the agent zip: saved in the export folder, or the reason it could not be made', () =>

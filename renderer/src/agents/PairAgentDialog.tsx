@@ -72,6 +72,8 @@ export function PairAgentDialog({ onClose, onPaired }: { onClose: () => void; on
     const keys = Object.keys(fields);
     if (keys.some((k) => URL_FIELDS.includes(k))) setStep('url');
     else if (keys.some((k) => CODE_FIELDS.includes(k))) setStep('code');
+    // The agent now offers another certificate than the one accepted: back to that step, with the reason.
+    else if (keys.includes('acceptCert')) setStep('cert');
     if (fields.codeFile && !fields.code) fields.code = fields.codeFile;
     setErrors(fields);
     const shown = keys.length > 0 && keys.every((k) => URL_FIELDS.includes(k) || CODE_FIELDS.includes(k));
@@ -90,6 +92,8 @@ export function PairAgentDialog({ onClose, onPaired }: { onClose: () => void; on
     try {
       const found = await op.run((opId) => call('agents:probe', { url: full, opId }));
       setProbe(found);
+      // The certificate step shows what was read; the finished steps would only push it down.
+      op.reset();
       if (!name.trim()) setName(nameFromUrl(found.url));
       setStep('cert');
     } catch (err) {
