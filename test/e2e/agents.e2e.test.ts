@@ -7,7 +7,7 @@
 // itself"), and unpairs it: the mapping goes with it and the agent, told so, prints a new pairing code.
 // The download buttons ask agents:package for the zip (in the bridge it lands in the export folder).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,8 +15,9 @@ import type { Locator, Page } from 'playwright-core';
 import { agentCommand, startAgent, type AgentProcess } from '../helpers/agent-raw.ts';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
 
-const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS']);
+const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS', 'BED_WORK_DIR', 'CHALLTESTSRV_DNS_PORT']);
 const shot = (page: Page, name: string, height?: number) => takeShot(page, name, { settleMs: 450, ...(height ? { height } : {}) });
 
 describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; downloads (bridge + keyring + agent process)', { skip: gate.skip }, () => {
@@ -24,19 +25,33 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
   const e2e = new E2ESession('certdesk-e2e-agents-');
   const call = e2e.call.bind(e2e);
   let agent: AgentProcess | undefined;
+  let ca: ExtraPebble | undefined;
   let stateDir = '';
   const domain = `agent-${Date.now().toString(36)}.example.test`;
+  const savedPreflight = process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS;
 
   before(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-agent-state-'));
     agent = await startAgent(stateDir, ['--challenge-port', '0', '--challenge-host', '127.0.0.1']);
-    await e2e.start();
+    assert.ok(agent.challengePort, 'the agent listens for http-01 itself');
+    // A CA of this suite's own that dials the agent's challenge port for http-01; the test's names do not resolve
+    // to it, so the pre-flight GET goes there directly too.
+    process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS = `127.0.0.1:${agent.challengePort}`;
+    ca = await startExtraPebble({ name: 'pebble-e2e-agents', httpPort: agent.challengePort });
+    await e2e.start({
+      beforeBrowser: async () => {
+        await call('accounts:register', { name: 'Agents e2e', email: 'agents@example.test', directory: ca!.directoryUrl, caPem: readFileSync(ca!.caFile, 'utf8'), agreeTos: true });
+      },
+    });
   });
   after(async () => {
     await e2e.close(async () => {
       await agent?.stop();
     });
+    await ca?.stop();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    if (savedPreflight === undefined) delete process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS;
+    else process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS = savedPreflight;
   });
 
   async function openAgentsTab(page: Page): Promise<Locator> {
@@ -180,6 +195,63 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       assert.deepEqual(e2e.pageErrors, []);
     }));
 
+  it('maps a request’s domain to the agent from its row and issues by http-01: the agent answers the challenge, nothing by hand', () =>
+    e2e.withPage('agents-issue', async (page) => {
+      // Paired through the services (the window's pairing is the first test); the agent printed a fresh code.
+      const lines = agent!.pairing()!;
+      const paired = await call('agents:pair', { name: 'iis2', url: `https://127.0.0.1:${agent!.port}`, code: lines.code, acceptCert: lines.fingerprint, opId: 'e2e-pair-iis2' });
+      const name = `issue-${Date.now().toString(36)}.example.test`;
+      try {
+        // Raise the request: nothing answers it yet, so the window says manual.
+        await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
+        const req = page.getByRole('dialog', { name: /^Certificate Request/ });
+        await req.getByTestId('domain-input').fill(name);
+        await req.getByTestId('domain-input').press('Enter');
+        await req.getByLabel('Keystore password', { exact: false }).first().fill('keystore-pass-1');
+        await req.getByLabel('Confirm password').fill('keystore-pass-1');
+        await req.getByRole('button', { name: 'Create', exact: true }).click();
+        let win = page.getByTestId('request-window');
+        await win.waitFor({ timeout: 30_000 });
+        await win.getByTestId('challenge-automation').filter({ hasText: 'manual' }).waitFor();
+        await win.getByRole('button', { name: 'Close', exact: true }).last().click();
+        await win.waitFor({ state: 'detached' });
+
+        // The mapping icon of its row: the agent is a target; it answers http-01 itself.
+        const row = page.getByTestId('request-row').filter({ hasText: name });
+        await row.getByTestId('request-mapping').click();
+        const editor = page.getByRole('dialog', { name: 'Map domains to an end server' });
+        await editor.waitFor();
+        assert.equal(await editor.getByTestId('mapping-domains').inputValue(), name, 'the request’s names are prefilled');
+        await editor.getByRole('combobox', { name: 'End server' }).click();
+        await page.getByRole('listbox').getByRole('option', { name: /^iis2 · agent / }).click();
+        await editor.getByText('The agent answers http-01 itself').click();
+        await editor.getByTestId('mapping-save').click();
+        await editor.waitFor({ state: 'detached' });
+
+        // The window now says the agent answers, and Verify needs nothing by hand.
+        await row.getByTestId('request-status').filter({ hasText: 'Pending' }).click();
+        win = page.getByTestId('request-window');
+        await win.getByTestId('challenge-automated').waitFor();
+        assert.match(await win.getByTestId('challenge-automated').innerText(), /Certdesk agent/);
+        assert.equal(await win.getByTestId('challenge-automation').first().innerText(), 'http-01 · agent iis2 (answers itself)');
+        const token = (await call('requests:list', {})).find((r) => r.names.includes(name))!.challenges[0]!.token;
+        await shot(page, 'agents-challenge');
+        await win.getByRole('button', { name: 'Verify', exact: true }).click();
+        await page.locator('[data-testid="request-window"][data-mode="result"]').waitFor({ timeout: 90_000 });
+        const issued = (await call('requests:list', {})).find((r) => r.names.includes(name))!;
+        assert.equal(issued.status, 'available', JSON.stringify(issued.error));
+        assert.ok(issued.certificate?.serial, 'a certificate was issued');
+        // Cleaned up: the agent no longer answers the token.
+        const res = await fetch(`http://127.0.0.1:${agent!.challengePort}/.well-known/acme-challenge/${token}`);
+        assert.equal(res.status, 404, 'the challenge is withdrawn once validated');
+        const [seen] = await call('agents:list', {});
+        assert.ok(seen?.lastSeen, 'the agent was seen');
+        assert.deepEqual(e2e.pageErrors, []);
+      } finally {
+        await call('agents:delete', { id: paired.id, confirm: true });
+      }
+    }));
+
   it('an agent already paired is explained; another certificate at a pinned URL is shown in red and refused; a failed test turns the state Offline', () =>
     e2e.withPage('agents-mismatch', async (page) => {
       const dirs = [mkdtempSync(join(tmpdir(), 'certdesk-e2e-agent-b-')), mkdtempSync(join(tmpdir(), 'certdesk-e2e-agent-c-'))];
@@ -242,7 +314,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
         await test.getByRole('button', { name: 'Close' }).click();
         const chip = row.getByTestId('agent-state');
         await chip.filter({ hasText: 'Offline' }).waitFor();
-        const [stored] = await call('agents:list', {});
+        const stored = (await call('agents:list', {})).find((a) => a.id === old.id);
         assert.equal(stored?.state, 'offline');
         assert.equal(stored?.lastTest?.ok, false);
         await chip.hover();

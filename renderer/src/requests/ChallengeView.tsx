@@ -18,6 +18,7 @@ import type { Challenge, Request } from '../../../shared/model/request.ts';
 import type { OperationStep } from '../state/operation.ts';
 import { mappingDomain } from '../dns/DnsMappings.tsx';
 import { useDns } from '../state/dns.tsx';
+import { useServers } from '../state/servers.tsx';
 import type { Activity } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue } from './bits.tsx';
@@ -94,11 +95,24 @@ function problemType(type: string): string {
   return type.replace(/^urn:ietf:params:acme:error:/, '');
 }
 
+/**
+ * The engine names an http-01 answerer "server NAME (webroot W)". For a Certdesk agent: "agent NAME (answers
+ * itself)" / "(IIS site S)", and it works through the agent's pinned HTTPS connection rather than over SSH.
+ */
+export function http01Answerer(automation: string, agentNames: ReadonlySet<string>): { label: string; agent: boolean } {
+  const m = /^server (.+?) \(webroot (.*)\)$/.exec(automation);
+  if (!m || !agentNames.has(m[1]!)) return { label: automation, agent: false };
+  const w = m[2]!;
+  const how = w === 'agent:self' ? 'answers itself' : w.startsWith('iis:') ? `IIS site ${w.slice(4)}` : `webroot ${w}`;
+  return { label: `agent ${m[1]} (${how})`, agent: true };
+}
+
 function ChallengeCard({
   challenge,
   state,
   sharedWith,
   automation,
+  agentNames,
   progress,
 }: {
   challenge: Challenge;
@@ -106,6 +120,8 @@ function ChallengeCard({
   sharedWith: string[];
   /** The DNS account that answers this name (null: manual). */
   automation: string | null;
+  /** Names of the paired agents (an http-01 answerer may be one). */
+  agentNames: ReadonlySet<string>;
   /** The solver's latest word for this name ("2 of 3 name servers see the record"), while it works. */
   progress: string | null;
 }) {
@@ -137,11 +153,20 @@ function ChallengeCard({
           <Tooltip
             title={
               challenge.type === 'http-01'
-                ? `Certdesk places this file through ${automation} over SSH, checks the URL answers it, asks the CA, and removes the file afterwards.`
+                ? http01Answerer(automation, agentNames).agent
+                  ? `Certdesk has ${http01Answerer(automation, agentNames).label} publish this file (over its pinned HTTPS connection), checks the URL answers it, asks the CA, and removes the file afterwards.`
+                  : `Certdesk places this file through ${automation} over SSH, checks the URL answers it, asks the CA, and removes the file afterwards.`
                 : `Certdesk adds this TXT record with ${automation.startsWith('DNS account') ? automation : `the DNS account “${automation}”`}, waits until every authoritative name server sees it, asks the CA, and removes it afterwards.`
             }
           >
-            <Chip size="small" variant="outlined" color="primary" label={`${challenge.type} · ${automation.replace(/^DNS account /, '')}`} tabIndex={0} data-testid="challenge-automation" />
+            <Chip
+              size="small"
+              variant="outlined"
+              color="primary"
+              label={`${challenge.type} · ${challenge.type === 'http-01' ? http01Answerer(automation, agentNames).label : automation.replace(/^DNS account /, '')}`}
+              tabIndex={0}
+              data-testid="challenge-automation"
+            />
           </Tooltip>
         ) : (
           <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01, an end server with a webroot (Manage → Deploy) for http-01.">
@@ -226,6 +251,8 @@ function ValueLabel({ children }: { children: ReactNode }) {
 export function ChallengeView({ request, activity }: { request: Request; activity: Activity | undefined }) {
   const running = activity?.running === true && activity.kind === 'verify';
   const dns = useDns();
+  const { agents } = useServers();
+  const agentNames = new Set(agents.map((a) => a.name));
   /** Who answers a name: its domain's DNS mapping, else the request's DNS account, else nobody (manual). */
   const automationOf = (c: Challenge): string | null => {
     // The engine says who answers (an end server's webroot, a DNS account); else the DNS mappings decide here.
@@ -235,6 +262,7 @@ export function ChallengeView({ request, activity }: { request: Request; activit
     return dns.account(mapping?.accountId ?? request.dnsAccountId)?.name ?? (mapping || request.dnsAccountId ? 'DNS account' : null);
   };
   const automated = request.challenges.length > 0 && request.challenges.every((c) => automationOf(c) !== null);
+  const byAgents = automated && request.challenges.every((c) => c.type === 'http-01' && http01Answerer(automationOf(c)!, agentNames).agent);
   // Cards in the order the names were given (the common name first), whatever order the CA listed them.
   const position = (c: Challenge) => {
     const i = request.names.indexOf(c.name);
@@ -256,8 +284,17 @@ export function ChallengeView({ request, activity }: { request: Request; activit
       <Alert severity="info" variant="outlined" icon={false} sx={{ bgcolor: 'background.paper' }}>
         {request.challengeType === 'http-01' && automated ? (
           <Typography variant="body2" data-testid="challenge-automated">
-            Nothing to do by hand: press <strong>Verify</strong> and Certdesk places each file in the mapped end server’s webroot over
-            SSH, checks the URL answers it, asks the CA, and removes the files afterwards.
+            {byAgents ? (
+              <>
+                Nothing to do by hand: press <strong>Verify</strong> and Certdesk has the mapped Certdesk agent publish each file, checks the URL
+                answers it, asks the CA, and removes the files afterwards.
+              </>
+            ) : (
+              <>
+                Nothing to do by hand: press <strong>Verify</strong> and Certdesk places each file in the mapped end server’s webroot over
+                SSH, checks the URL answers it, asks the CA, and removes the files afterwards.
+              </>
+            )}
           </Typography>
         ) : request.challengeType === 'http-01' ? (
           <Typography variant="body2">
@@ -297,6 +334,7 @@ export function ChallengeView({ request, activity }: { request: Request; activit
           state={states[i] ?? 'pending'}
           sharedWith={c.dnsName ? (byDnsName.get(c.dnsName) ?? []).filter((n) => n !== c.nameUnicode) : []}
           automation={automationOf(c)}
+          agentNames={agentNames}
           progress={running && automationOf(c) ? (activity?.solver[c.name] ?? liveMessage(c, activity?.items[c.name]) ?? c.progress) : null}
         />
       ))}

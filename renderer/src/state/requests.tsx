@@ -88,6 +88,9 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
     const offChanged = on('requests:changed', () => void reload());
     // A deployment changes the request's deployments.
     const offDeploy = on('deploy:changed', () => void reload());
+    // Who answers a challenge (the engine's automation label) follows the server and agent mappings.
+    const offServers = on('servers:changed', () => void reload());
+    const offAgents = on('agents:changed', () => void reload());
     const offProgress = on('ops:progress', ({ opId, ...step }) => {
       const id = opRequest.current.get(opId);
       if (!id) return;
@@ -106,6 +109,8 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
     return () => {
       offChanged();
       offDeploy();
+      offServers();
+      offAgents();
       offProgress();
     };
   }, [reload]);
