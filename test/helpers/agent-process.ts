@@ -22,6 +22,7 @@ export interface AgentProcessOptions {
 
 export interface AgentProcess {
   pid: number;
+  stateDir: string;
   port: number;
   /** https://127.0.0.1:PORT */
   url: string;
@@ -88,6 +89,7 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
   };
   return {
     pid: child.pid!,
+    stateDir: opts.stateDir,
     port,
     url: `https://127.0.0.1:${port}`,
     challengePort: challenge ? Number(challenge[1]) : null,
