@@ -28,6 +28,28 @@ export function psQuote(s: string): string {
   return `'${s.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
 
+/**
+ * A PowerShell string expression in plain ASCII: powershell.exe decodes stdin with the console's code page, so
+ * characters outside ASCII are written as [char] codes (UTF-16 units): `Café` → `(-join ('Caf', [char]0x00E9))`.
+ */
+export function psString(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return psQuote(s);
+  const parts: string[] = [];
+  let ascii = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) ascii += s[i];
+    else {
+      if (ascii) parts.push(psQuote(ascii));
+      ascii = '';
+      parts.push(`[char]0x${c.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+  }
+  if (ascii) parts.push(psQuote(ascii));
+  return `(-join (${parts.join(', ')}))`;
+}
+
 const THUMBPRINT_RE = /^[0-9A-Fa-f]{40}$/;
 const HOSTNAME_RE = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
@@ -70,7 +92,7 @@ export function iisDeployCommand(req: { pfx: string; password: string; site: str
   checkPort(port);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(req.pfx)) throw AppError.invalid('pfx', 'The PFX is not base64.', 'Send the PKCS#12 file as base64.');
   const lines = [
-    ...header([`$site = ${psQuote(req.site)}`, `$hostName = ${psQuote(hostname ?? '')}`, `$port = ${port}`, `$sslFlags = ${hostname ? 1 : 0}`]),
+    ...header([`$site = ${psString(req.site)}`, `$hostName = ${psQuote(hostname ?? '')}`, `$port = ${port}`, `$sslFlags = ${hostname ? 1 : 0}`]),
     "  if (-not (Get-ChildItem 'IIS:\\Sites' | Where-Object { $_.Name -eq $site })) { throw \"There is no IIS site named '$site'.\" }",
     "  $pfxPath = Join-Path ([System.IO.Path]::GetTempPath()) ('certdesk-' + [guid]::NewGuid().ToString('N') + '.pfx')",
     '  try {',
@@ -120,7 +142,7 @@ export function iisRestoreCommand(receipt: IisReceipt): PsCommand {
   }
   const lines = [
     ...header([
-      `$site = ${psQuote(receipt.site)}`,
+      `$site = ${psString(receipt.site)}`,
       `$hostName = ${psQuote(receipt.hostname ?? '')}`,
       `$port = ${receipt.port}`,
       `$thumb = ${psQuote(receipt.thumbprint.toUpperCase())}`,
@@ -177,7 +199,7 @@ export function parseResult<T>(run: { exitCode: number | null; output: string },
       /* fall through */
     }
   }
-  const error = lines.find((l) => l.startsWith(ERROR_PREFIX))?.slice(ERROR_PREFIX.length).trim();
+  const error = lines.find((l) => l.startsWith(ERROR_PREFIX))?.slice(ERROR_PREFIX.length).trim().replace(/\.+$/, '');
   const tail = run.output.trim().split(/\r?\n/).slice(-5).join(' ').slice(-500);
   throw new AppError('DEPLOY_FAILED', `${what} failed: ${error || tail || `PowerShell exited with ${run.exitCode}`}.`, {
     hint: 'Check that the agent runs as an administrator (LocalSystem) and that IIS and its WebAdministration module are installed.',

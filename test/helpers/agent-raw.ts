@@ -110,9 +110,13 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `node out/agent/certdesk-agent.cjs serve --listen 127.0.0.1:0 --state-dir DIR ...`; resolves once it listens. */
-export async function startAgent(stateDir: string, extra: string[] = []): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [AGENT, 'serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `node out/agent/certdesk-agent.cjs serve --listen 127.0.0.1:0 --state-dir DIR ...`; resolves once it listens.
+ * stateDir null: no --state-dir (it comes from a --config file in `extra`).
+ */
+export async function startAgent(stateDir: string | null, extra: string[] = []): Promise<AgentProcess> {
+  const args = [AGENT, 'serve', '--listen', '127.0.0.1:0', ...(stateDir === null ? [] : ['--state-dir', stateDir]), ...extra];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -149,7 +153,8 @@ export async function startAgent(stateDir: string, extra: string[] = []): Promis
       check();
     });
   const listening = await waitFor(/Listening on https:\/\/127\.0\.0\.1:(\d+)/);
-  const challenge = extra.includes('--challenge-port') ? await waitFor(/Challenges on http:\/\/[^:]+:(\d+)\//) : null;
+  await waitFor(/certdesk-agent \S+ started/); // printed once both listeners are up
+  const challenge = /Challenges on http:\/\/[^:]+:(\d+)\//.exec(out);
   return {
     child,
     port: Number(listening[1]),

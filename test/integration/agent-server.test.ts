@@ -355,6 +355,32 @@ describe('certdesk-agent serve (built bundle, real process)', { skip: gate.skip 
   });
 });
 
+describe('certdesk-agent serve --config FILE', () => {
+  it('reads the config file (state dir relative to it), and flags win over it', async () => {
+    const dir = tempDir('agent-config');
+    const config = join(dir, 'agent.json');
+    writeFileSync(config, JSON.stringify({ listen: '127.0.0.1:0', stateDir: 'state', challengePort: 0, challengeHost: '127.0.0.1', site: '127.0.0.1:1' }));
+    const agent = await startAgent(null, ['--config', config, '--site', '127.0.0.1:2']);
+    try {
+      assert.ok(agent.challengePort, 'the challenge port came from the file');
+      assert.ok(existsSync(join(dir, 'state', 'cert.pem')), 'the state dir is beside the config file');
+      const p = agent.pairing()!;
+      const secret = randomBytes(32);
+      assert.equal((await pair(agent, p.code, secret)).status, 200);
+      const info = await new SignedClient(agent.port, secret, p.fingerprint).call<AgentInfo>(ROUTES.info, undefined, 'GET');
+      assert.equal(info.site, '127.0.0.1:2');
+      assert.equal(info.challengePort, agent.challengePort);
+    } finally {
+      await agent.stop();
+    }
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "listen": ');
+    const r = await agentCommand('serve', '--config', broken);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /Cannot read the config file .*broken\.json/);
+  });
+});
+
 describe('the agent bundle stands alone', () => {
   it('runs from a folder with no node_modules: version, identity and pairing code', async () => {
     const dir = tempDir('agent-alone');
