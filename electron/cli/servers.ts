@@ -53,6 +53,19 @@ function describeServer(s: EndServer, mappings: ServerMapping[] = []): string {
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
 }
 
+/** `--server`: an end server, or else a Certdesk agent (both are deploy targets). */
+async function targetByName(ctx: CliContext, key: string): Promise<{ id: string; name: string }> {
+  try {
+    return await serverByName(ctx, key, 'server');
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'NOT_FOUND') throw err;
+    const k = key.trim().toLowerCase();
+    const agent = (await ctx.call('agents:list', {})).find((a) => a.name.toLowerCase() === k || a.id === key.trim() || (k.length >= 8 && a.id.startsWith(key.trim())));
+    if (agent) return agent;
+    throw err;
+  }
+}
+
 function describeDeployment(d: Deployment): string {
   const head = `${d.serverName}: ${d.status === 'deployed' ? 'deployed' : 'FAILED'} serial ${d.serial} (${d.domain})`;
   const lines = [head];
@@ -249,7 +262,7 @@ export const certDeployCommand: Command = {
       requests.map((r) => ({ id: r.id, savedCertificateId: r.savedCertificateId, commonName: r.commonName })),
     );
     const typedCert = t.certificateId !== null && certs.some((c) => c.id === t.certificateId && c.id.startsWith(t.input));
-    const server = str(v, 'server') !== undefined ? await serverByName(ctx, str(v, 'server')!, 'server') : undefined;
+    const server = str(v, 'server') !== undefined ? await targetByName(ctx, str(v, 'server')!) : undefined;
     const target = typedCert || !t.requestId ? { certificateId: t.certificateId! } : { requestId: t.requestId };
     return ctx.call('deploy:run', { ...target, ...(server ? { serverId: server.id } : {}) });
   },

@@ -125,6 +125,7 @@ describe('http-01 and deployment through a Certdesk agent (real agent processes,
   });
 
   let firstSerial: string;
+  let second: { id: string; serial: string };
   const deployDomain = `deploy-${uniq()}.agent-nginx.example.test`;
   const tls = (f: string) => join(bedEnv('NGINX_TLS_DIR'), f);
   const httpsPort = () => Number(bedEnv('NGINX_HTTPS_PORT'));
@@ -155,6 +156,7 @@ describe('http-01 and deployment through a Certdesk agent (real agent processes,
     const v = await issue([deployDomain], accountNginx, `127.0.0.1:${bedEnv('NGINX_HTTP_PORT')}`);
     assert.equal(v.status, 'available', JSON.stringify(v.error));
     assert.notEqual(v.certificate!.serial.toUpperCase(), firstSerial);
+    second = { id: v.id, serial: v.certificate!.serial.toUpperCase() };
     const d = v.deployments[0]!;
     assert.equal(d.status, 'failed');
     assert.equal(d.rolledBack, true);
@@ -165,6 +167,15 @@ describe('http-01 and deployment through a Certdesk agent (real agent processes,
     assert.equal(await servedSerial(httpsPort(), deployDomain), firstSerial, 'nginx still serves the previous certificate');
     assert.ok(web.stdout().includes('POST /v1/restore 200 ok'), 'restored by the agent');
     assert.deepEqual(tokenFiles(webroot), []);
+  });
+
+  it('cert deploy --server names the agent: with a working reload the second certificate is installed and served', async () => {
+    await json('agent', 'map', 'web1', '--domains', deployDomain, '--webroot', webroot, '--deploy', 'pem', '--cert-path', tls('cert.pem'), '--fullchain-path', tls('fullchain.pem'), '--key-path', tls('privkey.pem'), '--reload', bedEnv('NGINX_RELOAD'), '--check', `127.0.0.1:${httpsPort()}`);
+    const r = await certdesk(dataDir, 'cert', 'deploy', second.id, '--server', 'web1');
+    outputs.push(r.out, r.err);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, new RegExp(`web1: deployed serial ${second.serial}`));
+    assert.equal(await servedSerial(httpsPort(), deployDomain), second.serial);
   });
 
   it('the agents\' pairing secrets are nowhere in clear in the data directory (db.json, logs) or in the CLI answers', async () => {

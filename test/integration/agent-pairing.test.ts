@@ -123,6 +123,27 @@ describe('agent pairing through the CLI, with the real agent process', { skip: g
     assert.equal(JSON.parse(dup.out).error.flag, '--name');
   });
 
+  it('agent map: webroot, --serve-http and --site checks in the CLI\'s words; show lists the mapping; unmap removes it', async () => {
+    const both = await cli('--json', 'agent', 'map', 'iis1', '--domains', 'm.example.test', '--webroot', work, '--serve-http');
+    assert.equal(both.code, 2);
+    assert.equal(JSON.parse(both.out).error.flag, '--serve-http');
+    const self = await cli('--json', 'agent', 'map', 'iis1', '--domains', 'm.example.test', '--serve-http');
+    assert.equal(self.code, 2, 'this agent runs without a challenge port');
+    assert.match(JSON.parse(self.out).error.message, /does not answer http-01 itself/);
+    const noSite = await cli('--json', 'agent', 'map', 'iis1', '--domains', 'm.example.test', '--deploy', 'iis');
+    assert.equal(noSite.code, 2);
+    assert.equal(JSON.parse(noSite.out).error.flag, '--site');
+    const iis = await cli('--json', 'agent', 'map', 'iis1', '--domains', 'm.example.test', '--site', 'Default Web Site', '--deploy', 'iis');
+    assert.equal(iis.code, 2, 'a Linux agent has no IIS');
+    assert.match(JSON.parse(iis.out).error.message, /has no IIS|cannot install into IIS/);
+    const mapped = await json('agent', 'map', 'iis1', '--domains', 'm.example.test,n.example.test', '--webroot', work, '--deploy', 'pem', '--fullchain-path', join(work, 'tls', 'fullchain.pem'), '--key-path', join(work, 'tls', 'privkey.pem'), '--reload', 'true');
+    assert.equal(mapped.length, 2);
+    assert.equal(mapped[0].serverId, agentId);
+    const show = await cli('agent', 'show', 'iis1');
+    assert.match(show.out, new RegExp(`Mapping\\s+m\\.example\\.test; webroot ${work.replace(/[.]/g, '\\.')}; deploy on pem`));
+    assert.equal((await json('agent', 'unmap', 'iis1', '--domains', 'm.example.test,n.example.test')).deleted, 2);
+  });
+
   it('the pairing secret and code never appear in clear in the data directory (db.json, logs) or in any output', async () => {
     const pairing = JSON.parse(readFileSync(join(stateDir, 'pairing.json'), 'utf8')) as { secret: string };
     const secret = Buffer.from(pairing.secret, 'base64');
