@@ -178,6 +178,16 @@ describe('http-01 and deployment through a Certdesk agent (real agent processes,
     assert.equal(await servedSerial(httpsPort(), deployDomain), second.serial);
   });
 
+  it('pairing with something that is not an agent (nginx over TLS) is refused as NOT_FOUND naming the URL; nothing stored', async () => {
+    const url = `https://127.0.0.1:${httpsPort()}`;
+    const r = await certdesk(dataDir, '--json', 'agent', 'pair', '--name', 'nginx', '--url', url, '--code-file', web.codeFile(tempDir('agent-code'), 'ABCD-EFGH-JKLM-NPQR'));
+    assert.equal(r.code, 1, r.out + r.err);
+    const e = JSON.parse(r.out).error;
+    assert.equal(e.code, 'NOT_FOUND');
+    assert.match(e.message, new RegExp(`${url} is not a Certdesk agent`));
+    assert.deepEqual((await json('agent', 'list')).map((a: { name: string }) => a.name), ['web1', 'self1']);
+  });
+
   it('the agents\' pairing secrets are nowhere in clear in the data directory (db.json, logs) or in the CLI answers', async () => {
     for (const a of [web, self]) {
       const secret = (JSON.parse(readFileSync(join(a.stateDir, 'pairing.json'), 'utf8')) as { secret: string }).secret;
