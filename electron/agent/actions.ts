@@ -299,9 +299,11 @@ export function run(command: string, timeoutMs = DEFAULT_RUN_TIMEOUT_MS): Promis
     child.stderr.on('data', add);
     let timedOut = false;
     let settled = false;
+    // The whole tree: the shell's process group on POSIX, taskkill /T on Windows (cmd.exe alone would leave its children).
     const kill = (): void => {
       try {
         if (posix && child.pid) process.kill(-child.pid, 'SIGKILL');
+        else if (child.pid) spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => child.kill());
         else child.kill('SIGKILL');
       } catch {
         /* already gone */
