@@ -7,12 +7,13 @@
 // itself"), and unpairs it: the mapping goes with it and the agent, told so, prints a new pairing code.
 // The download buttons ask agents:package for the zip (in the bridge it lands in the export folder).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { agentCommand, startAgent, type AgentProcess } from '../helpers/agent-raw.ts';
+import { AGENT_BUNDLE, startAgentProcess, type AgentProcess } from '../helpers/agent-process.ts';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
 import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
@@ -32,7 +33,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
 
   before(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'certdesk-e2e-agent-state-'));
-    agent = await startAgent(stateDir, ['--challenge-port', '0', '--challenge-host', '127.0.0.1']);
+    agent = await startAgentProcess({ stateDir, challengePort: 0 });
     assert.ok(agent.challengePort, 'the agent listens for http-01 itself');
     // A CA of this suite's own that dials the agent's challenge port for http-01; the test's names do not resolve
     // to it, so the pre-flight GET goes there directly too.
@@ -74,7 +75,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
     e2e.withPage('agents-flow', async (page) => {
       const printed = agent!.pairing();
       assert.ok(printed, `the agent printed its pairing lines: ${agent!.stdout()}`);
-      const said = (await agentCommand('--version')).out.trim();
+      const said = execFileSync(process.execPath, [AGENT_BUNDLE, '--version'], { encoding: 'utf8' }).trim();
       const version = /(\d+\.\d+\.\d+\S*)/.exec(said)?.[1];
       assert.ok(version, `the agent says its version: ${said}`);
 
@@ -177,7 +178,6 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       // Back on the agents tab, its row lists the domain; Unpair says the mapping goes too.
       await manage.getByRole('tab', { name: 'Windows agents' }).click();
       await row.getByTestId('agent-domains').filter({ hasText: domain }).waitFor();
-      const before = agent!.stdout().length;
       await row.getByRole('button', { name: 'Unpair iis1' }).click();
       const confirm = page.getByRole('dialog', { name: 'Unpair iis1?' });
       await confirm.waitFor();
@@ -190,7 +190,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       assert.deepEqual(await call('agents:list', {}), []);
       assert.deepEqual(await call('servers:mappings', {}), [], 'its mapping went with it');
       // The agent was told: it forgot the pairing and printed a new code to pair again.
-      await agent!.waitFor(/^Pairing code: \S+$/m, before, 10_000);
+      await agent!.waitFor(new RegExp(`^Pairing code: (?!${printed.code}$)\\S+$`, 'm'), 10_000);
       assert.notEqual(agent!.pairing()!.code, printed.code, 'a new pairing code');
       assert.deepEqual(e2e.pageErrors, []);
     }));
@@ -259,7 +259,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       let second: AgentProcess | undefined;
       try {
         // Paired through the services (the window's pairing is the test above).
-        first = await startAgent(dirs[0]!);
+        first = await startAgentProcess({ stateDir: dirs[0]! });
         const url = `https://127.0.0.1:${first.port}`;
         const lines = first.pairing()!;
         const old = await call('agents:pair', { name: 'web-old', url, code: lines.code, acceptCert: lines.fingerprint, opId: 'e2e-pair-old' });
@@ -288,7 +288,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
 
         // Another agent (another identity) on the same address: the pinned and the offered fingerprints, refused.
         await first.stop();
-        second = await startAgent(dirs[1]!, ['--listen', `127.0.0.1:${first.port}`]);
+        second = await startAgentProcess({ stateDir: dirs[1]!, port: first.port });
         const other = second.pairing()!.fingerprint;
         assert.notEqual(other, lines.fingerprint);
         cert = await openProbe();
