@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -325,6 +326,35 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
         await first?.stop();
         await second?.stop();
         for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      }
+    }));
+
+  it('reading the certificate shows progress and can be cancelled (an address that accepts and never answers)', () =>
+    e2e.withPage('agents-probe-cancel', async (page) => {
+      const held: Socket[] = [];
+      const silent = createServer((socket) => held.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as { port: number }).port;
+      try {
+        const manage = await openAgentsTab(page);
+        await manage.getByTestId('pair-agent').click();
+        const dialog = page.getByRole('dialog', { name: 'Pair an agent' });
+        await dialog.getByTestId('agent-url').fill(`https://127.0.0.1:${port}`);
+        await dialog.getByTestId('pair-submit').click();
+        const progress = dialog.getByRole('status', { name: 'Progress' });
+        await progress.waitFor();
+        assert.equal(await dialog.getByTestId('pair-submit').isDisabled(), true, 'Next waits while the certificate is read');
+        await progress.getByRole('button', { name: 'Cancel' }).click();
+        const alert = dialog.getByRole('alert');
+        await alert.waitFor({ timeout: 20_000 });
+        assert.match(await alert.innerText(), /Cancelled/);
+        assert.equal(await dialog.getByTestId('agent-url').inputValue(), `https://127.0.0.1:${port}`, 'still on the URL step, the URL kept');
+        assert.equal(await dialog.getByTestId('pair-submit').isDisabled(), false);
+        assert.deepEqual(await call('agents:list', {}), []);
+        assert.deepEqual(e2e.pageErrors, []);
+      } finally {
+        for (const s of held) s.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
       }
     }));
 
