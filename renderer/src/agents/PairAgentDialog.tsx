@@ -20,36 +20,12 @@ import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { FormDialog } from '../components/FormDialog.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { useOperation } from '../state/operation.ts';
-import { DEFAULT_AGENT_PORT } from './agentText.ts';
+import { completeUrl, DEFAULT_AGENT_PORT, nameFromUrl } from './agentText.ts';
 
 type Step = 'url' | 'cert' | 'code';
 
 const URL_FIELDS = ['url'];
 const CODE_FIELDS = ['name', 'code', 'codeFile'];
-
-/** `iis1.example.com` → `https://iis1.example.com:9443`: the installer prints the full URL, people type less. */
-export function completeUrl(input: string): string {
-  const t = input.trim();
-  if (!t) return t;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(t) ? t : `https://${t}`;
-  try {
-    const u = new URL(withScheme);
-    if (u.protocol === 'https:' && !u.port && !/:\d+(\/|$)/.test(withScheme.replace(/^https:\/\//i, ''))) u.port = String(DEFAULT_AGENT_PORT);
-    return u.pathname === '/' && !u.search ? u.origin : u.toString();
-  } catch {
-    return t;
-  }
-}
-
-/** A name suggested from the URL's host: `iis1.example.com` → `iis1`. */
-function nameFromUrl(url: string): string {
-  try {
-    const host = new URL(url).hostname;
-    return /^[\d.]+$|^\[/.test(host) ? host : (host.split('.')[0] ?? host);
-  } catch {
-    return '';
-  }
-}
 
 export function PairAgentDialog({ onClose, onPaired }: { onClose: () => void; onPaired: (agent: Agent) => void }) {
   const [step, setStep] = useState<Step>('url');

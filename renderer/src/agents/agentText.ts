@@ -62,3 +62,39 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${bytes} bytes`;
 }
+
+/** `iis1.example.com` → `https://iis1.example.com:9443`: the installer prints the full URL, people type less. */
+export function completeUrl(input: string): string {
+  const t = input.trim();
+  if (!t) return t;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(t) ? t : `https://${t}`;
+  try {
+    const u = new URL(withScheme);
+    if (u.protocol === 'https:' && !u.port && !/:\d+(\/|$)/.test(withScheme.replace(/^https:\/\//i, ''))) u.port = String(DEFAULT_AGENT_PORT);
+    return u.pathname === '/' && !u.search ? u.origin : u.toString();
+  } catch {
+    return t;
+  }
+}
+
+/** A name suggested from the URL's host: `iis1.example.com` → `iis1`. */
+export function nameFromUrl(url: string): string {
+  try {
+    const host = new URL(url).hostname;
+    return /^[\d.]+$|^\[/.test(host) ? host : (host.split('.')[0] ?? host);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The engine names an http-01 answerer "server NAME (webroot W)". For a Certdesk agent: "agent NAME (answers
+ * itself)" / "(IIS site S)", and it works through the agent's pinned HTTPS connection rather than over SSH.
+ */
+export function http01Answerer(automation: string, agentNames: ReadonlySet<string>): { label: string; agent: boolean } {
+  const m = /^server (.+?) \(webroot (.*)\)$/.exec(automation);
+  if (!m || !agentNames.has(m[1]!)) return { label: automation, agent: false };
+  const w = m[2]!;
+  const how = w === 'agent:self' ? 'answers itself' : w.startsWith('iis:') ? `IIS site ${w.slice(4)}` : `webroot ${w}`;
+  return { label: `agent ${m[1]} (${how})`, agent: true };
+}

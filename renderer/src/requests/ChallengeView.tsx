@@ -19,6 +19,7 @@ import type { OperationStep } from '../state/operation.ts';
 import { mappingDomain } from '../dns/DnsMappings.tsx';
 import { useDns } from '../state/dns.tsx';
 import { useServers } from '../state/servers.tsx';
+import { http01Answerer } from '../agents/agentText.ts';
 import type { Activity } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue } from './bits.tsx';
@@ -93,18 +94,6 @@ function StateChip({ state, automated }: { state: NameState; automated: boolean 
 /** Short form of an ACME error type: "urn:ietf:params:acme:error:unauthorized" → "unauthorized". */
 function problemType(type: string): string {
   return type.replace(/^urn:ietf:params:acme:error:/, '');
-}
-
-/**
- * The engine names an http-01 answerer "server NAME (webroot W)". For a Certdesk agent: "agent NAME (answers
- * itself)" / "(IIS site S)", and it works through the agent's pinned HTTPS connection rather than over SSH.
- */
-export function http01Answerer(automation: string, agentNames: ReadonlySet<string>): { label: string; agent: boolean } {
-  const m = /^server (.+?) \(webroot (.*)\)$/.exec(automation);
-  if (!m || !agentNames.has(m[1]!)) return { label: automation, agent: false };
-  const w = m[2]!;
-  const how = w === 'agent:self' ? 'answers itself' : w.startsWith('iis:') ? `IIS site ${w.slice(4)}` : `webroot ${w}`;
-  return { label: `agent ${m[1]} (${how})`, agent: true };
 }
 
 function ChallengeCard({
