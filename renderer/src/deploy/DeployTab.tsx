@@ -121,7 +121,7 @@ export function DeployTab() {
             </Typography>
             <Typography variant="body2" color="text.secondary">
               Linux servers Certdesk reaches over SSH: it answers http-01 challenges in their webroot and deploys certificates there.
-              Passwords and keys stay in your OS keychain.
+              Passwords and keys stay in your OS keychain. Windows servers: install and pair the Certdesk agent (Windows agents tab).
             </Typography>
           </Box>
           <Button variant="contained" startIcon={<AddIcon />} onClick={() => setEditing('new')} data-testid="add-server">

@@ -158,7 +158,7 @@ function ChallengeCard({
             />
           </Tooltip>
         ) : (
-          <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01, an end server with a webroot (Manage → Deploy) for http-01.">
+          <Tooltip title="Nothing answers this challenge automatically: you publish it yourself. A DNS account (Manage → DNS) can do it for dns-01, an end server with a webroot (Manage → Deploy) or a Certdesk agent (Manage → Windows agents) for http-01.">
             <Chip size="small" variant="outlined" label={`${challenge.type} · manual`} tabIndex={0} data-testid="challenge-automation" />
           </Tooltip>
         )}
