@@ -1,7 +1,7 @@
 // Builds every Certdesk bundle with esbuild: the Electron main process, the sandboxed preload, the CLI,
 // the loopback preview bridge, and the React renderer. One script for all faces keeps their inputs aligned.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,6 +71,23 @@ async function main() {
       // lowdb and friends are ESM-only; esbuild turns them into CJS, import.meta.url needs a shim.
       inject: [join(root, 'build/import-meta-url.js')],
       define: { ...common.define, 'import.meta.url': 'import_meta_url' },
+    }));
+  }
+  if (existsSync(join(root, 'electron/agent/main.ts'))) {
+    // The agent runs on servers from this one file (Node 20+, or inside a single-executable certdesk-agent.exe):
+    // everything but Node's built-ins is bundled, minified, without a source map, so nothing has to sit beside it.
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    jobs.push(build({
+      ...common,
+      entryPoints: ['electron/agent/main.ts'],
+      outfile: join(out, 'agent/certdesk-agent.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      sourcemap: false,
+      legalComments: 'none',
+      define: { ...common.define, __CERTDESK_AGENT_VERSION__: JSON.stringify(version) },
     }));
   }
   if (existsSync(join(root, 'electron/platform/preload.ts'))) {
