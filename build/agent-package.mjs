@@ -141,10 +141,14 @@ export function winsw(cacheDir) {
 /** Makes the SEA blob of a bundle with the given node (the version that will run it). Returns the blob path. */
 export function makeBlob(node, bundle, blob) {
   mkdirSync(dirname(blob), { recursive: true });
-  const config = `${blob}.sea.json`;
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }, null, 2));
+  // Under a name of this process, then renamed: two packagers at once (the app and a test) never mix their files.
+  const tmp = `${blob}.${process.pid}.tmp`;
+  const config = `${tmp}.sea.json`;
+  writeFileSync(config, JSON.stringify({ main: bundle, output: tmp, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }, null, 2));
   const r = spawnSync(node, ['--experimental-sea-config', config], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0 || !existsSync(blob)) fail(`Making the SEA blob of ${bundle} failed: ${r.stderr || r.error?.message}`);
+  rmSync(config, { force: true });
+  if (r.status !== 0 || !existsSync(tmp)) fail(`Making the SEA blob of ${bundle} failed: ${r.stderr || r.error?.message}`);
+  renameSync(tmp, blob);
   return blob;
 }
 
@@ -290,7 +294,7 @@ Install
 
 Settings
 certdesk-agent.json in this folder: "listen" (address and port), "stateDir" (where the agent keeps its
-key, certificate and pairing secret; readable by administrators and the service only), "challengePort"
+key, certificate and pairing secret), "challengePort"
 (a port on which the agent answers http-01 itself, or null) and "site" (the HTTPS address whose
 certificate the agent reports, or null). Run AgentInstaller.exe stop, then start, after a change.
 
@@ -300,14 +304,16 @@ stops and uninstalls the service. The state folder (C:\\ProgramData\\Certdesk Ag
 forget the pairing, and unpair the agent in Certdesk.
 
 Logs
-certdesk-agent-service.*.log in this folder (the service wrapper) and agent.log in the state folder.
+In the state folder: agent.log (the agent) and certdesk-agent-service.*.log (the service wrapper).
+AgentInstaller.exe start limits the state folder to SYSTEM and Administrators (it holds the agent's key,
+its pairing secret, and the pairing code until the agent is paired).
 
 About the programs
 AgentInstaller.exe and certdesk-agent.exe are the official Node.js ${NODE_VERSION} runtime (node.exe) with the
 Certdesk program embedded as a Node single-executable application. Embedding changes the file, so the
 Node.js Authenticode signature was removed: Windows shows them as unsigned (SmartScreen may ask once).
 certdesk-agent-service.exe is WinSW 1.17 (MIT license), the service wrapper; it needs the .NET Framework,
-which every supported Windows Server has. It reads certdesk-agent-service.xml, written by AgentInstaller.
+which every supported Windows Server has. It reads certdesk-agent-service.xml, which AgentInstaller.exe start writes.
 `.replace(/\n/g, '\r\n');
 }
 
@@ -327,36 +333,36 @@ function bundlesDir() {
  */
 export async function packageAgent({ arches = ARCHES, out = null, cacheDir = join(root, 'build', '.cache', 'agent') } = {}) {
   const started = Date.now();
+  for (const arch of arches) if (!ARCHES.includes(arch)) fail(`--arch must be x64 or x86 (got "${arch}").`);
   const bundles = bundlesDir();
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const node = blobNode(cacheDir);
   const blobs = {};
   for (const p of PROGRAMS) blobs[p.exe] = makeBlob(node, join(bundles, p.bundle), join(bundles, 'sea', p.blob));
   const service = winsw(cacheDir);
-  for (const arch of arches) if (!ARCHES.includes(arch)) fail(`--arch must be x64 or x86 (got "${arch}").`);
-  const stageOf = (arch) => join(bundles, 'stage', arch);
-  for (const arch of arches) rmSync(stageOf(arch), { recursive: true, force: true });
-  const exes = await Promise.all(
-    arches.flatMap((arch) => PROGRAMS.map((p) => injectBlob(windowsNode(arch, cacheDir), blobs[p.exe], join(stageOf(arch), p.exe)))),
-  );
+  const stage = join(bundles, `stage-${process.pid}`);
+  const stageOf = (arch) => join(stage, arch);
   const results = [];
-  for (const arch of arches) {
-    const entries = [];
-    for (const p of PROGRAMS) entries.push({ name: p.exe, data: readFileSync(exes.find((e) => e === join(stageOf(arch), p.exe))) });
-    entries.push({ name: 'certdesk-agent-service.exe', data: readFileSync(service.exe) });
-    entries.push({ name: 'certdesk-agent-service.exe.config', data: readFileSync(service.config) });
-    entries.push({ name: 'certdesk-agent.json', data: Buffer.from(agentConfig()) });
-    entries.push({ name: 'README.txt', data: Buffer.from(readmeText(arch, version)) });
-    const zip = out && arches.length === 1 ? resolve(out) : join(bundles, 'dist', zipName(arch));
-    mkdirSync(dirname(zip), { recursive: true });
-    const tmp = `${zip}.${process.pid}.part`;
-    writeFileSync(tmp, makeZip(entries));
-    renameSync(tmp, zip);
-    rmSync(stageOf(arch), { recursive: true, force: true });
-    results.push({ arch, zip, bytes: statSync(zip).size });
-    log(`${zip} (${(statSync(zip).size / 1e6).toFixed(1)} MB)`);
+  try {
+    await Promise.all(arches.flatMap((arch) => PROGRAMS.map((p) => injectBlob(windowsNode(arch, cacheDir), blobs[p.exe], join(stageOf(arch), p.exe)))));
+    for (const arch of arches) {
+      const entries = [];
+      for (const p of PROGRAMS) entries.push({ name: p.exe, data: readFileSync(join(stageOf(arch), p.exe)) });
+      entries.push({ name: 'certdesk-agent-service.exe', data: readFileSync(service.exe) });
+      entries.push({ name: 'certdesk-agent-service.exe.config', data: readFileSync(service.config) });
+      entries.push({ name: 'certdesk-agent.json', data: Buffer.from(agentConfig()) });
+      entries.push({ name: 'README.txt', data: Buffer.from(readmeText(arch, version)) });
+      const zip = out && arches.length === 1 ? resolve(out) : join(bundles, 'dist', zipName(arch));
+      mkdirSync(dirname(zip), { recursive: true });
+      const tmp = `${zip}.${process.pid}.part`;
+      writeFileSync(tmp, makeZip(entries));
+      renameSync(tmp, zip);
+      results.push({ arch, zip, bytes: statSync(zip).size });
+      log(`${zip} (${(statSync(zip).size / 1e6).toFixed(1)} MB)`);
+    }
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
   }
-  rmSync(join(bundles, 'stage'), { recursive: true, force: true });
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return results;
 }

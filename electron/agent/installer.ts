@@ -13,7 +13,7 @@
 // Everything that decides *what* runs (XML, commands in order, state dir) is a pure function below, tested on Linux
 // (test/unit/agent-installer.test.ts); only main() spawns, and only on Windows.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { DEFAULT_AGENT_PORT } from './protocol.ts';
@@ -67,9 +67,10 @@ function xmlEscape(text: string): string {
 /**
  * The WinSW service definition for the agent folder `dir` (an absolute Windows path): the service runs
  * `<dir>\certdesk-agent.exe serve --config "<dir>\certdesk-agent.json"`, starts with Windows, is restarted when it
- * fails, and its console output goes to rolling logs beside the wrapper.
+ * fails. Its console output (which holds the pairing code until the agent is paired) goes to rolling logs in the
+ * state dir, which only SYSTEM and Administrators may read (stateDirAclCommand), not beside the programs.
  */
-export function serviceXml(dir: string): string {
+export function serviceXml(dir: string, stateDir: string): string {
   const exe = win.join(dir, AGENT_FILES.agent);
   const config = win.join(dir, AGENT_FILES.config);
   return [
@@ -80,7 +81,7 @@ export function serviceXml(dir: string): string {
     `  <executable>${xmlEscape(exe)}</executable>`,
     `  <arguments>serve --config ${xmlEscape(`"${config}"`)}</arguments>`,
     `  <workingdirectory>${xmlEscape(dir)}</workingdirectory>`,
-    `  <logpath>${xmlEscape(dir)}</logpath>`,
+    `  <logpath>${xmlEscape(stateDir)}</logpath>`,
     '  <logmode>roll</logmode>',
     '  <onfailure action="restart" delay="10 sec"/>',
     '  <onfailure action="restart" delay="30 sec"/>',
@@ -101,6 +102,20 @@ export interface Command {
 
 function wrapper(dir: string, verb: string, label: string): Command {
   return { file: win.join(dir, AGENT_FILES.service), args: [verb], label };
+}
+
+/**
+ * The state dir holds the agent's key and pairing secret: its ACL is reduced to SYSTEM (the service) and the
+ * Administrators group, by SID so it works in every Windows language, inherited by everything inside (also files
+ * already there). Without this, a folder under ProgramData inherits read access for all local users.
+ */
+export function stateDirAclCommand(stateDir: string, env: Record<string, string | undefined>): Command {
+  const systemRoot = env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows';
+  return {
+    file: win.join(systemRoot, 'System32', 'icacls.exe'),
+    args: [stateDir, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '/T', '/Q'],
+    label: `Restricting ${stateDir} to SYSTEM and Administrators`,
+  };
 }
 
 /** `start`: install the service (skipped when it already exists), then start it. */
@@ -227,7 +242,7 @@ function must(cmd: Command): void {
     const out = `${r.stdout}${r.stderr}`.trim();
     const denied = /access.*denied|administrator/i.test(out);
     throw new AppError(denied ? 'PERMISSION' : 'INTERNAL', `${cmd.label} failed (exit ${r.status})${out ? `: ${out}` : '.'}`, {
-      hint: denied ? 'Open the command prompt with "Run as administrator" and run AgentInstaller again.' : `Look at ${SERVICE_ID}-service.err.log in the agent folder.`,
+      hint: denied ? 'Open the command prompt with "Run as administrator" and run AgentInstaller again.' : `Look at ${SERVICE_ID}-service.err.log in the agent's state folder.`,
     });
   }
 }
@@ -250,7 +265,7 @@ async function waitForPairing(dir: string, stateDir: string, timeoutMs: number):
   while (!existsSync(path.win32.join(stateDir, CODE_FILE)) && !existsSync(path.win32.join(stateDir, PAIRING_FILE))) {
     if (Date.now() > until) {
       throw new AppError('INTERNAL', `The service started but the agent wrote no pairing code in ${stateDir} within ${Math.round(timeoutMs / 1000)} s.`, {
-        hint: `Look at ${path.win32.join(stateDir, 'agent.log')} and ${SERVICE_ID}-service.err.log in ${dir}.`,
+        hint: `Look at agent.log and ${SERVICE_ID}-service.err.log in ${stateDir}.`,
       });
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -268,7 +283,9 @@ async function start(dir: string): Promise<number> {
     return 1;
   }
   const stateDir = readStateDir(dir);
-  writeFileSync(path.win32.join(dir, AGENT_FILES.serviceXml), serviceXml(dir));
+  mkdirSync(stateDir, { recursive: true });
+  must(stateDirAclCommand(stateDir, process.env));
+  writeFileSync(path.win32.join(dir, AGENT_FILES.serviceXml), serviceXml(dir, stateDir));
   const state = serviceState(dir);
   for (const cmd of startCommands(dir, state !== 'absent')) {
     if (cmd.args[0] === 'start' && state === 'started') continue;

@@ -16,6 +16,7 @@ import {
   serveCommandLine,
   serviceXml,
   startCommands,
+  stateDirAclCommand,
   stateDirFromConfig,
   statusCommand,
   stopCommands,
@@ -25,11 +26,12 @@ import { tempDir } from '../helpers/bed.ts';
 
 const DIR = 'C:\\Program Files\\Certdesk Agent';
 const SERVICE = 'C:\\Program Files\\Certdesk Agent\\certdesk-agent-service.exe';
+const STATE = 'C:\\ProgramData\\Certdesk Agent';
 
 describe('AgentInstaller: WinSW service definition', () => {
-  it('is exactly this XML (CRLF lines): id, name, the agent exe and its config by absolute path, roll logs, restart on failure, automatic start', () => {
+  it('is exactly this XML (CRLF lines): id, name, the agent exe and its config by absolute path, roll logs in the state dir, restart on failure, automatic start', () => {
     assert.equal(
-      serviceXml(DIR),
+      serviceXml(DIR, STATE),
       [
         '<service>',
         '  <id>certdesk-agent</id>',
@@ -38,7 +40,7 @@ describe('AgentInstaller: WinSW service definition', () => {
         '  <executable>C:\\Program Files\\Certdesk Agent\\certdesk-agent.exe</executable>',
         '  <arguments>serve --config &quot;C:\\Program Files\\Certdesk Agent\\certdesk-agent.json&quot;</arguments>',
         '  <workingdirectory>C:\\Program Files\\Certdesk Agent</workingdirectory>',
-        '  <logpath>C:\\Program Files\\Certdesk Agent</logpath>',
+        '  <logpath>C:\\ProgramData\\Certdesk Agent</logpath>',
         '  <logmode>roll</logmode>',
         '  <onfailure action="restart" delay="10 sec"/>',
         '  <onfailure action="restart" delay="30 sec"/>',
@@ -52,9 +54,10 @@ describe('AgentInstaller: WinSW service definition', () => {
   });
 
   it('escapes XML metacharacters of the folder (a folder named "R&D <certs>")', () => {
-    const xml = serviceXml('D:\\R&D <certs>');
+    const xml = serviceXml('D:\\R&D <certs>', 'D:\\R&D <certs>\\state');
     assert.match(xml, /<executable>D:\\R&amp;D &lt;certs&gt;\\certdesk-agent\.exe<\/executable>/);
     assert.match(xml, /<arguments>serve --config &quot;D:\\R&amp;D &lt;certs&gt;\\certdesk-agent\.json&quot;<\/arguments>/);
+    assert.match(xml, /<logpath>D:\\R&amp;D &lt;certs&gt;\\state<\/logpath>/);
     assert.doesNotMatch(xml, /R&D|<certs>/);
   });
 
@@ -88,6 +91,15 @@ describe('AgentInstaller: commands', () => {
       ],
     );
     assert.deepEqual([statusCommand(DIR).file, ...statusCommand(DIR).args], [SERVICE, 'status']);
+  });
+
+  it('the state dir (key, pairing secret, service logs) is closed to all but SYSTEM and Administrators, by SID', () => {
+    const c = stateDirAclCommand(STATE, { SystemRoot: 'C:\\WINDOWS' });
+    assert.deepEqual(
+      [c.file, ...c.args],
+      ['C:\\WINDOWS\\System32\\icacls.exe', STATE, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '/T', '/Q'],
+    );
+    assert.equal(stateDirAclCommand(STATE, {}).file, 'C:\\Windows\\System32\\icacls.exe');
   });
 
   it('the pairing lines come from the agent itself: certdesk-agent.exe pairing-code --state-dir DIR', () => {
