@@ -14,6 +14,7 @@ import { resolveDataDir } from '../store/paths.ts';
 import { certCommands, requestCommands } from './certificates.ts';
 import { dnsCommands, settingsCommands } from './dns.ts';
 import { certDeployCommand, serverCommands } from './servers.ts';
+import { agentCommands } from './agent.ts';
 import { certEmailCommand, emailCommands } from './email.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 import { withFlags } from './flags.ts';
@@ -228,6 +229,7 @@ const GROUPS: Record<string, Record<string, Command>> = {
   cert: { ...certCommands, deploy: certDeployCommand, policy: certPolicyCommand, email: certEmailCommand },
   dns: dnsCommands,
   server: serverCommands,
+  agent: agentCommands,
   settings: settingsCommands,
   email: emailCommands,
 };

@@ -2,18 +2,10 @@
 // Secrets come from files only (--password-file, --key-file, --passphrase-file, --keystore-password-file),
 // never from the command line; answers show them only as stored / not set.
 import { AppError } from '../../shared/ipc/errors.ts';
-import type { Deployment, DeployInput, EndServer, HostKeyProbe, ServerMapping } from '../../shared/model/server.ts';
-import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
+import type { Deployment, EndServer, HostKeyProbe, ServerMapping } from '../../shared/model/server.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
+import { MAP_OPTIONS, deployInputFromFlags, describeMapping, domainList, mapFlags, required, shellWord, str } from './deploy-flags.ts';
 import { resolveCertTarget } from './ids.ts';
-
-const str = (v: Values, name: string): string | undefined => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
-
-function required(v: Values, name: string, what: string): string {
-  const value = str(v, name);
-  if (value === undefined || value.trim() === '') throw AppError.invalid(name, `--${name} is required: ${what}.`);
-  return value;
-}
 
 function nameArg(args: string[]): string {
   const a = args[0];
@@ -26,11 +18,6 @@ function port(v: Values): number | undefined {
   if (p === undefined) return undefined;
   if (!/^\d{1,5}$/.test(p.trim()) || Number(p) < 1 || Number(p) > 65535) throw AppError.invalid('port', `--port ${p} is not a port number (1-65535).`);
   return Number(p);
-}
-
-function domainList(v: Values): string[] {
-  const d = required(v, 'domains', 'the domains, comma-separated (a mapping covers their subdomains)');
-  return d.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 /** A server by name (case-insensitive), id or id prefix (8+ characters). */
@@ -46,10 +33,6 @@ export async function serverByName(ctx: CliContext, key: string, flag: string): 
     });
   }
   return hit;
-}
-
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function describeServer(s: EndServer, mappings: ServerMapping[] = []): string {
@@ -70,18 +53,17 @@ function describeServer(s: EndServer, mappings: ServerMapping[] = []): string {
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
 }
 
-function describeMapping(m: ServerMapping): string {
-  const parts = [m.domain, m.webroot ? `webroot ${m.webroot}` : 'no http-01'];
-  const d = m.deploy;
-  if (d) {
-    const paths = [d.certPath && `cert ${d.certPath}`, d.chainPath && `chain ${d.chainPath}`, d.fullchainPath && `fullchain ${d.fullchainPath}`, d.keyPath && `key ${d.keyPath}`].filter(Boolean);
-    parts.push(
-      `deploy ${d.enabled ? 'on' : 'off'} ${d.format} (${paths.join(', ')}; modes key ${d.keyMode} cert ${d.certMode}${d.owner ? `; owner ${d.owner}` : ''}${d.format !== 'pem' ? `; keystore password ${d.keystorePasswordStored ? 'stored' : "the request's"}` : ''})`,
-    );
-    if (d.reload) parts.push(`reload: ${d.reload}`);
-    if (d.check) parts.push(`check ${d.check}`);
-  } else parts.push('no deploy');
-  return parts.join('; ');
+/** `--server`: an end server, or else a Certdesk agent (both are deploy targets). */
+async function targetByName(ctx: CliContext, key: string): Promise<{ id: string; name: string }> {
+  try {
+    return await serverByName(ctx, key, 'server');
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'NOT_FOUND') throw err;
+    const k = key.trim().toLowerCase();
+    const agent = (await ctx.call('agents:list', {})).find((a) => a.name.toLowerCase() === k || a.id === key.trim() || (k.length >= 8 && a.id.startsWith(key.trim())));
+    if (agent) return agent;
+    throw err;
+  }
 }
 
 function describeDeployment(d: Deployment): string {
@@ -114,33 +96,7 @@ const SERVER_FLAGS: Record<string, string> = {
   webroot: '--webroot',
 };
 
-const DEPLOY_FLAGS: Record<string, string> = {
-  format: '--deploy',
-  certPath: '--cert-path',
-  keyPath: '--key-path',
-  chainPath: '--chain-path',
-  fullchainPath: '--fullchain-path',
-  reload: '--reload',
-  check: '--check',
-  keyMode: '--mode',
-  certMode: '--cert-mode',
-  owner: '--owner',
-  keystorePassword: '--keystore-password-file',
-  enabled: '--no-deploy',
-};
-
-const MAP_FLAGS: Record<string, string> = {
-  ...SERVER_FLAGS,
-  ...DEPLOY_FLAGS,
-  ...Object.fromEntries(Object.entries(DEPLOY_FLAGS).map(([k, f]) => [`deploy.${k}`, f])),
-};
-
-async function secretFile(v: Values, flag: string, what: string): Promise<string | undefined> {
-  const file = str(v, flag);
-  if (file === undefined) return undefined;
-  const text = await readUserText(file, { field: flag, label: `--${flag}`, maxBytes: MAX_SECRET_FILE_BYTES, hint: `Give --${flag} a regular file that holds only the ${what}.` });
-  return text.replace(/\r?\n$/, '');
-}
+const MAP_FLAGS = mapFlags(SERVER_FLAGS);
 
 type AddResult = EndServer | { hostKey: HostKeyProbe['offered']; stored: false; command: string; probe: HostKeyProbe };
 
@@ -263,59 +219,13 @@ export const serverCommands: Record<string, Command> = {
     summary: 'Map domains (and their subdomains) to a server: webroot for http-01, deploy settings',
     usage:
       'server map NAME --domains a,b [--webroot DIR] [--deploy pem|pfx|jks --cert-path P --key-path P --chain-path P --fullchain-path P --reload "CMD" --check host:port --mode 600 --cert-mode 644 --owner U:G --keystore-password-file F] [--no-deploy]',
-    options: {
-      domains: { type: 'string' },
-      webroot: { type: 'string' },
-      deploy: { type: 'string' },
-      'no-deploy': { type: 'boolean' },
-      'cert-path': { type: 'string' },
-      'key-path': { type: 'string' },
-      'chain-path': { type: 'string' },
-      'fullchain-path': { type: 'string' },
-      reload: { type: 'string' },
-      check: { type: 'string' },
-      mode: { type: 'string' },
-      'cert-mode': { type: 'string' },
-      owner: { type: 'string' },
-      'keystore-password-file': { type: 'string' },
-    },
+    options: MAP_OPTIONS,
     positionals: ['NAME'],
     flags: MAP_FLAGS,
     async run(ctx, v, args) {
       const s = await serverByName(ctx, nameArg(args), 'id');
       const domains = domainList(v);
-      const format = str(v, 'deploy');
-      const off = v['no-deploy'] === true;
-      const deployFlags = ['cert-path', 'key-path', 'chain-path', 'fullchain-path', 'reload', 'check', 'mode', 'cert-mode', 'owner', 'keystore-password-file'].filter((f) => v[f] !== undefined);
-      let deploy: DeployInput | null = null;
-      if (format !== undefined || off || deployFlags.length) {
-        let base: Partial<DeployInput> = {};
-        if (format === undefined) {
-          // --no-deploy (or a changed setting) alone keeps the stored settings of the first domain.
-          const existing = (await ctx.call('servers:mappings', {})).find((m) => m.serverId === s.id && m.domain === domains[0]?.toLowerCase())?.deploy;
-          if (!existing) throw AppError.invalid('deploy', `--deploy pem|pfx|jks is required: ${domains[0]} has no deploy settings on ${s.name} yet.`);
-          base = { format: existing.format, certPath: existing.certPath, keyPath: existing.keyPath, chainPath: existing.chainPath, fullchainPath: existing.fullchainPath, owner: existing.owner, keyMode: existing.keyMode, certMode: existing.certMode, reload: existing.reload, check: existing.check };
-        } else if (!['pem', 'pfx', 'jks'].includes(format)) {
-          throw AppError.invalid('deploy', `--deploy ${format}: use pem, pfx or jks.`);
-        }
-        const pick = (flag: string): string | undefined => str(v, flag);
-        const keystorePassword = await secretFile(v, 'keystore-password-file', 'keystore password');
-        deploy = {
-          ...base,
-          enabled: !off,
-          format: (format ?? base.format ?? 'pem') as DeployInput['format'],
-          ...(pick('cert-path') !== undefined ? { certPath: pick('cert-path') } : {}),
-          ...(pick('key-path') !== undefined ? { keyPath: pick('key-path') } : {}),
-          ...(pick('chain-path') !== undefined ? { chainPath: pick('chain-path') } : {}),
-          ...(pick('fullchain-path') !== undefined ? { fullchainPath: pick('fullchain-path') } : {}),
-          ...(pick('reload') !== undefined ? { reload: pick('reload') } : {}),
-          ...(pick('check') !== undefined ? { check: pick('check') } : {}),
-          ...(pick('mode') !== undefined ? { keyMode: pick('mode') } : {}),
-          ...(pick('cert-mode') !== undefined ? { certMode: pick('cert-mode') } : {}),
-          ...(pick('owner') !== undefined ? { owner: pick('owner') } : {}),
-          ...(keystorePassword !== undefined ? { keystorePassword } : {}),
-        };
-      }
+      const deploy = await deployInputFromFlags(ctx, v, s, domains, { formats: ['pem', 'pfx', 'jks'] });
       const webroot = str(v, 'webroot');
       return ctx.call('servers:map', { serverId: s.id, domains, ...(webroot !== undefined ? { webroot } : {}), ...(deploy ? { deploy } : {}) });
     },
@@ -352,7 +262,7 @@ export const certDeployCommand: Command = {
       requests.map((r) => ({ id: r.id, savedCertificateId: r.savedCertificateId, commonName: r.commonName })),
     );
     const typedCert = t.certificateId !== null && certs.some((c) => c.id === t.certificateId && c.id.startsWith(t.input));
-    const server = str(v, 'server') !== undefined ? await serverByName(ctx, str(v, 'server')!, 'server') : undefined;
+    const server = str(v, 'server') !== undefined ? await targetByName(ctx, str(v, 'server')!) : undefined;
     const target = typedCert || !t.requestId ? { certificateId: t.certificateId! } : { requestId: t.requestId };
     return ctx.call('deploy:run', { ...target, ...(server ? { serverId: server.id } : {}) });
   },

@@ -6,6 +6,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ERROR_PREFIX as ERROR_PREFIX_FOR_TEST, iisDeployCommand, iisPhysicalPathCommand, iisRestoreCommand, parseResult, psQuote, psString, POWERSHELL_ARGS, RESULT_PREFIX as RESULT_PREFIX_FOR_TEST, resolveIisPath, runPowerShell } from '../../electron/agent/iis.ts';
+import { icaclsArgs, parseWhoamiSid } from '../../electron/agent/state.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { tempDir } from '../helpers/bed.ts';
 
@@ -245,5 +246,27 @@ describe('a webroot that names an IIS site (iis:<site>)', () => {
   it('on an agent that is not Windows: a clear INVALID_INPUT naming the webroot', async () => {
     if (process.platform === 'win32') return;
     await assert.rejects(resolveIisPath('iis:Other/x'), (e: AppError) => e.code === 'INVALID_INPUT' && e.field === 'webroot' && e.message.includes('IIS site'));
+  });
+});
+
+describe('the state directory on Windows', () => {
+  it('icacls drops inherited access and grants SYSTEM, Administrators and the agent\'s own account (by SID)', () => {
+    assert.deepEqual(icaclsArgs('C:\\ProgramData\\Certdesk Agent', 'S-1-5-21-1-2-3-1001'), [
+      'C:\\ProgramData\\Certdesk Agent',
+      '/inheritance:r',
+      '/grant:r',
+      '*S-1-5-18:(OI)(CI)F',
+      '*S-1-5-32-544:(OI)(CI)F',
+      '*S-1-5-21-1-2-3-1001:(OI)(CI)F',
+      '/Q',
+    ]);
+    assert.deepEqual(icaclsArgs('D:\\a', 'S-1-5-18').filter((a) => a.startsWith('*')), ['*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F'], 'LocalSystem is not granted twice');
+    assert.deepEqual(icaclsArgs('D:\\a', null).filter((a) => a.startsWith('*')), ['*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F']);
+  });
+
+  it('reads the SID from whoami /user /fo csv /nh', () => {
+    assert.equal(parseWhoamiSid('"nt authority\\system","S-1-5-18"\r\n'), 'S-1-5-18');
+    assert.equal(parseWhoamiSid('"web1\\admin","S-1-5-21-3623811015-3361044348-30300820-1013"\r\n'), 'S-1-5-21-3623811015-3361044348-30300820-1013');
+    assert.equal(parseWhoamiSid('ERROR: something'), null);
   });
 });
