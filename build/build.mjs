@@ -90,6 +90,23 @@ async function main() {
       define: { ...common.define, __CERTDESK_AGENT_VERSION__: JSON.stringify(version) },
     }));
   }
+  if (existsSync(join(root, 'electron/agent/installer-main.ts'))) {
+    // AgentInstaller.exe (installs the agent as a Windows service): one self-contained bundle like the agent's, made
+    // into a single-executable app by build/agent-package.mjs.
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    jobs.push(build({
+      ...common,
+      entryPoints: ['electron/agent/installer-main.ts'],
+      outfile: join(out, 'agent/agent-installer.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      sourcemap: false,
+      legalComments: 'none',
+      define: { ...common.define, __CERTDESK_AGENT_VERSION__: JSON.stringify(version) },
+    }));
+  }
   if (existsSync(join(root, 'electron/platform/preload.ts'))) {
     // Sandboxed preloads may only require('electron') and a few polyfilled modules: bundle everything else.
     jobs.push(build({

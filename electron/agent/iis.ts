@@ -225,3 +225,48 @@ export async function iisRestore(receipt: IisReceipt): Promise<{ restored: numbe
   needWindows();
   return parseResult<{ restored: number }>(await runPowerShell(iisRestoreCommand(receipt)), `Restoring the previous certificate of the IIS site ${receipt.site}`);
 }
+
+/**
+ * The physical path of an IIS site (a mapping's webroot `iis:<site>`): `Get-Item IIS:\Sites\<site>` gives
+ * physicalPath, which may hold environment variables (`%SystemDrive%\inetpub\wwwroot`), expanded here.
+ */
+export function iisPhysicalPathCommand(site: string): PsCommand {
+  checkSite(site);
+  const lines = [
+    ...header([`$site = ${psString(site)}`]),
+    "  $item = Get-Item -LiteralPath ('IIS:\\Sites\\' + $site)",
+    '  $path = [Environment]::ExpandEnvironmentVariables($item.physicalPath)',
+    `  Write-Output (${psQuote(RESULT_PREFIX)} + (@{ path = $path } | ConvertTo-Json -Compress))`,
+    ...footer(),
+  ];
+  return { script: lines.join('\r\n'), env: {} };
+}
+
+const physicalPaths = new Map<string, { path: string; at: number }>();
+
+/**
+ * Turns a path under `iis:<site>/…` (what Certdesk sends for a mapping whose webroot is an IIS site) into the
+ * site's physical path + the rest; any other path is returned as it is. Resolved once a minute per site.
+ */
+export async function resolveIisPath(path: string, run?: (cmd: PsCommand) => Promise<{ exitCode: number | null; output: string }>): Promise<string> {
+  if (!path.startsWith('iis:')) return path;
+  const rest = path.slice(4);
+  const cut = rest.search(/[\\/]/);
+  const site = cut < 0 ? rest : rest.slice(0, cut);
+  const tail = cut < 0 ? '' : rest.slice(cut);
+  const cached = physicalPaths.get(site);
+  let base = cached && Date.now() - cached.at < 60_000 ? cached.path : null;
+  if (base === null) {
+    if (!run) {
+      if (process.platform !== 'win32') {
+        throw new AppError('INVALID_INPUT', `The webroot iis:${site} names an IIS site, and this agent runs on ${process.platform}.`, { field: 'webroot', hint: 'Map the domain with the webroot directory instead.' });
+      }
+      run = (c) => runPowerShell(c);
+    }
+    base = parseResult<{ path: string }>(await run(iisPhysicalPathCommand(site)), `Finding the folder of the IIS site ${site}`).path;
+    if (!base) throw AppError.invalid('webroot', `The IIS site ${site} has no physical path.`);
+    physicalPaths.set(site, { path: base, at: Date.now() });
+  }
+  const sep = /^[A-Za-z]:\\/.test(base) ? '\\' : '/';
+  return base.replace(/[\\/]+$/, '') + tail.replace(/[\\/]/g, sep);
+}

@@ -13,7 +13,7 @@ import * as z from 'zod/mini';
 import { AppError, type ErrorCode } from '../../shared/ipc/errors.ts';
 import * as actions from './actions.ts';
 import { ChallengeServer, TOKEN_RE } from './challenge-server.ts';
-import { iisDeploy, iisRestore } from './iis.ts';
+import { iisDeploy, iisRestore, resolveIisPath } from './iis.ts';
 import type { AgentLog } from './log.ts';
 import {
   HEADER,
@@ -408,18 +408,18 @@ export class AgentServer {
       case ROUTES.filePut: {
         post();
         const b = parseBody(BODIES.filePut, body);
-        await actions.putFile(b.path, Buffer.from(b.content, 'base64'), b.mode);
+        await actions.putFile(await resolveIisPath(b.path), Buffer.from(b.content, 'base64'), b.mode);
         return { value: {}, note: b.path };
       }
       case ROUTES.fileRemove: {
         post();
         const b = parseBody(BODIES.fileRemove, body);
-        return { value: { removed: await actions.removeFile(b.path) }, note: b.path };
+        return { value: { removed: await actions.removeFile(await resolveIisPath(b.path)) }, note: b.path };
       }
       case ROUTES.checkWritable: {
         post();
         const b = parseBody(BODIES.checkWritable, body);
-        await actions.checkWritable(b.dir);
+        await actions.checkWritable(await resolveIisPath(b.dir));
         return { value: {}, note: b.dir };
       }
       case ROUTES.install: {

@@ -2,6 +2,7 @@
 // the HMAC secret Certdesk chose, when, and who) and, while unpaired, the current one-time code
 // (pairing-code.txt). Every file is written whole (temp file + rename) with mode 0600 and the folder is 0700:
 // the secret and the private key are readable by the service account only.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -56,10 +57,16 @@ export class AgentState {
     return join(this.dir, STATE_FILES[name]);
   }
 
-  /** Creates the folder (0700) when missing; a folder that cannot be made is a clear start-up error. */
+  /**
+   * Creates the folder (0700) when missing; a folder that cannot be made is a clear start-up error. On Windows,
+   * modes mean nothing and a folder under ProgramData inherits read access for every local user, who could then
+   * read the secret and drive the agent: the folder's ACL is replaced by one for SYSTEM, Administrators and the
+   * account the agent runs as (icacls, at every start).
+   */
   ensureDir(): void {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (process.platform === 'win32') restrictWindowsAcl(this.dir, currentUserSid());
     } catch (err) {
       throw new AppError('PERMISSION', `Cannot create the state directory ${this.dir}: ${(err as Error).message}.`, {
         field: 'stateDir',
@@ -131,6 +138,41 @@ export class AgentState {
 
   removeCode(): void {
     rmSync(this.path('code'), { force: true });
+  }
+}
+
+/** Well-known SIDs (locale-independent, unlike the names): LocalSystem and the Administrators group. */
+export const SID_SYSTEM = 'S-1-5-18';
+export const SID_ADMINISTRATORS = 'S-1-5-32-544';
+
+/**
+ * icacls arguments that drop inherited entries and grant full control to SYSTEM, Administrators and `userSid`
+ * (the agent's own account when it is neither), for the folder and everything created in it.
+ */
+export function icaclsArgs(dir: string, userSid: string | null): string[] {
+  const sids = [SID_SYSTEM, SID_ADMINISTRATORS, ...(userSid && userSid !== SID_SYSTEM ? [userSid] : [])];
+  return [dir, '/inheritance:r', '/grant:r', ...sids.map((sid) => `*${sid}:(OI)(CI)F`), '/Q'];
+}
+
+/** The SID of the account this process runs as (`whoami /user /fo csv /nh` → "name","S-1-…"), or null. */
+export function parseWhoamiSid(output: string): string | null {
+  const m = /"(S-1-[0-9-]+)"\s*$/m.exec(output.trim());
+  return m ? m[1]! : null;
+}
+
+function currentUserSid(): string | null {
+  try {
+    return parseWhoamiSid(execFileSync('whoami', ['/user', '/fo', 'csv', '/nh'], { encoding: 'utf8', windowsHide: true, timeout: 10_000 }));
+  } catch {
+    return null;
+  }
+}
+
+function restrictWindowsAcl(dir: string, userSid: string | null): void {
+  try {
+    execFileSync('icacls', icaclsArgs(dir, userSid), { windowsHide: true, timeout: 30_000, stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`could not restrict the folder's access to SYSTEM, Administrators and the agent's account (icacls: ${(err as Error).message})`);
   }
 }
 

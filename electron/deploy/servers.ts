@@ -550,6 +550,8 @@ export class ServerService implements TargetDirectory {
     if (/\p{Cc}/u.test(name)) throw AppError.invalid('name', 'The server name contains control characters.');
     const dup = this.store.data.servers.find((s) => s.id !== self && s.name.toLowerCase() === name.toLowerCase());
     if (dup) throw AppError.invalid('name', `A server named "${dup.name}" exists already.`, 'Choose another name.');
+    const agent = this.agents?.list().find((a) => a.name.toLowerCase() === name.toLowerCase());
+    if (agent) throw AppError.invalid('name', `An agent is named "${agent.name}" already: servers and agents share one list of names (mappings name either).`, 'Choose another name.');
     return name;
   }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { iisDeployCommand, iisRestoreCommand, parseResult, psQuote, psString, POWERSHELL_ARGS, runPowerShell } from '../../electron/agent/iis.ts';
+import { ERROR_PREFIX as ERROR_PREFIX_FOR_TEST, iisDeployCommand, iisPhysicalPathCommand, iisRestoreCommand, parseResult, psQuote, psString, POWERSHELL_ARGS, RESULT_PREFIX as RESULT_PREFIX_FOR_TEST, resolveIisPath, runPowerShell } from '../../electron/agent/iis.ts';
+import { icaclsArgs, parseWhoamiSid } from '../../electron/agent/state.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { tempDir } from '../helpers/bed.ts';
 
@@ -197,5 +198,75 @@ describe('running PowerShell', () => {
       (e: unknown) => e instanceof AppError && e.code === 'DEPLOY_FAILED' && e.message === "Binding the certificate failed: Cannot find a site named 'Shop'.",
     );
     assert.throws(() => parseResult({ exitCode: 0, output: 'no result line' }, 'x'), (e: unknown) => e instanceof AppError && /no result line/.test(e.message));
+  });
+});
+
+describe('a webroot that names an IIS site (iis:<site>)', () => {
+  it('asks IIS for the site\'s physical path with this exact script, environment variables expanded', () => {
+    const cmd = iisPhysicalPathCommand("Bob's Shop");
+    assert.deepEqual(lines(cmd.script), [
+      '& {',
+      "$ErrorActionPreference = 'Stop'",
+      'try {',
+      "  $site = 'Bob''s Shop'",
+      '  Import-Module WebAdministration',
+      "  $item = Get-Item -LiteralPath ('IIS:\\Sites\\' + $site)",
+      '  $path = [Environment]::ExpandEnvironmentVariables($item.physicalPath)',
+      `  Write-Output ('${RESULT_PREFIX_FOR_TEST}' + (@{ path = $path } | ConvertTo-Json -Compress))`,
+      '} catch {',
+      `  Write-Output ('${ERROR_PREFIX_FOR_TEST}' + $_.Exception.Message)`,
+      '  exit 1',
+      '}',
+      '}',
+      '',
+      '',
+    ]);
+    assert.deepEqual(cmd.env, {});
+  });
+
+  it('turns iis:<site>/.well-known/… into the physical path + the rest, with Windows separators; other paths pass', async () => {
+    const scripts: string[] = [];
+    const run = async (c: { script: string }) => {
+      scripts.push(c.script);
+      return { exitCode: 0, output: `${RESULT_PREFIX_FOR_TEST}{"path":"C:\\\\inetpub\\\\shop\\\\"}\r\n` };
+    };
+    assert.equal(await resolveIisPath('iis:Shop Site/.well-known/acme-challenge/tok', run), 'C:\\inetpub\\shop\\.well-known\\acme-challenge\\tok');
+    assert.equal(await resolveIisPath('iis:Shop Site', run), 'C:\\inetpub\\shop', 'the site folder itself (the writable check)');
+    assert.equal(scripts.length, 1, 'resolved once, then from the cache');
+    assert.ok(scripts[0]!.includes("$site = 'Shop Site'"));
+    assert.equal(await resolveIisPath('/var/www/html/x', run), '/var/www/html/x');
+    assert.equal(scripts.length, 1);
+  });
+
+  it('a site IIS does not know: DEPLOY_FAILED with PowerShell\'s message', async () => {
+    const run = async () => ({ exitCode: 1, output: `${ERROR_PREFIX_FOR_TEST}Cannot find path 'IIS:\\Sites\\Nope' because it does not exist.\r\n` });
+    await assert.rejects(resolveIisPath('iis:Nope/x', run), (e: AppError) => e.code === 'DEPLOY_FAILED' && e.message.includes('IIS site Nope') && e.message.includes('does not exist'));
+  });
+
+  it('on an agent that is not Windows: a clear INVALID_INPUT naming the webroot', async () => {
+    if (process.platform === 'win32') return;
+    await assert.rejects(resolveIisPath('iis:Other/x'), (e: AppError) => e.code === 'INVALID_INPUT' && e.field === 'webroot' && e.message.includes('IIS site'));
+  });
+});
+
+describe('the state directory on Windows', () => {
+  it('icacls drops inherited access and grants SYSTEM, Administrators and the agent\'s own account (by SID)', () => {
+    assert.deepEqual(icaclsArgs('C:\\ProgramData\\Certdesk Agent', 'S-1-5-21-1-2-3-1001'), [
+      'C:\\ProgramData\\Certdesk Agent',
+      '/inheritance:r',
+      '/grant:r',
+      '*S-1-5-18:(OI)(CI)F',
+      '*S-1-5-32-544:(OI)(CI)F',
+      '*S-1-5-21-1-2-3-1001:(OI)(CI)F',
+      '/Q',
+    ]);
+    assert.deepEqual(icaclsArgs('D:\\a', 'S-1-5-18').filter((a) => a.startsWith('*')), ['*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F'], 'LocalSystem is not granted twice');
+    assert.deepEqual(icaclsArgs('D:\\a', null).filter((a) => a.startsWith('*')), ['*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F']);
+  });
+
+  it('reads the SID from whoami /user /fo csv /nh', () => {
+    assert.equal(parseWhoamiSid('"nt authority\\system","S-1-5-18"\r\n'), 'S-1-5-18');
+    assert.equal(parseWhoamiSid('"web1\\admin","S-1-5-21-3623811015-3361044348-30300820-1013"\r\n'), 'S-1-5-21-3623811015-3361044348-30300820-1013');
+    assert.equal(parseWhoamiSid('ERROR: something'), null);
   });
 });

@@ -110,6 +110,14 @@ describe('electron-builder.yml', () => {
   it('every extra resource exists (tray icon 32×32, window icon)', () => {
     for (const res of config.extraResources ?? []) {
       assert.ok(res.from, 'extraResources entry without from');
+      // The agent zips are made by build/agent-package.mjs, which `npm run dist` runs before electron-builder
+      // (test/integration/agent-package.test.ts builds and checks them).
+      if (res.from === 'out/agent/dist') {
+        const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+        assert.match(scripts.dist ?? '', /&& node build\/agent-package\.mjs && electron-builder$/);
+        assert.deepEqual(res.filter, ['certdesk-agent-windows-x64.zip', 'certdesk-agent-windows-x86.zip']);
+        continue;
+      }
       for (const name of res.filter ?? []) assert.ok(existsSync(join(root, res.from, name)), `${res.from}/${name} is missing`);
     }
     assert.deepEqual(pngSize(join(root, 'resources/tray.png')), { width: 32, height: 32 });
@@ -168,7 +176,7 @@ describe('the packaged build (npm run dist)', () => {
   before(() => {
     pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     // Exactly what `npm run dist` runs before electron-builder, into a folder of its own.
-    const build = /^node build\/build\.mjs(?<args>[^&]*)&& electron-builder/.exec(pkg.scripts.dist ?? '');
+    const build = /^node build\/build\.mjs(?<args>[^&]*)&& (?:node build\/agent-package\.mjs && )?electron-builder/.exec(pkg.scripts.dist ?? '');
     assert.ok(build?.groups, `package.json has no "dist" script that builds and then packages: ${pkg.scripts.dist}`);
     const args = build.groups.args!.trim().split(/\s+/).filter(Boolean);
     execFileSync(process.execPath, ['build/build.mjs', ...args, '--out', out], { cwd: root, stdio: 'pipe' });
