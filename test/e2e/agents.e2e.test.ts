@@ -5,7 +5,7 @@
 // wrong code is refused under the code field), sees it in the table with the OS and version it reported, tests it,
 // maps a domain to it from the mapping dialog (agent chosen in the grouped target list, "the agent answers http-01
 // itself"), and unpairs it: the mapping goes with it and the agent, told so, prints a new pairing code.
-// The download buttons ask agents:package for the zip (in the bridge it lands in the export folder).
+// Download 64-bit asks agents:package for the zip; in the bridge it lands in the export folder.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -358,17 +358,24 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       }
     }));
 
-  it('the download buttons ask for the agent zip: saved in the export folder, or the reason it could not be made', () =>
+  it('Download 64-bit writes the agent zip (the bridge’s export folder stands in for the save dialog) and says where', () =>
     e2e.withPage('agents-download', async (page) => {
       const manage = await openAgentsTab(page);
       await manage.getByTestId('agent-download-x64').click();
+      // Without a prebuilt zip the packager runs (fetching the pinned Node and WinSW once): progress, not a bare spinner.
+      await manage.getByRole('status', { name: 'Progress' }).waitFor();
       const outcome = manage.getByTestId('agent-download-saved').or(manage.getByTestId('agent-download-error'));
-      await outcome.waitFor({ timeout: 120_000 });
-      // Until the packaging lands (branch i10-pack) the service refuses with its own message; the tab shows it.
-      const error = manage.getByTestId('agent-download-error');
-      assert.equal(await error.count(), 1, 'without the packaging, the tab shows why there is no zip');
-      assert.match(await error.getByTestId('error-message').innerText(), /agent package for x64 is not built yet/);
-      await error.getByRole('alert').getByText('The agent package could not be made').waitFor();
+      await outcome.waitFor({ timeout: 600_000 });
+      assert.equal(await manage.getByTestId('agent-download-error').count(), 0, await outcome.innerText());
+      const path = await manage.getByTestId('agent-download-path').innerText();
+      assert.equal(path, join(e2e.exportDir, 'certdesk-agent-windows-x64.zip'), 'saved where the (headless) save dialog said');
+      const zip = readFileSync(path);
+      assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'a zip archive');
+      for (const name of ['AgentInstaller.exe', 'certdesk-agent.exe', 'README.txt']) assert.ok(zip.includes(Buffer.from(name)), `the zip holds ${name}`);
+      const saved = await manage.getByTestId('agent-download-saved').innerText();
+      assert.match(saved, /64-bit agent \(\d+(\.\d)? (MB|KB)\)/, saved);
+      await manage.getByTestId('agent-download-saved').scrollIntoViewIfNeeded();
+      await shot(page, 'agents-download');
       assert.deepEqual(e2e.pageErrors, []);
     }));
 });

@@ -199,6 +199,8 @@ function Downloads() {
     setError(null);
     try {
       const r = await op.run((opId) => call('agents:package', { arch: which, opId }));
+      // The saved line says it all; the packager's steps stay only when something went wrong.
+      op.reset();
       if (r.path) setSaved({ path: r.path, bytes: r.bytes, arch: which });
     } catch (err) {
       setError(errorInfo(err));
