@@ -362,8 +362,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
     e2e.withPage('agents-download', async (page) => {
       const manage = await openAgentsTab(page);
       await manage.getByTestId('agent-download-x64').click();
-      // Without a prebuilt zip the packager runs (fetching the pinned Node and WinSW once): progress, not a bare spinner.
-      await manage.getByRole('status', { name: 'Progress' }).waitFor();
+      // A prebuilt zip (out/agent/dist) is copied; without one the packager runs (fetching the pinned Node and WinSW once).
       const outcome = manage.getByTestId('agent-download-saved').or(manage.getByTestId('agent-download-error'));
       await outcome.waitFor({ timeout: 600_000 });
       assert.equal(await manage.getByTestId('agent-download-error').count(), 0, await outcome.innerText());
