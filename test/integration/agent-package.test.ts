@@ -8,7 +8,8 @@
 //    byte for byte the blob made for that program, with the SEA fuse flipped to :1;
 //  - the same agent blob injected into the Linux node of the same version runs: --version, and serve prints the
 //    pairing lines and answers HTTPS with the certificate it printed, on Node 22.23.2 (the version the blob is for);
-//    the installer blob runs too and declines to install a service off Windows.
+//    the installer blob runs too and declines to install a service off Windows;
+//  - `certdesk agent package` writes the zip, refuses to overwrite without --force (this part needs the keyring).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { rawRequest } from '../helpers/agent-raw.ts';
-import { tempDir } from '../helpers/bed.ts';
+import { bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
+import { certdesk } from '../helpers/cli.ts';
 import { packageAgent } from '../../electron/deploy/agent/package.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 
@@ -294,3 +296,33 @@ describe('the Windows agent packages', { timeout: 15 * 60_000 }, () => {
   });
 });
 
+
+// The CLI opens the keychain at start (every command), so this part needs the bed's keyring.
+const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS']);
+
+describe('certdesk agent package (CLI)', { skip: gate.skip, timeout: 10 * 60_000 }, () => {
+  failWithoutBed(gate);
+  const work = tempDir('agent-package-cli');
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('writes the zip for --arch, refuses to overwrite it without --force, and names a wrong --arch', async () => {
+    const prebuilt = join(DIST, 'certdesk-agent-windows-x64.zip');
+    if (!existsSync(prebuilt)) assert.equal(run(process.execPath, ['build/agent-package.mjs', '--arch', 'x64'], 10 * 60_000).status, 0);
+    const data = join(work, 'data');
+    const out = join(work, 'agent x64.zip');
+    const first = await certdesk(data, 'agent', 'package', '--arch', 'x64', '--out', out);
+    assert.equal(first.code, 0, first.err);
+    assert.ok(first.out.includes(`Agent package written to ${out} (${statSync(prebuilt).size} bytes)`), first.out);
+    assert.ok(readFileSync(out).equals(readFileSync(prebuilt)));
+    const again = await certdesk(data, 'agent', 'package', '--arch', 'x64', '--out', out);
+    assert.notEqual(again.code, 0);
+    assert.match(again.err, /already exists/);
+    assert.match(again.err, /--force/);
+    const forced = await certdesk(data, 'agent', 'package', '--arch', 'x64', '--out', out, '--force');
+    assert.equal(forced.code, 0, forced.err);
+    const wrong = await certdesk(data, 'agent', 'package', '--arch', 'arm64', '--out', join(work, 'x.zip'));
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err, /--arch arm64: use x64 or x86/);
+    assert.equal(existsSync(join(work, 'x.zip')), false);
+  });
+});
