@@ -9,6 +9,8 @@
 //  - the same agent blob injected into the Linux node of the same version runs: --version, and serve prints the
 //    pairing lines and answers HTTPS with the certificate it printed, on Node 22.23.2 (the version the blob is for);
 //    the installer blob runs too and declines to install a service off Windows;
+//  - the x64 exes unzipped run under Wine (64-bit; test/bed/install.sh installs wine64): certdesk-agent.exe serves
+//    HTTPS with the certificate it printed, on the Windows node 22.23.2, and AgentInstaller.exe answers --version;
 //  - `certdesk agent package` writes the zip, refuses to overwrite without --force (this part needs the keyring).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -296,6 +298,79 @@ describe('the Windows agent packages', { timeout: 15 * 60_000 }, () => {
   });
 });
 
+
+/** Wine's 64-bit loader (Debian's wine64 package puts it in /usr/lib/wine/), or null. */
+function wine64(): string | null {
+  for (const p of ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/bin/wine']) if (existsSync(p)) return p;
+  return null;
+}
+
+describe('the x64 package on Windows (Wine)', { timeout: 5 * 60_000 }, () => {
+  const wine = wine64();
+  const work = tempDir('agent-wine');
+  const prefix = join(work, 'prefix');
+  // A private prefix; NODE_SKIP_PLATFORM_CHECK: a fresh Wine prefix may report a Windows older than Node's minimum.
+  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
+  after(() => {
+    // wineserver outlives its last client for a few seconds: end it now, then drop the prefix.
+    const server = ['/usr/lib/wine/wineserver', '/usr/bin/wineserver'].find((p) => existsSync(p));
+    if (server) spawnSync(server, ['-k'], { env, timeout: 30_000 });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  // Wine's console streams are files here: node.exe under Wine cannot open a pipe handed to it as stdout/stderr.
+  const wineRun = (dir: string, args: string[], name: string): { status: number | null; out: string; err: string } => {
+    const out = join(work, `${name}.out`);
+    const err = join(work, `${name}.err`);
+    const r = spawnSync('/bin/sh', ['-c', 'exec "$@" >"$OUT" 2>"$ERR"', 'sh', wine!, ...args], { cwd: dir, env: { ...env, OUT: out, ERR: err }, timeout: 180_000 });
+    return { status: r.status, out: readFileSync(out, 'utf8'), err: readFileSync(err, 'utf8') };
+  };
+
+  it('certdesk-agent.exe runs the agent (version, pairing lines, HTTPS with its certificate) and AgentInstaller.exe answers', async () => {
+    assert.ok(wine, 'Wine (64-bit) is not installed: bash test/bed/install.sh installs wine64');
+    const zip = join(DIST, 'certdesk-agent-windows-x64.zip');
+    if (!existsSync(zip)) assert.equal(run(process.execPath, ['build/agent-package.mjs', '--arch', 'x64'], 10 * 60_000).status, 0);
+    const dir = join(work, 'agent');
+    mkdirSync(dir);
+    for (const [name, data] of readZip(zip)) writeFileSync(join(dir, name), data);
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+
+    const v = wineRun(dir, ['certdesk-agent.exe', '--version'], 'version');
+    assert.equal(v.status, 0, v.err);
+    assert.equal(v.out.replace(/\r/g, ''), `certdesk-agent ${version}\n`);
+    const iv = wineRun(dir, ['AgentInstaller.exe', '--version'], 'installer');
+    assert.equal(iv.status, 0, iv.err);
+    assert.equal(iv.out.replace(/\r/g, ''), `AgentInstaller ${version}\n`);
+
+    const outFile = join(work, 'serve.out');
+    const child = spawn('/bin/sh', ['-c', 'exec "$@" >"$OUT" 2>&1', 'sh', wine!, 'certdesk-agent.exe', 'serve', '--listen', '127.0.0.1:0', '--state-dir', 'Z:' + join(work, 'state').replace(/\//g, '\\')], {
+      cwd: dir,
+      env: { ...env, OUT: outFile },
+      stdio: 'ignore',
+    });
+    try {
+      let out = '';
+      const until = Date.now() + 90_000;
+      while (!/Listening on https:\/\/127\.0\.0\.1:\d+/.test(out) || !/started \(node/.test(out)) {
+        assert.ok(Date.now() < until && child.exitCode === null, `certdesk-agent.exe did not start under Wine:\n${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+        out = existsSync(outFile) ? readFileSync(outFile, 'utf8').replace(/\r/g, '') : '';
+      }
+      const fingerprint = /^Certificate: (SHA256:[A-Za-z0-9+/]+)$/m.exec(out)?.[1];
+      assert.match(out, /^Pairing code: [A-Z0-9-]+$/m);
+      assert.ok(fingerprint, out);
+      assert.match(out, new RegExp(`started \\(node v${NODE_VERSION.replace(/\./g, '\\.')},`), 'the Windows node.exe of the pinned version runs it');
+      const port = Number(/Listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      const hello = await rawRequest({ port, method: 'GET', path: '/v1/hello' });
+      assert.equal(hello.status, 200);
+      assert.equal(hello.fingerprint, fingerprint);
+      assert.equal(hello.json<{ version: string }>().version, version);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.on('exit', r) : r(null)));
+    }
+  });
+});
 
 // The CLI opens the keychain at start (every command), so this part needs the bed's keyring.
 const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS']);
