@@ -11,6 +11,9 @@
 //    the installer blob runs too and declines to install a service off Windows;
 //  - the x64 exes unzipped run under Wine (64-bit; test/bed/install.sh installs wine64): certdesk-agent.exe serves
 //    HTTPS with the certificate it printed, on the Windows node 22.23.2, and AgentInstaller.exe answers --version;
+//    AgentInstaller.exe start/status/stop drive the service wrapper in order (a recording stand-in for WinSW, which
+//    needs .NET: test/fixtures/agent/winsw-standin.cjs), the service it starts serves, and start prints its pairing
+//    lines; stop stops and uninstalls it;
 //  - `certdesk agent package` writes the zip, refuses to overwrite without --force (this part needs the keyring).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:net';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { rawRequest } from '../helpers/agent-raw.ts';
 import { bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
@@ -369,6 +373,93 @@ describe('the x64 package on Windows (Wine)', { timeout: 5 * 60_000 }, () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.on('exit', r) : r(null)));
     }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+describe('AgentInstaller.exe on Windows (Wine), with a stand-in for the service wrapper', { timeout: 5 * 60_000 }, () => {
+  const wine = wine64();
+  const work = tempDir('agent-installer-wine');
+  const prefix = join(work, 'prefix');
+  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
+  after(() => {
+    const server = ['/usr/lib/wine/wineserver', '/usr/bin/wineserver'].find((p) => existsSync(p));
+    if (server) spawnSync(server, ['-k'], { env, timeout: 30_000 });
+    rmSync(work, { recursive: true, force: true });
+  });
+  const wineRun = (dir: string, args: string[]): { status: number | null; out: string } => {
+    const out = join(work, 'run.out');
+    const r = spawnSync('/bin/sh', ['-c', 'exec "$@" >"$OUT" 2>&1', 'sh', wine!, ...args], { cwd: dir, env: { ...env, OUT: out }, timeout: 180_000 });
+    return { status: r.status, out: readFileSync(out, 'utf8').replace(/\r/g, '') };
+  };
+
+  it('start installs and starts the service (wrapper verbs in order), which serves; the pairing lines are printed; status; stop stops and uninstalls', async () => {
+    assert.ok(wine, 'Wine (64-bit) is not installed: bash test/bed/install.sh installs wine64');
+    const zip = join(DIST, 'certdesk-agent-windows-x64.zip');
+    if (!existsSync(zip)) assert.equal(run(process.execPath, ['build/agent-package.mjs', '--arch', 'x64'], 10 * 60_000).status, 0);
+    const dir = join(work, 'Certdesk Agent');
+    mkdirSync(dir);
+    for (const [name, data] of readZip(zip)) writeFileSync(join(dir, name), data);
+    // The stand-in wrapper: a Windows single-executable app made the way the packager makes the agent's.
+    const pkg = (await import('../../build/agent-package.mjs' as string)) as {
+      makeBlob(node: string, bundle: string, blob: string): string;
+      injectBlob(nodeExe: string, blob: string, exe: string): Promise<string>;
+    };
+    const blob = pkg.makeBlob(join(CACHE, `node-v${NODE_VERSION}-linux-x64`), join(root, 'test/fixtures/agent/winsw-standin.cjs'), join(work, 'standin.blob'));
+    await pkg.injectBlob(join(CACHE, `node-v${NODE_VERSION}-win-x64.exe`), blob, join(dir, 'certdesk-agent-service.exe'));
+    const port = await freePort();
+    const config = JSON.parse(readFileSync(join(dir, 'certdesk-agent.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'certdesk-agent.json'), JSON.stringify({ ...config, listen: `127.0.0.1:${port}` }));
+    const calls = (): string[] => readFileSync(join(dir, 'wrapper-calls.txt'), 'utf8').trim().split('\n');
+
+    const start = wineRun(dir, ['AgentInstaller.exe', 'start']);
+    assert.equal(start.status, 0, start.out);
+    assert.deepEqual(calls(), ['status', 'install', 'start']);
+    const winDir = `Z:${dir.replace(/\//g, '\\')}`;
+    const xml = readFileSync(join(dir, 'certdesk-agent-service.xml'), 'utf8');
+    assert.ok(xml.includes(`<executable>${winDir}\\certdesk-agent.exe</executable>`), xml);
+    assert.ok(xml.includes(`<arguments>serve --config &quot;${winDir}\\certdesk-agent.json&quot;</arguments>`), xml);
+    const code = /^Pairing code: ([A-Z0-9-]+)$/m.exec(start.out)?.[1];
+    const fingerprint = /^Certificate: (SHA256:[A-Za-z0-9+/]+)$/m.exec(start.out)?.[1];
+    assert.ok(code && fingerprint, start.out);
+    assert.match(start.out, /State folder: C:\\ProgramData\\Certdesk Agent/);
+    const stateDir = join(prefix, 'drive_c', 'ProgramData', 'Certdesk Agent');
+    assert.equal(readFileSync(join(stateDir, 'pairing-code.txt'), 'utf8').trim(), code);
+    const hello = await rawRequest({ port, method: 'GET', path: '/v1/hello' });
+    assert.equal(hello.fingerprint, fingerprint, 'the service serves the certificate whose fingerprint start printed');
+
+    const status = wineRun(dir, ['AgentInstaller.exe', 'status']);
+    assert.equal(status.status, 0, status.out);
+    assert.match(status.out, /^Service certdesk-agent: running$/m);
+    assert.match(status.out, /^Paired: no$/m);
+
+    const stop = wineRun(dir, ['AgentInstaller.exe', 'stop']);
+    assert.equal(stop.status, 0, stop.out);
+    assert.deepEqual(calls(), ['status', 'install', 'start', 'status', 'status', 'stop', 'uninstall']);
+    assert.match(stop.out, /stopped and removed/);
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const gone = await rawRequest({ port, method: 'GET', path: '/v1/hello' }).then(
+        () => false,
+        () => true,
+      );
+      if (gone) break;
+      assert.ok(Date.now() < until, 'the agent still answers after stop');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const again = wineRun(dir, ['AgentInstaller.exe', 'stop']);
+    assert.equal(again.status, 0, again.out);
+    assert.match(again.out, /not installed: nothing to stop/);
   });
 });
 
