@@ -281,11 +281,12 @@ Install
    go to the folder (cd "C:\\Program Files\\Certdesk Agent") and run:
        AgentInstaller.exe start
 3. It installs and starts the service, then prints two lines:
-       Pairing code: XXXX-XXXX-XXXX
+       Pairing code: XXXX-XXXX-XXXX-XXXX
        Certificate: SHA256:...
-   Note both. To see them again later: AgentInstaller.exe status shows whether it is paired, and
+   Note both. Later, in the same kind of administrator prompt: AgentInstaller.exe status shows whether
+   it is paired, and while it is not,
        certdesk-agent.exe pairing-code --state-dir "C:\\ProgramData\\Certdesk Agent"
-   prints the lines again while it is not paired.
+   prints the two lines again.
 4. Allow the port through the firewall for the machine running Certdesk, for example:
        netsh advfirewall firewall add rule name="Certdesk Agent" dir=in action=allow protocol=TCP localport=9443
 5. In Certdesk: Manage > Windows agents > Pair. Enter https://<this server>:9443 and the pairing code,
@@ -293,10 +294,10 @@ Install
 6. Map domains to the agent (the icon on a request row, or the Deploy tab) and choose the IIS site.
 
 Settings
-certdesk-agent.json in this folder: "listen" (address and port), "stateDir" (where the agent keeps its
-key, certificate and pairing secret), "challengePort"
-(a port on which the agent answers http-01 itself, or null) and "site" (the HTTPS address whose
-certificate the agent reports, or null). Run AgentInstaller.exe stop, then start, after a change.
+certdesk-agent.json in this folder: "listen" (address and port), "stateDir" (where the agent keeps
+its key, certificate and pairing secret), "challengePort" (a port on which the agent answers http-01
+itself, or null) and "site" (the HTTPS address whose certificate the agent reports, or null).
+After a change run AgentInstaller.exe stop, then AgentInstaller.exe start.
 
 Remove
     AgentInstaller.exe stop

@@ -25,22 +25,29 @@ packages=(
 if ! command -v keytool >/dev/null 2>&1; then
   packages+=(openjdk-17-jre-headless)
 fi
+# Installed without their recommended packages (Wine's would bring ~100 desktop libraries no test uses).
+lean_packages=(
+  wine64          # runs the Windows agent's x64 exes (test/integration/agent-package.test.ts)
+)
 
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]; }
 missing=()
 for p in "${packages[@]}"; do
-  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
-    missing+=("$p")
-  fi
+  installed "$p" || missing+=("$p")
+done
+missing_lean=()
+for p in "${lean_packages[@]}"; do
+  installed "$p" || missing_lean+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install.sh: all ${#packages[@]} test bed packages already installed"
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_lean[@]} -eq 0 ]; then
+  echo "install.sh: all $(( ${#packages[@]} + ${#lean_packages[@]} )) test bed packages already installed"
   exit 0
 fi
 
-echo "install.sh: missing packages: ${missing[*]}"
+echo "install.sh: missing packages: ${missing[*]} ${missing_lean[*]}"
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install.sh: ERROR: not root; install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  echo "install.sh: ERROR: not root; install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]} && sudo apt-get install -y --no-install-recommends ${missing_lean[*]}" >&2
   exit 1
 fi
 
@@ -48,16 +55,20 @@ export DEBIAN_FRONTEND=noninteractive
 start=$(date +%s)
 echo "install.sh: apt-get update"
 apt-get update -q
-echo "install.sh: apt-get install -y ${missing[*]}"
-apt-get install -y -q "${missing[@]}"
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install.sh: apt-get install -y ${missing[*]}"
+  apt-get install -y -q "${missing[@]}"
+fi
+if [ ${#missing_lean[@]} -ne 0 ]; then
+  echo "install.sh: apt-get install -y --no-install-recommends ${missing_lean[*]}"
+  apt-get install -y -q --no-install-recommends "${missing_lean[@]}"
+fi
 still=()
-for p in "${missing[@]}"; do
-  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
-    still+=("$p")
-  fi
+for p in "${missing[@]}" "${missing_lean[@]}"; do
+  installed "$p" || still+=("$p")
 done
 if [ ${#still[@]} -ne 0 ]; then
   echo "install.sh: ERROR: still missing after apt-get install: ${still[*]}" >&2
   exit 1
 fi
-echo "install.sh: installed ${#missing[@]} package(s) in $(( $(date +%s) - start )) s: ${missing[*]}"
+echo "install.sh: installed $(( ${#missing[@]} + ${#missing_lean[@]} )) package(s) in $(( $(date +%s) - start )) s: ${missing[*]} ${missing_lean[*]}"

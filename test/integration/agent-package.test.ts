@@ -8,16 +8,24 @@
 //    byte for byte the blob made for that program, with the SEA fuse flipped to :1;
 //  - the same agent blob injected into the Linux node of the same version runs: --version, and serve prints the
 //    pairing lines and answers HTTPS with the certificate it printed, on Node 22.23.2 (the version the blob is for);
-//    the installer blob runs too and declines to install a service off Windows.
+//    the installer blob runs too and declines to install a service off Windows;
+//  - the x64 exes unzipped run under Wine (64-bit; test/bed/install.sh installs wine64): certdesk-agent.exe serves
+//    HTTPS with the certificate it printed, on the Windows node 22.23.2, and AgentInstaller.exe answers --version;
+//    AgentInstaller.exe start/status/stop drive the service wrapper in order (a recording stand-in for WinSW, which
+//    needs .NET: test/fixtures/agent/winsw-standin.cjs), the service it starts serves, and start prints its pairing
+//    lines; stop stops and uninstalls it;
+//  - `certdesk agent package` writes the zip, refuses to overwrite without --force (this part needs the keyring).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:net';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { rawRequest } from '../helpers/agent-raw.ts';
-import { tempDir } from '../helpers/bed.ts';
+import { bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
+import { certdesk } from '../helpers/cli.ts';
 import { packageAgent } from '../../electron/deploy/agent/package.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 
@@ -294,3 +302,193 @@ describe('the Windows agent packages', { timeout: 15 * 60_000 }, () => {
   });
 });
 
+
+/** Wine's 64-bit loader (Debian's wine64 package puts it in /usr/lib/wine/), or null. */
+function wine64(): string | null {
+  for (const p of ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/bin/wine']) if (existsSync(p)) return p;
+  return null;
+}
+
+describe('the x64 package on Windows (Wine)', { timeout: 5 * 60_000 }, () => {
+  const wine = wine64();
+  const work = tempDir('agent-wine');
+  const prefix = join(work, 'prefix');
+  // A private prefix; NODE_SKIP_PLATFORM_CHECK: a fresh Wine prefix may report a Windows older than Node's minimum.
+  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
+  after(() => {
+    // wineserver outlives its last client for a few seconds: end it now, then drop the prefix.
+    const server = ['/usr/lib/wine/wineserver', '/usr/bin/wineserver'].find((p) => existsSync(p));
+    if (server) spawnSync(server, ['-k'], { env, timeout: 30_000 });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  // Wine's console streams are files here: node.exe under Wine cannot open a pipe handed to it as stdout/stderr.
+  const wineRun = (dir: string, args: string[], name: string): { status: number | null; out: string; err: string } => {
+    const out = join(work, `${name}.out`);
+    const err = join(work, `${name}.err`);
+    const r = spawnSync('/bin/sh', ['-c', 'exec "$@" >"$OUT" 2>"$ERR"', 'sh', wine!, ...args], { cwd: dir, env: { ...env, OUT: out, ERR: err }, timeout: 180_000 });
+    return { status: r.status, out: readFileSync(out, 'utf8'), err: readFileSync(err, 'utf8') };
+  };
+
+  it('certdesk-agent.exe runs the agent (version, pairing lines, HTTPS with its certificate) and AgentInstaller.exe answers', async () => {
+    assert.ok(wine, 'Wine (64-bit) is not installed: bash test/bed/install.sh installs wine64');
+    const zip = join(DIST, 'certdesk-agent-windows-x64.zip');
+    if (!existsSync(zip)) assert.equal(run(process.execPath, ['build/agent-package.mjs', '--arch', 'x64'], 10 * 60_000).status, 0);
+    const dir = join(work, 'agent');
+    mkdirSync(dir);
+    for (const [name, data] of readZip(zip)) writeFileSync(join(dir, name), data);
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+
+    const v = wineRun(dir, ['certdesk-agent.exe', '--version'], 'version');
+    assert.equal(v.status, 0, v.err);
+    assert.equal(v.out.replace(/\r/g, ''), `certdesk-agent ${version}\n`);
+    const iv = wineRun(dir, ['AgentInstaller.exe', '--version'], 'installer');
+    assert.equal(iv.status, 0, iv.err);
+    assert.equal(iv.out.replace(/\r/g, ''), `AgentInstaller ${version}\n`);
+
+    const outFile = join(work, 'serve.out');
+    const child = spawn('/bin/sh', ['-c', 'exec "$@" >"$OUT" 2>&1', 'sh', wine!, 'certdesk-agent.exe', 'serve', '--listen', '127.0.0.1:0', '--state-dir', 'Z:' + join(work, 'state').replace(/\//g, '\\')], {
+      cwd: dir,
+      env: { ...env, OUT: outFile },
+      stdio: 'ignore',
+    });
+    try {
+      let out = '';
+      const until = Date.now() + 90_000;
+      while (!/Listening on https:\/\/127\.0\.0\.1:\d+/.test(out) || !/started \(node/.test(out)) {
+        assert.ok(Date.now() < until && child.exitCode === null, `certdesk-agent.exe did not start under Wine:\n${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+        out = existsSync(outFile) ? readFileSync(outFile, 'utf8').replace(/\r/g, '') : '';
+      }
+      const fingerprint = /^Certificate: (SHA256:[A-Za-z0-9+/]+)$/m.exec(out)?.[1];
+      assert.match(out, /^Pairing code: [A-Z0-9-]+$/m);
+      assert.ok(fingerprint, out);
+      assert.match(out, new RegExp(`started \\(node v${NODE_VERSION.replace(/\./g, '\\.')},`), 'the Windows node.exe of the pinned version runs it');
+      const port = Number(/Listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      const hello = await rawRequest({ port, method: 'GET', path: '/v1/hello' });
+      assert.equal(hello.status, 200);
+      assert.equal(hello.fingerprint, fingerprint);
+      assert.equal(hello.json<{ version: string }>().version, version);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.on('exit', r) : r(null)));
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+describe('AgentInstaller.exe on Windows (Wine), with a stand-in for the service wrapper', { timeout: 5 * 60_000 }, () => {
+  const wine = wine64();
+  const work = tempDir('agent-installer-wine');
+  const prefix = join(work, 'prefix');
+  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
+  after(() => {
+    const server = ['/usr/lib/wine/wineserver', '/usr/bin/wineserver'].find((p) => existsSync(p));
+    if (server) spawnSync(server, ['-k'], { env, timeout: 30_000 });
+    rmSync(work, { recursive: true, force: true });
+  });
+  const wineRun = (dir: string, args: string[]): { status: number | null; out: string } => {
+    const out = join(work, 'run.out');
+    const r = spawnSync('/bin/sh', ['-c', 'exec "$@" >"$OUT" 2>&1', 'sh', wine!, ...args], { cwd: dir, env: { ...env, OUT: out }, timeout: 180_000 });
+    return { status: r.status, out: readFileSync(out, 'utf8').replace(/\r/g, '') };
+  };
+
+  it('start installs and starts the service (wrapper verbs in order), which serves; the pairing lines are printed; status; stop stops and uninstalls', async () => {
+    assert.ok(wine, 'Wine (64-bit) is not installed: bash test/bed/install.sh installs wine64');
+    const zip = join(DIST, 'certdesk-agent-windows-x64.zip');
+    if (!existsSync(zip)) assert.equal(run(process.execPath, ['build/agent-package.mjs', '--arch', 'x64'], 10 * 60_000).status, 0);
+    const dir = join(work, 'Certdesk Agent');
+    mkdirSync(dir);
+    for (const [name, data] of readZip(zip)) writeFileSync(join(dir, name), data);
+    // The stand-in wrapper: a Windows single-executable app made the way the packager makes the agent's.
+    const pkg = (await import('../../build/agent-package.mjs' as string)) as {
+      makeBlob(node: string, bundle: string, blob: string): string;
+      injectBlob(nodeExe: string, blob: string, exe: string): Promise<string>;
+    };
+    const blob = pkg.makeBlob(join(CACHE, `node-v${NODE_VERSION}-linux-x64`), join(root, 'test/fixtures/agent/winsw-standin.cjs'), join(work, 'standin.blob'));
+    await pkg.injectBlob(join(CACHE, `node-v${NODE_VERSION}-win-x64.exe`), blob, join(dir, 'certdesk-agent-service.exe'));
+    const port = await freePort();
+    const config = JSON.parse(readFileSync(join(dir, 'certdesk-agent.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'certdesk-agent.json'), JSON.stringify({ ...config, listen: `127.0.0.1:${port}` }));
+    const calls = (): string[] => readFileSync(join(dir, 'wrapper-calls.txt'), 'utf8').trim().split('\n');
+
+    const start = wineRun(dir, ['AgentInstaller.exe', 'start']);
+    assert.equal(start.status, 0, start.out);
+    assert.deepEqual(calls(), ['status', 'install', 'start']);
+    const winDir = `Z:${dir.replace(/\//g, '\\')}`;
+    const xml = readFileSync(join(dir, 'certdesk-agent-service.xml'), 'utf8');
+    assert.ok(xml.includes(`<executable>${winDir}\\certdesk-agent.exe</executable>`), xml);
+    assert.ok(xml.includes(`<arguments>serve --config &quot;${winDir}\\certdesk-agent.json&quot;</arguments>`), xml);
+    const code = /^Pairing code: ([A-Z0-9-]+)$/m.exec(start.out)?.[1];
+    const fingerprint = /^Certificate: (SHA256:[A-Za-z0-9+/]+)$/m.exec(start.out)?.[1];
+    assert.ok(code && fingerprint, start.out);
+    assert.match(start.out, /State folder: C:\\ProgramData\\Certdesk Agent/);
+    const stateDir = join(prefix, 'drive_c', 'ProgramData', 'Certdesk Agent');
+    assert.equal(readFileSync(join(stateDir, 'pairing-code.txt'), 'utf8').trim(), code);
+    const hello = await rawRequest({ port, method: 'GET', path: '/v1/hello' });
+    assert.equal(hello.fingerprint, fingerprint, 'the service serves the certificate whose fingerprint start printed');
+
+    const status = wineRun(dir, ['AgentInstaller.exe', 'status']);
+    assert.equal(status.status, 0, status.out);
+    assert.match(status.out, /^Service certdesk-agent: running$/m);
+    assert.match(status.out, /^Paired: no$/m);
+
+    const stop = wineRun(dir, ['AgentInstaller.exe', 'stop']);
+    assert.equal(stop.status, 0, stop.out);
+    assert.deepEqual(calls(), ['status', 'install', 'start', 'status', 'status', 'stop', 'uninstall']);
+    assert.match(stop.out, /stopped and removed/);
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const gone = await rawRequest({ port, method: 'GET', path: '/v1/hello' }).then(
+        () => false,
+        () => true,
+      );
+      if (gone) break;
+      assert.ok(Date.now() < until, 'the agent still answers after stop');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const again = wineRun(dir, ['AgentInstaller.exe', 'stop']);
+    assert.equal(again.status, 0, again.out);
+    assert.match(again.out, /not installed: nothing to stop/);
+  });
+});
+
+// The CLI opens the keychain at start (every command), so this part needs the bed's keyring.
+const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS']);
+
+describe('certdesk agent package (CLI)', { skip: gate.skip, timeout: 10 * 60_000 }, () => {
+  failWithoutBed(gate);
+  const work = tempDir('agent-package-cli');
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('writes the zip for --arch, refuses to overwrite it without --force, and names a wrong --arch', async () => {
+    const prebuilt = join(DIST, 'certdesk-agent-windows-x64.zip');
+    if (!existsSync(prebuilt)) assert.equal(run(process.execPath, ['build/agent-package.mjs', '--arch', 'x64'], 10 * 60_000).status, 0);
+    const data = join(work, 'data');
+    const out = join(work, 'agent x64.zip');
+    const first = await certdesk(data, 'agent', 'package', '--arch', 'x64', '--out', out);
+    assert.equal(first.code, 0, first.err);
+    assert.ok(first.out.includes(`Agent package written to ${out} (${statSync(prebuilt).size} bytes)`), first.out);
+    assert.ok(readFileSync(out).equals(readFileSync(prebuilt)));
+    const again = await certdesk(data, 'agent', 'package', '--arch', 'x64', '--out', out);
+    assert.notEqual(again.code, 0);
+    assert.match(again.err, /already exists/);
+    assert.match(again.err, /--force/);
+    const forced = await certdesk(data, 'agent', 'package', '--arch', 'x64', '--out', out, '--force');
+    assert.equal(forced.code, 0, forced.err);
+    const wrong = await certdesk(data, 'agent', 'package', '--arch', 'arm64', '--out', join(work, 'x.zip'));
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err, /--arch arm64: use x64 or x86/);
+    assert.equal(existsSync(join(work, 'x.zip')), false);
+  });
+});
