@@ -55,6 +55,7 @@ describe('e2e: records of db.json set aside are shown on the Settings page', () 
       dnsAccounts: [],
       dnsMappings: [],
       servers: [],
+      agents: [],
       serverMappings: [],
       deployments: [],
       renewals: [],
