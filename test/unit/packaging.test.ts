@@ -1,6 +1,7 @@
-// electron-builder.yml cannot be exercised here (packaging downloads the Electron zip), so this checks what can
-// be checked without it: electron-builder's own loader and JSON-schema validation accept the file, the
-// security-relevant settings are what we mean, and every input it names exists after `node build/build.mjs`.
+// Fast checks of electron-builder.yml without packaging: electron-builder's own loader and JSON-schema validation
+// accept the file, the security-relevant settings are what we mean, and every input it names exists after
+// `node build/build.mjs`. test/integration/packaged-build.test.ts really packages (Linux dir, stand-in Electron)
+// and looks inside the result.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -72,8 +73,11 @@ describe('electron-builder.yml', () => {
     assert.equal(config.asar, true);
     assert.ok(config.asarUnpack?.includes('**/node_modules/@napi-rs/keyring*/**'));
     const filters = (config.files ?? []).flatMap((f) => f.filter ?? []);
-    for (const f of ['out/**', 'package.json', 'resources/**']) assert.ok(filters.includes(f), `files lacks ${f}`);
-    assert.ok(filters.includes('!out/**/*.map'), 'source maps must stay out of the package');
+    for (const f of ['out/**', 'package.json']) assert.ok(filters.includes(f), `files lacks ${f}`);
+    // Not only the app's own maps: dependencies ship thousands of them in node_modules.
+    assert.ok(filters.includes('!**/*.map'), 'source maps must stay out of the package');
+    // A packaged app reads its icons from process.resourcesPath (extraResources), never from the asar.
+    assert.ok(!filters.some((f) => f.startsWith('resources')), 'resources/ belongs in extraResources, not in the asar');
   });
 
   it('flips the Electron fuses', () => {
@@ -120,6 +124,10 @@ describe('electron-builder.yml', () => {
       }
       for (const name of res.filter ?? []) assert.ok(existsSync(join(root, res.from, name)), `${res.from}/${name} is missing`);
     }
+    // Every icon main.ts may load from process.resourcesPath/resources/ when packaged is copied there.
+    const icons = (config.extraResources ?? []).filter((r) => r.from === 'resources' && r.to === 'resources').flatMap((r) => r.filter ?? []);
+    const pngs = readdirSync(join(root, 'resources')).filter((f) => f.endsWith('.png'));
+    assert.deepEqual([...icons].sort(), [...pngs].sort(), 'extraResources must list every PNG in resources/');
     assert.deepEqual(pngSize(join(root, 'resources/tray.png')), { width: 32, height: 32 });
     // The tray's state variants (build/tray-variants.mjs): expiring soon, failed.
     for (const v of ['tray-expiring.png', 'tray-failed.png']) assert.deepEqual(pngSize(join(root, 'resources', v)), { width: 32, height: 32 }, v);
