@@ -1,8 +1,8 @@
 // The Electron entry (electron/platform/main.ts) cannot run here (no Electron binary), so it is bundled the way
-// build/build.mjs bundles it and run against a fake `electron` module and an in-memory keychain. This checks
-// the wiring: what happens before `ready`, the window's web preferences, the app:// protocol, the permission
-// and navigation fences, IPC, the tray, close-to-tray, quitting through bootstrap's close(), and the error box
-// when the data folder is locked. It does not prove Electron behaves as the fake does.
+// build/build.mjs bundles it and run against a fake `electron` module and an in-memory keychain
+// (test/helpers/fake-electron.ts). This checks the wiring: what happens before `ready`, the window's web
+// preferences, the app:// protocol, the permission and navigation fences, IPC, the tray, close-to-tray, quitting
+// through bootstrap's close(), and the error box when the data folder is locked. It does not prove Electron behaves as the fake does.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,11 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { CHANNELS } from '../../shared/ipc/contract.ts';
 import type { Envelope } from '../../shared/ipc/errors.ts';
+import { fakeElectron, fakeKeyring, loadMainBundle, preventable, until } from '../helpers/fake-electron.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootRequire = createRequire(join(root, 'package.json'));
 const tmp = mkdtempSync(join(tmpdir(), 'certdesk-main-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
+/** One in-memory keychain for every load of main.ts in this file. */
+const keyring = fakeKeyring();
 
 async function bundleMain(): Promise<string> {
   const result = await build({
@@ -39,247 +42,9 @@ async function bundleMain(): Promise<string> {
   return file.text;
 }
 
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-// ---- the fake Electron ----------------------------------------------------------------------------------------
-
-type AnyFn = (...args: never[]) => unknown;
-interface PreventableEvent {
-  defaultPrevented: boolean;
-  preventDefault(): void;
-  url?: string;
-}
-const preventable = (extra: object = {}): PreventableEvent => ({
-  defaultPrevented: false,
-  preventDefault() {
-    this.defaultPrevented = true;
-  },
-  ...extra,
-});
-
-/** Every fake Electron object of one load of main.ts, and what main.ts did with it. */
-function fakeElectron(userData: string) {
-  const log: string[] = [];
-  let ready!: () => void;
-  const readyPromise = new Promise<void>((r) => (ready = r));
-  const windows: FakeWindow[] = [];
-  const trays: { menu: { template: { label?: string; type?: string; click?: () => void }[] } | null }[] = [];
-  const ipcHandlers = new Map<string, AnyFn>();
-  const errorBoxes: { title: string; content: string }[] = [];
-  const notifications: { title: string; body: string }[] = [];
-  const opened: string[] = [];
-  const protocolHandlers = new Map<string, (req: Request) => Promise<Response>>();
-  const privileged: unknown[] = [];
-  const permission: { request?: AnyFn; check?: AnyFn; device?: AnyFn } = {};
-
-  class FakeContents extends EventEmitter {
-    mainFrame = { url: '', parent: null };
-    sent: unknown[] = [];
-    openHandler: ((d: { url: string }) => { action: string }) | null = null;
-    setWindowOpenHandler(fn: (d: { url: string }) => { action: string }) {
-      this.openHandler = fn;
-    }
-    isDestroyed() {
-      return false;
-    }
-    isCrashed() {
-      return false;
-    }
-    send(channel: string, message: unknown) {
-      this.sent.push([channel, message]);
-    }
-  }
-
-  class FakeWindow extends EventEmitter {
-    webContents = new FakeContents();
-    visible = false;
-    destroyed = false;
-    loaded: string | null = null;
-    constructor(public options: { webPreferences: Record<string, unknown> } & Record<string, unknown>) {
-      super();
-      windows.push(this);
-      app.emit('web-contents-created', preventable(), this.webContents);
-    }
-    async loadURL(url: string) {
-      this.loaded = url;
-      this.webContents.mainFrame.url = url;
-      this.emit('ready-to-show');
-    }
-    isDestroyed() {
-      return this.destroyed;
-    }
-    isMinimized() {
-      return false;
-    }
-    restore() {}
-    show() {
-      this.visible = true;
-    }
-    focus() {}
-    hide() {
-      this.visible = false;
-    }
-    static getFocusedWindow() {
-      return null;
-    }
-  }
-
-  const app = Object.assign(new EventEmitter(), {
-    isPackaged: false,
-    requestSingleInstanceLock: () => {
-      log.push('requestSingleInstanceLock');
-      return true;
-    },
-    getPath: (name: string) => join(userData, name === 'userData' ? '' : name),
-    getAppPath: () => root,
-    whenReady: () => readyPromise,
-    setAppUserModelId: () => {},
-    quit: () => {
-      log.push('quit');
-      const event = preventable();
-      app.emit('before-quit', event);
-      if (!event.defaultPrevented) {
-        log.push('quit:done');
-        app.emit('will-quit', preventable());
-      }
-    },
-    exit: (code: number) => log.push(`exit:${code}`),
-  });
-
-  const image = {
-    isEmpty: () => false,
-    resize: () => image,
-    toPNG: () => Buffer.alloc(0),
-    addRepresentation: () => {},
-  };
-
-  const electron = {
-    app,
-    BrowserWindow: FakeWindow,
-    protocol: {
-      registerSchemesAsPrivileged: (schemes: unknown[]) => {
-        log.push('registerSchemesAsPrivileged');
-        privileged.push(...schemes);
-      },
-      handle: (scheme: string, fn: (req: Request) => Promise<Response>) => protocolHandlers.set(scheme, fn),
-    },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: (fn: AnyFn) => (permission.request = fn),
-        setPermissionCheckHandler: (fn: AnyFn) => (permission.check = fn),
-        setDevicePermissionHandler: (fn: AnyFn) => (permission.device = fn),
-      },
-    },
-    ipcMain: {
-      handle: (channel: string, fn: AnyFn) => ipcHandlers.set(channel, fn),
-      removeHandler: (channel: string) => ipcHandlers.delete(channel),
-    },
-    Menu: {
-      buildFromTemplate: (template: unknown[]) => ({ template }),
-      setApplicationMenu: () => {},
-    },
-    Tray: class {
-      menu: { template: [] } | null = null;
-      constructor() {
-        trays.push(this as never);
-      }
-      setToolTip() {}
-      setContextMenu(menu: { template: [] }) {
-        this.menu = menu;
-      }
-      on() {}
-    },
-    nativeImage: { createFromPath: () => image, createEmpty: () => image },
-    dialog: {
-      showErrorBox: (title: string, content: string) => errorBoxes.push({ title, content }),
-    },
-    Notification: class extends EventEmitter {
-      static isSupported() {
-        return true;
-      }
-      constructor(private opts: { title: string; body: string }) {
-        super();
-      }
-      show() {
-        notifications.push({ title: this.opts.title, body: this.opts.body });
-      }
-    },
-    shell: {
-      openExternal: async (url: string) => {
-        opened.push(url);
-      },
-    },
-    powerMonitor: { on: () => {} },
-  };
-
-  return {
-    electron,
-    log,
-    ready: () => {
-      log.push('ready');
-      ready();
-    },
-    windows,
-    trays,
-    ipcHandlers,
-    errorBoxes,
-    notifications,
-    opened,
-    protocolHandlers,
-    privileged,
-    permission,
-  };
-}
-
-/** @napi-rs/keyring with one in-memory keychain per test file. */
-const keychain = new Map<string, string>();
-const fakeKeyring = {
-  AsyncEntry: class {
-    private readonly key: string;
-    constructor(service: string, name: string) {
-      this.key = `${service}/${name}`;
-    }
-    async setPassword(value: string) {
-      keychain.set(this.key, value);
-    }
-    async getPassword() {
-      return keychain.get(this.key) ?? null;
-    }
-    async deletePassword() {
-      return keychain.delete(this.key);
-    }
-  },
-};
-
 function runMain(code: string, dataDir: string) {
-  const fake = fakeElectron(join(tmp, 'userData'));
-  const requireFake = (id: string): unknown => {
-    if (id === 'electron') return fake.electron;
-    if (id === '@napi-rs/keyring') return fakeKeyring;
-    return rootRequire(id);
-  };
-  const previous = process.env.CERTDESK_DATA_DIR;
-  process.env.CERTDESK_DATA_DIR = dataDir;
-  try {
-    const module = { exports: {} };
-    const filename = join(root, 'out/main/index.cjs');
-    new Function('require', 'module', 'exports', '__filename', '__dirname', code)(
-      requireFake,
-      module,
-      module.exports,
-      filename,
-      join(root, 'out/main'),
-    );
-  } finally {
-    if (previous === undefined) delete process.env.CERTDESK_DATA_DIR;
-    else process.env.CERTDESK_DATA_DIR = previous;
-  }
+  const fake = fakeElectron({ userData: join(tmp, 'userData'), appPath: root });
+  loadMainBundle({ code, filename: join(root, 'out/main/index.cjs'), require: rootRequire, fake, keyring: keyring.module, dataDir });
   return fake;
 }
 
