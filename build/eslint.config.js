@@ -64,7 +64,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig([
-  globalIgnores(['out/', 'dist/', 'node_modules/', 'test/.bed/', 'test/artifacts/']),
+  globalIgnores(['out/', 'dist/', 'node_modules/', 'test/.bed/', 'test/artifacts/', 'test/.scratch/']),
 
   js.configs.recommended,
   tseslint.configs.recommended,
