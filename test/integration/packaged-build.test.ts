@@ -11,10 +11,11 @@
 // Electron runs it, and serves its window from the archive.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import * as fsPromises from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, posix, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,8 @@ import { fakeElectron, fakeKeyring, loadMainBundle, until, type FakeElectron } f
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const builderRequire = createRequire(join(root, 'node_modules/electron-builder/package.json'));
+/** Node's CommonJS module cache (shared by every require()), to see where modules were loaded from. */
+const nodeRequire = createRequire(import.meta.url);
 
 interface PackageJson {
   name: string;
@@ -264,9 +267,14 @@ describe('the packaged app (electron-builder --linux dir with a stand-in Electro
     // No .node file may stay inside the archive: the OS loader cannot open it there.
     const packedNatives = listing.filter((p) => p.endsWith('.node') && !(asar.statFile(archive, p) as { unpacked?: boolean }).unpacked);
     assert.deepEqual(packedNatives, []);
-    // @napi-rs/keyring resolves its binding from the unpacked folder, as it does for Electron.
-    const keyring = createRequire(join(`${archive}.unpacked`, 'node_modules/@napi-rs/keyring/package.json'))('@napi-rs/keyring') as { AsyncEntry?: unknown };
+    // @napi-rs/keyring resolves its binding from the unpacked folder, as it does for Electron, and the OS loads it.
+    const unpacked = `${archive}.unpacked${sep}`;
+    const before = new Set(Object.keys(nodeRequire.cache));
+    const keyring = createRequire(join(unpacked, 'node_modules/@napi-rs/keyring/package.json'))('@napi-rs/keyring') as { AsyncEntry?: unknown };
     assert.equal(typeof keyring.AsyncEntry, 'function');
+    const loaded = Object.keys(nodeRequire.cache).filter((k) => !before.has(k));
+    assert.ok(loaded.some((k) => k.endsWith('.node') && k.startsWith(unpacked)), `no .node loaded from ${unpacked}: ${loaded.join(', ')}`);
+    assert.deepEqual(loaded.filter((k) => !k.startsWith(unpacked)), [], 'parts of the keychain binding came from outside the package');
   });
 
   it('no devDependency is packed: node_modules holds exactly the production dependencies', () => {
@@ -322,6 +330,7 @@ describe('the packaged app (electron-builder --linux dir with a stand-in Electro
 
   describe('the packaged main bundle under the fake Electron', () => {
     let extracted = '';
+    let cacheBefore = new Set<string>();
     let fake: FakeElectron;
     const asarReads: string[] = [];
     const dataDir = () => join(stage, 'data');
@@ -332,8 +341,10 @@ describe('the packaged app (electron-builder --linux dir with a stand-in Electro
       // Plain Node cannot require() from inside an archive (Electron patches its loader for that): the packaged
       // node_modules are required from an extracted copy. Files main.ts itself reads under app.getAppPath()
       // (the renderer it serves) come from the archive through an asar-aware node:fs/promises.
-      extracted = join(stage, 'extracted');
+      // Outside the staging folder, so that no module can resolve from the project's node_modules instead.
+      extracted = mkdtempSync(join(tmpdir(), 'certdesk-packaged-app-'));
       asar.extractAll(archive, extracted);
+      cacheBefore = new Set(Object.keys(nodeRequire.cache));
       const appRequire = createRequire(join(extracted, pkg.main));
       const fsp = asarAwareFsPromises(archive, asarReads);
       const require = (id: string): unknown => (id === 'node:fs/promises' || id === 'fs/promises' ? fsp : appRequire(id));
@@ -362,6 +373,7 @@ describe('the packaged app (electron-builder --linux dir with a stand-in Electro
         }
       } finally {
         delete proc.resourcesPath;
+        if (extracted) rmSync(extracted, { recursive: true, force: true });
       }
     });
 
@@ -402,6 +414,14 @@ describe('the packaged app (electron-builder --linux dir with a stand-in Electro
       assert.equal(outside.status, 403);
       const missing = await handler(new Request('app://certdesk/app.js.map'));
       assert.equal(missing.status, 404);
+    });
+
+    it('requires only modules packed in app.asar, never the project\'s node_modules', () => {
+      const loaded = Object.keys(nodeRequire.cache).filter((k) => !cacheBefore.has(k));
+      // The main bundle requires some packed modules at start: node-schedule (external, for the renewal scheduler).
+      const scheduler = join(extracted, 'node_modules', 'node-schedule') + sep;
+      assert.ok(loaded.some((k) => k.startsWith(scheduler)), `node-schedule was not loaded from the package: ${loaded.join(', ')}`);
+      assert.deepEqual(loaded.filter((k) => !k.startsWith(extracted + sep)), []);
     });
 
     it('answers the contract over IPC, with the data folder it was given', async () => {
