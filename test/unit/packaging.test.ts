@@ -1,14 +1,12 @@
 // Fast checks of electron-builder.yml without packaging: electron-builder's own loader and JSON-schema validation
 // accept the file, the security-relevant settings are what we mean, and every input it names exists after
 // `node build/build.mjs`. test/integration/packaged-build.test.ts really packages (Linux dir, stand-in Electron)
-// and looks inside the result.
+// from the production build `npm run dist` makes and looks inside the result (bundles minified, no source maps).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -174,41 +172,5 @@ describe('electron-builder.yml', () => {
     assert.ok(packages.includes('keyring'), '@napi-rs/keyring is not installed');
     const natives = packages.flatMap((p) => readdirSync(join(scope, p)).filter((f) => f.endsWith('.node')).map((f) => `${p}/${f}`));
     assert.ok(natives.length > 0, 'no prebuilt .node binary found under node_modules/@napi-rs/keyring*');
-  });
-});
-
-describe('the packaged build (npm run dist)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'certdesk-dist-'));
-  const out = join(dir, 'out');
-  let pkg: { scripts: Record<string, string> };
-  before(() => {
-    pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    // Exactly what `npm run dist` runs before electron-builder, into a folder of its own.
-    const build = /^node build\/build\.mjs(?<args>[^&]*)&& (?:node build\/agent-package\.mjs && )?electron-builder/.exec(pkg.scripts.dist ?? '');
-    assert.ok(build?.groups, `package.json has no "dist" script that builds and then packages: ${pkg.scripts.dist}`);
-    const args = build.groups.args!.trim().split(/\s+/).filter(Boolean);
-    execFileSync(process.execPath, ['build/build.mjs', ...args, '--out', out], { cwd: root, stdio: 'pipe' });
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  const files = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
-
-  it('has no source maps, and no bundle points to one', () => {
-    const all = files(out);
-    assert.ok(all.some((f) => f.endsWith(join('renderer', 'app.js'))), 'the renderer was not built');
-    assert.deepEqual(all.filter((f) => f.endsWith('.map')), []);
-    for (const f of all.filter((x) => /\.c?js$/.test(x))) assert.doesNotMatch(readFileSync(f, 'utf8'), /sourceMappingURL/, f);
-  });
-
-  it('minifies the renderer, the preload and the bridge shim', () => {
-    for (const rel of ['renderer/app.js', 'preload/index.cjs', 'bridge-shim/shim.js']) {
-      const text = readFileSync(join(out, rel), 'utf8');
-      const lines = text.split('\n').length;
-      // esbuild's minified output has long lines; a readable bundle averages well under 100 characters.
-      assert.ok(text.length / lines > 500, `${rel} is not minified (${lines} lines, ${text.length} characters)`);
-    }
-    assert.ok(existsSync(join(out, 'renderer/index.html')));
-    assert.equal(JSON.parse(readFileSync(join(out, 'build.json'), 'utf8')).production, true);
   });
 });
