@@ -1,5 +1,6 @@
 // `certdesk request ...` and `certdesk cert ...`: certificate requests, the repository, exports.
 import { AppError } from '../../shared/ipc/errors.ts';
+import { hostOfUrl, reducedUrlText } from '../../shared/model/domains.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
@@ -168,7 +169,13 @@ export const requestCommands: Record<string, Command> = {
       const dnsAccount = typeof v['dns-account'] === 'string' ? await dnsAccountByName(ctx, v['dns-account'], 'dns-account') : null;
       const domains = required(v, 'domains', 'the names to certify, comma-separated (the first is the common name)')
         .split(',')
-        .map((s) => s.trim());
+        .map((s) => {
+          // A pasted URL becomes its host name; say so on stderr (stdout stays the result).
+          const host = hostOfUrl(s);
+          if (host === null) return s.trim();
+          if (v.quiet !== true) process.stderr.write(`certdesk: note: ${reducedUrlText(s.trim(), host)}\n`);
+          return host;
+        });
       const keyPolicy = (v['key-policy'] as string | undefined) ?? (v['key-file'] ? 'import' : 'new');
       return ctx.call('requests:create', {
         domains,
