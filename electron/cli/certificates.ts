@@ -1,6 +1,7 @@
 // `certdesk request ...` and `certdesk cert ...`: certificate requests, the repository, exports.
 import { AppError } from '../../shared/ipc/errors.ts';
 import { hostOfUrl, reducedUrlText } from '../../shared/model/domains.ts';
+import { plainProblem } from '../../shared/model/problems.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
@@ -93,7 +94,13 @@ function describeRequest(r: Request): string {
     lines.push(`Certificate  serial ${r.certificate.serial}, issuer ${r.certificate.issuer}`);
     lines.push(`Expires      ${r.certificate.notAfter} (${r.daysLeft} days left)`);
   }
-  if (r.error) lines.push(`Error        ${r.error.message}${r.error.hint ? `\n             ${r.error.hint}` : ''}`);
+  if (r.error) {
+    // A CA problem that is not about one name (rate limit, CAA, …): its plain sentence above the CA's words.
+    const perName = r.challenges.some((c) => c.error);
+    const plain = !perName && r.error.acmeType ? plainProblem({ type: r.error.acmeType, detail: r.error.message }) : null;
+    if (plain) lines.push(`Problem      ${plain}`);
+    lines.push(`Error        ${r.error.message}${r.error.hint ? `\n             ${r.error.hint}` : ''}`);
+  }
   const open = r.challenges;
   if (open.length) {
     lines.push('', 'Challenges:');
@@ -105,7 +112,12 @@ function describeRequest(r: Request): string {
         lines.push(`    TXT name  ${c.dnsName}`, `    TXT value ${c.dnsValue}`);
       }
       if (c.progress) lines.push(`    Progress  ${c.progress}`);
-      if (c.error) lines.push(`    Error     ${c.error.detail}`);
+      if (c.error) {
+        // The plain sentence first, then the CA's own words.
+        const plain = plainProblem(c.error, { identifier: c.identifier, challengeType: c.type });
+        if (plain) lines.push(`    Problem   ${plain}`);
+        lines.push(`    Error     ${c.error.detail}`);
+      }
     }
   }
   return lines.join('\n');

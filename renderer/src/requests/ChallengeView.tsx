@@ -14,6 +14,7 @@ import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
+import { plainProblem, problemKind } from '../../../shared/model/problems.ts';
 import type { Challenge, Request } from '../../../shared/model/request.ts';
 import type { OperationStep } from '../state/operation.ts';
 import { mappingDomain } from '../dns/DnsMappings.tsx';
@@ -91,10 +92,6 @@ function StateChip({ state, automated }: { state: NameState; automated: boolean 
   );
 }
 
-/** Short form of an ACME error type: "urn:ietf:params:acme:error:unauthorized" → "unauthorized". */
-function problemType(type: string): string {
-  return type.replace(/^urn:ietf:params:acme:error:/, '');
-}
 
 function ChallengeCard({
   challenge,
@@ -116,6 +113,7 @@ function ChallengeCard({
 }) {
   const puny = challenge.nameUnicode !== challenge.name ? challenge.name : null;
   const working = state === 'submitting' || state === 'validating' || state === 'publishing' || state === 'propagating';
+  const plain = challenge.error ? plainProblem(challenge.error, { identifier: challenge.identifier, challengeType: challenge.type }) : null;
   return (
     <Paper
       variant="outlined"
@@ -217,8 +215,13 @@ function ChallengeCard({
       ) : null}
       {state === 'invalid' && challenge.error ? (
         <Alert severity="error" sx={{ mx: 2, mb: 1.5, '& .MuiAlert-message': { minWidth: 0 } }} data-testid="challenge-error">
-          <Typography variant="body2" component="span" sx={{ fontWeight: 600, display: 'block' }}>
-            The CA says ({problemType(challenge.error.type)}):
+          {plain ? (
+            <Typography variant="body2" component="span" sx={{ fontWeight: 600, display: 'block', mb: 0.75, overflowWrap: 'anywhere' }} data-testid="challenge-plain">
+              {plain}
+            </Typography>
+          ) : null}
+          <Typography variant="body2" component="span" sx={{ fontWeight: plain ? 400 : 600, display: 'block' }} color={plain ? 'text.secondary' : undefined}>
+            The CA says ({problemKind(challenge.error.type)}):
           </Typography>
           <Typography variant="body2" component="span" sx={{ overflowWrap: 'anywhere', display: 'block' }}>
             {challenge.error.detail}
