@@ -2,6 +2,7 @@
 import { AppError } from '../../shared/ipc/errors.ts';
 import { hostOfUrl, reducedUrlText } from '../../shared/model/domains.ts';
 import { plainProblem } from '../../shared/model/problems.ts';
+import { PREFLIGHT_LABELS, type PreflightResult } from '../../shared/model/preflight.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
@@ -120,6 +121,24 @@ function describeRequest(r: Request): string {
       }
     }
   }
+  return lines.join('\n');
+}
+
+function describePreflight(r: PreflightResult): string {
+  const lines: string[] = [];
+  const w = Math.max(0, ...r.items.map((i) => i.nameUnicode.length));
+  for (const i of r.items) {
+    lines.push(`${i.nameUnicode.padEnd(w)}  ${PREFLIGHT_LABELS[i.verdict].toUpperCase()}  ${i.type}  ${i.where}`);
+    lines.push(`${''.padEnd(w)}  ${i.message}`);
+    if (i.expected !== null || i.got !== null) lines.push(`${''.padEnd(w)}  expected ${i.expected ?? '—'}`, `${''.padEnd(w)}  got      ${i.got ?? '—'}`);
+    for (const s of i.type === 'dns-01' && i.verdict !== 'ready' ? i.servers : []) {
+      lines.push(`${''.padEnd(w)}  ${s.sees ? '✓' : '✗'} ${s.nameServer === s.address ? s.address : `${s.nameServer} (${s.address})`}: ${s.answer}`);
+    }
+  }
+  for (const s of r.skipped) lines.push(`${s.name}: not checked (${s.reason})`);
+  const notReady = r.items.filter((i) => i.verdict !== 'ready').length;
+  if (r.items.length === 0) lines.push('Nothing to check: no manual challenge waits.');
+  else lines.push('', r.ready ? `All ${r.items.length} ready: run certdesk request verify ${r.requestId.slice(0, 8)}` : `${notReady} of ${r.items.length} not ready. Fix them and check again (certdesk request verify asks the CA anyway).`);
   return lines.join('\n');
 }
 
@@ -244,6 +263,15 @@ export const requestCommands: Record<string, Command> = {
     run: async (ctx, _v, args) => ctx.call('requests:verify', { id: await requestIdArg(ctx, args) }),
     print: describeRequest,
     exitCode: (r: Request) => (SUCCESS.has(r.status) ? 0 : 1),
+  },
+  check: {
+    summary: 'Pre-flight: check from here that every manual challenge is in place before verify (exit 0 only when all are ready)',
+    usage: 'request check ID',
+    options: {},
+    positionals: ['ID'],
+    run: async (ctx, _v, args) => ctx.call('requests:preflight', { id: await requestIdArg(ctx, args) }),
+    print: describePreflight,
+    exitCode: (r: PreflightResult) => (r.ready ? 0 : 1),
   },
   'new-challenge': {
     summary: 'Get a fresh order and challenges for a Failed or Pending request',

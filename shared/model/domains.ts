@@ -20,6 +20,25 @@ export function reducedUrlText(from: string, host: string): string {
   return `${REDUCED_URL_NOTE}: ${from} → ${host}.`;
 }
 
+/** What separates names typed or pasted as a list. */
+export const NAME_SEPARATORS = /[\s,;]+/;
+
+/** The names in `text` (one or a list); a pasted URL becomes its host name (listed in `reduced`). */
+export function splitNames(text: string): { names: string[]; reduced: { from: string; host: string }[] } {
+  const reduced: { from: string; host: string }[] = [];
+  const names = text
+    .split(NAME_SEPARATORS)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const host = hostOfUrl(s);
+      if (host === null) return s;
+      reduced.push({ from: s, host });
+      return host;
+    });
+  return { names, reduced };
+}
+
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**

@@ -1,8 +1,7 @@
 // Issue 11 item 9: a URL pasted where a domain name belongs becomes its host name, and the form says so.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostOfUrl, parseDomain, parseDomains, REDUCED_URL_NOTE, reducedUrlText } from '../../shared/model/domains.ts';
-import { splitNames } from '../../renderer/src/requests/DomainChips.tsx';
+import { hostOfUrl, parseDomain, parseDomains, REDUCED_URL_NOTE, reducedUrlText, splitNames } from '../../shared/model/domains.ts';
 
 const http01 = { challengeType: 'http-01' } as const;
 

@@ -8,10 +8,9 @@ import InputBase from '@mui/material/InputBase';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useId, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
-import { hostOfUrl, parseDomain, reducedUrlText, type DomainRules } from '../../../shared/model/domains.ts';
+import { hostOfUrl, parseDomain, reducedUrlText, splitNames, NAME_SEPARATORS, type DomainRules } from '../../../shared/model/domains.ts';
 import { MONO_FONTS } from '../theme.ts';
 
-const SEPARATORS = /[\s,;]+/;
 
 export interface DomainChipsProps {
   values: string[];
@@ -26,22 +25,6 @@ export interface DomainChipsProps {
   rules: DomainRules;
   maxNames: number;
   disabled?: boolean;
-}
-
-/** The names in `text` (one or a list); a pasted URL becomes its host name (listed in `reduced`). */
-export function splitNames(text: string): { names: string[]; reduced: { from: string; host: string }[] } {
-  const reduced: { from: string; host: string }[] = [];
-  const names = text
-    .split(SEPARATORS)
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      const host = hostOfUrl(s);
-      if (host === null) return s;
-      reduced.push({ from: s, host });
-      return host;
-    });
-  return { names, reduced };
 }
 
 /** Adds the names in `text` (one or a list) to `values`, at `at` or the end; URLs become host names. */
@@ -97,7 +80,7 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
   const onPaste = (e: ClipboardEvent<HTMLInputElement>) => {
     const text = e.clipboardData.getData('text');
     // A single name stays in the input to be edited; a list or a URL becomes chips at once.
-    if (!SEPARATORS.test(text.trim()) && hostOfUrl(text) === null) return;
+    if (!NAME_SEPARATORS.test(text.trim()) && hostOfUrl(text) === null) return;
     e.preventDefault();
     commit(`${draft} ${text}`);
   };
@@ -108,7 +91,7 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
     const rest = values.filter((_v, j) => j !== i);
     // Whatever was being typed becomes a chip first.
     const withDraft = draft.trim() ? addNames(rest, draft, i) : rest;
-    editAt.current = draft.trim() ? i + draft.trim().split(SEPARATORS).length : i;
+    editAt.current = draft.trim() ? i + draft.trim().split(NAME_SEPARATORS).length : i;
     onChange(withDraft);
     onDraftChange(text);
     inputRef.current?.focus();
