@@ -57,7 +57,7 @@ export const PreflightResult = z.object({
 export type PreflightResult = z.infer<typeof PreflightResult>;
 
 /** "abcdefghij…uvwxyz": long values shortened to their ends (a key authorization is ~87 characters). */
-export function shorten(value: string, max = 32): string {
+export function shorten(value: string, max = 40): string {
   const v = value.replace(/\s+/g, ' ').trim();
   if (v.length <= max) return v;
   const half = Math.floor((max - 1) / 2);
