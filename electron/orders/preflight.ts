@@ -120,6 +120,7 @@ export class PreflightChecker {
     const seen: string[] = [];
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const addr = target(url, c.identifier, override);
+      // The URL is in `where` (and on the card): the message says what happened, and where it connected.
       const at = addr === `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}` ? '' : ` (connected to ${addr})`;
       let res: { status: number; location: string | null; body: string };
       try {
@@ -132,11 +133,11 @@ export class PreflightChecker {
             ...base,
             verdict: 'not-found',
             where: url.href,
-            message: `${url.hostname} does not resolve from this computer (no A/AAAA record, NXDOMAIN): the CA cannot find it either. Create the DNS record for ${url.hostname}.`,
+            message: `${url.hostname} does not resolve from this computer (no A/AAAA record, NXDOMAIN): the CA cannot find it either. Create its DNS record.`,
           };
         }
         const why = (code && NET_WORDS[code]) ?? (err as Error).message;
-        return { ...base, verdict: 'unreachable', where: url.href, message: `${url.href}${at} could not be fetched: ${why} (${addr}).` };
+        return { ...base, verdict: 'unreachable', where: url.href, message: `Could not fetch the file: ${why} (${addr}).` };
       }
       if (res.status >= 300 && res.status < 400 && res.location) {
         seen.push(url.href);
@@ -144,22 +145,22 @@ export class PreflightChecker {
         try {
           nextUrl = new URL(res.location, url);
         } catch {
-          return { ...base, verdict: 'wrong-content', where: url.href, message: `${url.href}${at} redirects to "${shorten(res.location, 60)}", which is not a URL the CA can follow.` };
+          return { ...base, verdict: 'wrong-content', where: url.href, message: `The server redirects to "${shorten(res.location, 60)}"${at}, which is not a URL the CA can follow.` };
         }
         if (nextUrl.protocol !== 'http:' && nextUrl.protocol !== 'https:') {
-          return { ...base, verdict: 'wrong-content', where: url.href, message: `${url.href}${at} redirects to ${nextUrl.protocol} — the CA follows only http and https.` };
+          return { ...base, verdict: 'wrong-content', where: url.href, message: `The server redirects to ${nextUrl.protocol}${at}: the CA follows only http and https.` };
         }
         url = nextUrl;
         op.step('fetch', `${c.name}: redirected to ${url.href}`, c.name);
         continue;
       }
-      const via = seen.length ? ` (after ${seen.length} redirect${seen.length === 1 ? '' : 's'})` : '';
+      const via = seen.length ? ` after ${seen.length} redirect${seen.length === 1 ? '' : 's'} (to ${url.href})` : '';
       if (res.status === 404 || res.status === 410) {
         return {
           ...base,
           verdict: 'not-found',
           where: url.href,
-          message: `${url.href}${at}${via} answered ${res.status} (not found): the challenge file is not at this path yet.`,
+          message: `Answered ${res.status} (not found)${via}${at}: the challenge file is not at this path yet.`,
         };
       }
       if (res.status !== 200) {
@@ -169,7 +170,7 @@ export class PreflightChecker {
           where: url.href,
           expected: shorten(expected),
           got: `HTTP ${res.status}`,
-          message: `${url.href}${at}${via} answered HTTP ${res.status} instead of the challenge file.`,
+          message: `Answered HTTP ${res.status} instead of the challenge file${via}${at}.`,
         };
       }
       const body = res.body.trim();
@@ -180,12 +181,12 @@ export class PreflightChecker {
           where: url.href,
           expected: shorten(expected),
           got: body === '' ? '(empty)' : shorten(body),
-          message: `${url.href}${at}${via} serves other content than the file content shown here.`,
+          message: `Serves other content than the file content shown here${via}${at}.`,
         };
       }
-      return { ...base, verdict: 'ready', where: url.href, message: `${url.href}${at}${via} serves the challenge file.` };
+      return { ...base, verdict: 'ready', where: url.href, message: `Serves the challenge file with the right content${via}${at}.` };
     }
-    return { ...base, verdict: 'unreachable', where: url.href, message: `${c.httpUrl}: more than ${MAX_REDIRECTS} redirects (the CA gives up too).` };
+    return { ...base, verdict: 'unreachable', where: url.href, message: `More than ${MAX_REDIRECTS} redirects (the CA gives up too).` };
   }
 
   // ---------------------------------------------------------------- dns-01

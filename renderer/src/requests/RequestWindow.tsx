@@ -192,6 +192,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   // The pre-flight check (Check): its own operation, and its last result for this order.
   const checkOp = useOperation();
   const [checked, setChecked] = useState<{ result: PreflightResult; order: number } | null>(null);
+  const [checkCancelled, setCheckCancelled] = useState(false);
 
   if (!request) {
     return (
@@ -218,18 +219,21 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
 
   const check = async () => {
     setAlert(null);
+    setCheckCancelled(false);
     try {
       const result = await checkOp.run((opId) => call('requests:preflight', { id: request.id, opId }));
       setChecked({ result, order: request.ordersCreated });
     } catch (err) {
       const info = errorInfo(err);
-      if (info.code !== 'CANCELLED') setAlert(info);
+      if (info.code === 'CANCELLED') setCheckCancelled(true);
+      else setAlert(info);
     }
   };
 
   const verify = async () => {
     setAlert(null);
     setChecked(null);
+    setCheckCancelled(false);
     try {
       await run(request.id, 'verify', (opId) => call('requests:verify', { id: request.id, opId }));
     } catch (err) {
@@ -341,8 +345,11 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
             <ErrorAlert error={requestError} />
           ) : null}
           {callError && !running ? <ErrorAlert error={callError} onClose={() => setAlert(null)} /> : null}
-          {checkOp.running || (checkOp.steps.length > 0 && !preflight && !alert) ? (
-            <OperationProgress op={checkOp} idleText="Checking from this computer…" />
+          {checkOp.running ? <OperationProgress op={checkOp} idleText="Checking from this computer…" /> : null}
+          {checkCancelled && !checkOp.running && !running ? (
+            <Alert severity="info" variant="outlined" data-testid="check-cancelled" onClose={() => setCheckCancelled(false)}>
+              Check cancelled. Nothing was sent to the CA.
+            </Alert>
           ) : null}
           {preflight && !running ? (
             <Alert
@@ -394,7 +401,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
                   ? 'New challenge places a fresh order with new values to publish.'
                   : request.challengeType === 'dns-01' && request.dnsAccountId
                     ? 'Verify adds the TXT records through the DNS account, waits for every name server, then asks the CA.'
-                    : 'Publish every value first: the CA checks all names when you press Verify.'}
+                    : canCheck
+                      ? 'Publish every value, Check it from here, then Verify: the CA checks every name.'
+                      : 'Publish every value first: the CA checks all names when you press Verify.'}
             </Typography>
             <Button onClick={onClose}>Close</Button>
             {verifying ? (
