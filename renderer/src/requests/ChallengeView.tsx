@@ -24,7 +24,7 @@ import { useServers } from '../state/servers.tsx';
 import { http01Answerer } from '../agents/agentText.ts';
 import type { Activity } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
-import { CopyValue } from './bits.tsx';
+import { CopyValue, stalled } from './bits.tsx';
 
 export type NameState = 'pending' | 'publishing' | 'propagating' | 'submitting' | 'validating' | 'valid' | 'invalid';
 
@@ -413,7 +413,7 @@ export function ChallengeView({ request, activity, preflight }: { request: Reque
   for (const c of challenges) if (c.dnsName) byDnsName.set(c.dnsName, [...(byDnsName.get(c.dnsName) ?? []), c.nameUnicode]);
 
   // While the CA validates, the instructions give way to where each name stands and the time so far.
-  const verifying = running || request.status === 'processing';
+  const verifying = running || (request.status === 'processing' && !stalled(request, activity));
   const automatedDns = (c: Challenge) => c.type === 'dns-01' && automationOf(c) !== null;
   return (
     <Stack spacing={1.5}>
