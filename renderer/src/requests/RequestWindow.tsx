@@ -1,6 +1,9 @@
 // The window of one request: its challenges while it waits (Pending, Processing, Failed) and its certificate
 // once issued (Available, Renewed, Revoked). It follows the request live, so a Verify that ends Available
 // turns the challenge window into the result (seed Step 4: "the window redirects to the certificate").
+// Button words (issue 11): Cancel abandons an unsaved change or a running operation ("Cancel verification",
+// the check's Cancel); Close dismisses a view with nothing to lose (this window: closing it never stops a
+// verification); Done finishes a completed flow (export, e-mail dialogs).
 import CheckIcon from '@mui/icons-material/Check';
 import CloseIcon from '@mui/icons-material/Close';
 import CloudUploadOutlinedIcon from '@mui/icons-material/CloudUploadOutlined';
