@@ -165,6 +165,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'requests:list': async () => requests.list(),
     'requests:get': async (req) => requests.get(req.id),
     'requests:verify': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.verify(req.id, op)),
+    'requests:preflight': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.preflight(req.id, op)),
     'requests:new-challenge': (req, ctx) => ops.run(req.opId, ctx.signal, (op) => requests.newChallenge(req.id, op)),
     // A renewal a person starts also tells an ARI CA which certificate it replaces (RFC 9773 §5).
     'requests:renew': (req, ctx) =>

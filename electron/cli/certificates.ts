@@ -1,5 +1,8 @@
 // `certdesk request ...` and `certdesk cert ...`: certificate requests, the repository, exports.
 import { AppError } from '../../shared/ipc/errors.ts';
+import { hostOfUrl, reducedUrlText } from '../../shared/model/domains.ts';
+import { plainProblem } from '../../shared/model/problems.ts';
+import { PREFLIGHT_LABELS, type PreflightResult } from '../../shared/model/preflight.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
@@ -92,7 +95,13 @@ function describeRequest(r: Request): string {
     lines.push(`Certificate  serial ${r.certificate.serial}, issuer ${r.certificate.issuer}`);
     lines.push(`Expires      ${r.certificate.notAfter} (${r.daysLeft} days left)`);
   }
-  if (r.error) lines.push(`Error        ${r.error.message}${r.error.hint ? `\n             ${r.error.hint}` : ''}`);
+  if (r.error) {
+    // A CA problem that is not about one name (rate limit, CAA, …): its plain sentence above the CA's words.
+    const perName = r.challenges.some((c) => c.error);
+    const plain = !perName && r.error.acmeType ? plainProblem({ type: r.error.acmeType, detail: r.error.message }) : null;
+    if (plain) lines.push(`Problem      ${plain}`);
+    lines.push(`Error        ${r.error.message}${r.error.hint ? `\n             ${r.error.hint}` : ''}`);
+  }
   const open = r.challenges;
   if (open.length) {
     lines.push('', 'Challenges:');
@@ -104,9 +113,32 @@ function describeRequest(r: Request): string {
         lines.push(`    TXT name  ${c.dnsName}`, `    TXT value ${c.dnsValue}`);
       }
       if (c.progress) lines.push(`    Progress  ${c.progress}`);
-      if (c.error) lines.push(`    Error     ${c.error.detail}`);
+      if (c.error) {
+        // The plain sentence first, then the CA's own words.
+        const plain = plainProblem(c.error, { identifier: c.identifier, challengeType: c.type });
+        if (plain) lines.push(`    Problem   ${plain}`);
+        lines.push(`    Error     ${c.error.detail}`);
+      }
     }
   }
+  return lines.join('\n');
+}
+
+function describePreflight(r: PreflightResult): string {
+  const lines: string[] = [];
+  const w = Math.max(0, ...r.items.map((i) => i.nameUnicode.length));
+  for (const i of r.items) {
+    lines.push(`${i.nameUnicode.padEnd(w)}  ${PREFLIGHT_LABELS[i.verdict].toUpperCase()}  ${i.type}  ${i.where}`);
+    lines.push(`${''.padEnd(w)}  ${i.message}`);
+    if (i.expected !== null || i.got !== null) lines.push(`${''.padEnd(w)}  expected ${i.expected ?? '—'}`, `${''.padEnd(w)}  got      ${i.got ?? '—'}`);
+    for (const s of i.type === 'dns-01' && i.verdict !== 'ready' ? i.servers : []) {
+      lines.push(`${''.padEnd(w)}  ${s.sees ? '✓' : '✗'} ${s.nameServer === s.address ? s.address : `${s.nameServer} (${s.address})`}: ${s.answer}`);
+    }
+  }
+  for (const s of r.skipped) lines.push(`${s.name}: not checked (${s.reason})`);
+  const notReady = r.items.filter((i) => i.verdict !== 'ready').length;
+  if (r.items.length === 0) lines.push('Nothing to check: no manual challenge waits.');
+  else lines.push('', r.ready ? `All ${r.items.length} ready: run certdesk request verify ${r.requestId.slice(0, 8)}` : `${notReady} of ${r.items.length} not ready. Fix them and check again (certdesk request verify asks the CA anyway).`);
   return lines.join('\n');
 }
 
@@ -168,7 +200,13 @@ export const requestCommands: Record<string, Command> = {
       const dnsAccount = typeof v['dns-account'] === 'string' ? await dnsAccountByName(ctx, v['dns-account'], 'dns-account') : null;
       const domains = required(v, 'domains', 'the names to certify, comma-separated (the first is the common name)')
         .split(',')
-        .map((s) => s.trim());
+        .map((s) => {
+          // A pasted URL becomes its host name; say so on stderr (stdout stays the result).
+          const host = hostOfUrl(s);
+          if (host === null) return s.trim();
+          if (v.quiet !== true) process.stderr.write(`certdesk: note: ${reducedUrlText(s.trim(), host)}\n`);
+          return host;
+        });
       const keyPolicy = (v['key-policy'] as string | undefined) ?? (v['key-file'] ? 'import' : 'new');
       return ctx.call('requests:create', {
         domains,
@@ -225,6 +263,15 @@ export const requestCommands: Record<string, Command> = {
     run: async (ctx, _v, args) => ctx.call('requests:verify', { id: await requestIdArg(ctx, args) }),
     print: describeRequest,
     exitCode: (r: Request) => (SUCCESS.has(r.status) ? 0 : 1),
+  },
+  check: {
+    summary: 'Pre-flight: check from here that every manual challenge is in place before verify (exit 0 only when all are ready)',
+    usage: 'request check ID',
+    options: {},
+    positionals: ['ID'],
+    run: async (ctx, _v, args) => ctx.call('requests:preflight', { id: await requestIdArg(ctx, args) }),
+    print: describePreflight,
+    exitCode: (r: PreflightResult) => (r.ready ? 0 : 1),
   },
   'new-challenge': {
     summary: 'Get a fresh order and challenges for a Failed or Pending request',

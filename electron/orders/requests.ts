@@ -40,6 +40,8 @@ import { disabledError, type DnsService } from '../dns/accounts.ts';
 import type { DeployHook, TargetDirectory } from '../deploy/types.ts';
 import { ChallengeAutomation, dnsValue } from './automation.ts';
 import type { RenewOptions } from '../renewal/types.ts';
+import type { PreflightResult } from '../../shared/model/preflight.ts';
+import { PreflightChecker } from './preflight.ts';
 
 export type RequestStore = Pick<Store, 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir' | 'exists'>;
 
@@ -413,6 +415,18 @@ export class RequestService {
       this.log.info('dns account assigned', { id, dnsAccountId });
       return this.get(id);
     });
+  }
+
+  // ---------------------------------------------------------------- pre-flight
+
+  /**
+   * Looks from this computer whether every manual challenge is in place (http-01 file served, TXT value on
+   * every authoritative name server) before the CA is asked. Read-only: the request does not change.
+   */
+  async preflight(idOrPrefix: string, op: Operation): Promise<PreflightResult> {
+    const rec = this.record(idOrPrefix);
+    const checker = new PreflightChecker({ dnsServers: () => this.deps.dns?.settings().dnsServers ?? [], logger: this.deps.logger, clock: this.now });
+    return checker.check(this.view(rec), op);
   }
 
   // ---------------------------------------------------------------- verify

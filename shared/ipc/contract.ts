@@ -15,6 +15,7 @@ import {
   RevocationReason,
   SignatureAlgorithm,
 } from '../model/request.ts';
+import { PreflightResult } from '../model/preflight.ts';
 import { DnsAccount, DnsMapping, DnsProviderInfo, DnsSettings } from '../model/dns.ts';
 import { DeployInput, Deployment, EndServer, HostKeyProbe, ServerMapping } from '../model/server.ts';
 import { Agent, AgentArch, AgentProbe } from '../model/agent.ts';
@@ -305,6 +306,11 @@ export const contract = {
   'requests:get': { req: z.object({ id }), res: Request },
   /** Submits the challenges and follows the order until Available or Failed (progress events per name). */
   'requests:verify': { req: z.object({ id, opId }), res: Request },
+  /**
+   * Pre-flight of the manual challenges, before Verify: fetches each http-01 URL and asks every authoritative
+   * name server for each TXT value; per name ready / not-found / wrong-content / not-visible / unreachable.
+   */
+  'requests:preflight': { req: z.object({ id, opId }), res: PreflightResult },
   /** A fresh order (and challenges) for a Failed or Pending request. */
   'requests:new-challenge': { req: z.object({ id, opId }), res: Request },
   /** Seed Step 5: a new order for the same names, key per the request's key policy. */

@@ -25,6 +25,7 @@ export const CHANNEL_NAMES = [
   'requests:list',
   'requests:get',
   'requests:verify',
+  'requests:preflight',
   'requests:new-challenge',
   'requests:renew',
   'requests:revoke',

@@ -8,6 +8,58 @@ export interface DomainName {
   /** What people read: Unicode labels. Equal to `ascii` for plain names. */
   unicode: string;
   wildcard: boolean;
+  /** The URL (or `host:port`, `host/path`) the name was reduced from, when one was given instead of a name. */
+  reducedFrom?: string;
+}
+
+/** What the forms and the CLI say when a pasted URL became its host name. */
+export const REDUCED_URL_NOTE = 'Reduced the URL to its host name';
+
+/** "Reduced the URL to its host name: http://www.example.test/ → www.example.test." */
+export function reducedUrlText(from: string, host: string): string {
+  return `${REDUCED_URL_NOTE}: ${from} → ${host}.`;
+}
+
+/** What separates names typed or pasted as a list. */
+export const NAME_SEPARATORS = /[\s,;]+/;
+
+/** The names in `text` (one or a list); a pasted URL becomes its host name (listed in `reduced`). */
+export function splitNames(text: string): { names: string[]; reduced: { from: string; host: string }[] } {
+  const reduced: { from: string; host: string }[] = [];
+  const names = text
+    .split(NAME_SEPARATORS)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const host = hostOfUrl(s);
+      if (host === null) return s;
+      reduced.push({ from: s, host });
+      return host;
+    });
+  return { names, reduced };
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * The host name inside a pasted URL (`http://www.example.test/`, `https://x/path?q`, `user@x:8443`, `x:8080`,
+ * `x/path`), or null when `input` is not URL-like (a plain name stays as it is). Unicode stays as typed (no
+ * URL parser: it would turn an IDN into punycode); a trailing dot goes, as for any name.
+ */
+export function hostOfUrl(input: string): string | null {
+  const raw = input.trim();
+  const scheme = SCHEME.exec(raw);
+  // Without a scheme only a path, a query, a fragment or a port makes it a URL ("example.com:443", "x/p").
+  if (!scheme && !/[/?#]/.test(raw) && !/^[^:]+:\d*$/.test(raw)) return null;
+  let rest = raw.slice(scheme ? scheme[0].length : 0);
+  rest = rest.split(/[/?#]/, 1)[0] ?? '';
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) rest = rest.slice(at + 1);
+  // IPv6 literal in brackets keeps its colons; otherwise `:port` goes.
+  if (rest.startsWith('[')) rest = rest.slice(0, rest.indexOf(']') + 1 || undefined);
+  else rest = rest.replace(/:\d*$/, '');
+  const host = rest.replace(/\.$/, '');
+  return host === '' || host === raw ? null : host;
 }
 
 export interface DomainIssue {
@@ -29,6 +81,11 @@ export interface DomainRules {
 
 /** Checks one name; returns the normalised name or the reason it cannot be used. */
 export function parseDomain(input: string, rules: DomainRules): DomainName | string {
+  const host = hostOfUrl(input);
+  if (host !== null) {
+    const r = parseDomain(host, rules);
+    return typeof r === 'string' ? r : { ...r, reducedFrom: input.trim() };
+  }
   const raw = input.trim().replace(/\.$/, '');
   if (raw === '') return 'is empty: enter a domain name such as www.example.com.';
   if (/^\[?[0-9a-f:]+\]?$/i.test(raw) && raw.includes(':')) {

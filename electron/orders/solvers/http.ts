@@ -18,7 +18,8 @@ import type { ChallengeSolver, SolverChallenge, SolverContext } from './types.ts
  */
 export const PREFLIGHT_ADDRESS_ENV = 'CERTDESK_HTTP01_PREFLIGHT_ADDRESS';
 const PREFLIGHT_TIMEOUT_MS = 5000;
-const MAX_REDIRECTS = 3;
+/** Redirects the pre-flight follows (the CA's validation follows up to 10). */
+export const MAX_REDIRECTS = 3;
 /** The challenge file is world-readable: the web server (another user) serves it. */
 const FILE_MODE = 0o644;
 
@@ -146,7 +147,7 @@ export class HttpSolver implements ChallengeSolver<PlacedFile> {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       let res: { status: number; location: string | null; body: string };
       try {
-        res = await get(url, url.hostname === identifier && override ? override : null, signal);
+        res = await fetchOnce(url, url.hostname === identifier && override ? override : null, signal);
       } catch (err) {
         if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled.');
         return { ok: false, message: `${url.href} could not be fetched from this computer: ${(err as Error).message}.` };
@@ -166,7 +167,8 @@ export class HttpSolver implements ChallengeSolver<PlacedFile> {
   }
 }
 
-function get(url: URL, connectTo: string | null, signal: AbortSignal): Promise<{ status: number; location: string | null; body: string }> {
+/** One GET without following redirects; `connectTo` (`host:port`) replaces where it connects (Host stays). */
+export function fetchOnce(url: URL, connectTo: string | null, signal: AbortSignal): Promise<{ status: number; location: string | null; body: string }> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
     let host = url.hostname;

@@ -52,7 +52,8 @@ function Section({ title, action, children }: { title: string; action?: ReactNod
 function Pem({ label, text, testId }: { label: string; text: string; testId: string }) {
   const count = (text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
   return (
-    <Section title={`${label}${count > 1 ? ` (${count} certificates)` : ''}`} action={text ? <CopyButton text={text} label={`Copy the ${label.toLowerCase()} PEM`} /> : null}>
+    // "Certificate PEM", not a second "Certificate": every section title in the drawer is unique.
+    <Section title={`${label} PEM${count > 1 ? ` (${count} certificates)` : ''}`} action={text ? <CopyButton text={text} label={`Copy the ${label.toLowerCase()} PEM`} /> : null}>
       {text ? (
         <Box
           component="pre"

@@ -13,7 +13,9 @@ import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import { PREFLIGHT_LABELS, type PreflightItem, type PreflightResult, type PreflightVerdict } from '../../../shared/model/preflight.ts';
+import { plainProblem, problemKind } from '../../../shared/model/problems.ts';
 import type { Challenge, Request } from '../../../shared/model/request.ts';
 import type { OperationStep } from '../state/operation.ts';
 import { mappingDomain } from '../dns/DnsMappings.tsx';
@@ -22,7 +24,7 @@ import { useServers } from '../state/servers.tsx';
 import { http01Answerer } from '../agents/agentText.ts';
 import type { Activity } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
-import { CopyValue } from './bits.tsx';
+import { CopyValue, stalled } from './bits.tsx';
 
 export type NameState = 'pending' | 'publishing' | 'propagating' | 'submitting' | 'validating' | 'valid' | 'invalid';
 
@@ -91,9 +93,142 @@ function StateChip({ state, automated }: { state: NameState; automated: boolean 
   );
 }
 
-/** Short form of an ACME error type: "urn:ietf:params:acme:error:unauthorized" → "unauthorized". */
-function problemType(type: string): string {
-  return type.replace(/^urn:ietf:params:acme:error:/, '');
+
+const VERDICT_COLOR: Record<PreflightVerdict, 'success' | 'error' | 'warning'> = {
+  ready: 'success',
+  'not-found': 'error',
+  'wrong-content': 'error',
+  'not-visible': 'warning',
+  unreachable: 'warning',
+};
+
+/** One name's pre-flight result: the verdict, what was found, and expected vs got. */
+function PreflightLine({ item }: { item: PreflightItem }) {
+  const color = VERDICT_COLOR[item.verdict];
+  return (
+    <Alert
+      severity={color}
+      variant="outlined"
+      icon={item.verdict === 'ready' ? <CheckCircleIcon fontSize="small" /> : undefined}
+      sx={{ mx: 2, mb: 1.5, py: 0, '& .MuiAlert-message': { minWidth: 0 } }}
+      data-testid="preflight-result"
+      data-verdict={item.verdict}
+    >
+      <Typography variant="body2" component="span" sx={{ display: 'block', overflowWrap: 'anywhere' }}>
+        <strong data-testid="preflight-verdict">Check: {PREFLIGHT_LABELS[item.verdict]}</strong> — {item.message}
+      </Typography>
+      {item.expected !== null || item.got !== null ? (
+        <Box component="dl" sx={{ m: 0, mt: 0.5, display: 'grid', gridTemplateColumns: 'auto minmax(0, 1fr)', columnGap: 1, fontSize: 12.5 }}>
+          <Box component="dt" sx={{ color: 'text.secondary' }}>
+            Expected
+          </Box>
+          <Box component="dd" sx={{ m: 0, fontFamily: MONO_FONTS, overflowWrap: 'anywhere' }} data-testid="preflight-expected">
+            {item.expected ?? '—'}
+          </Box>
+          <Box component="dt" sx={{ color: 'text.secondary' }}>
+            Got
+          </Box>
+          <Box component="dd" sx={{ m: 0, fontFamily: MONO_FONTS, overflowWrap: 'anywhere' }} data-testid="preflight-got">
+            {item.got ?? '—'}
+          </Box>
+        </Box>
+      ) : null}
+    </Alert>
+  );
+}
+
+/** "0:07", "1:32", "1:02:03". */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** Milliseconds since `since`, ticking every second while `live`. */
+function useElapsed(since: number | undefined, live: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!live) return undefined;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [live]);
+  return since === undefined ? 0 : now - since;
+}
+
+/** The steps one name goes through at Verify, in order (automatic dns-01 adds the record first). */
+function stepsFor(automatedDns: boolean): NameState[] {
+  return automatedDns ? ['publishing', 'propagating', 'submitting', 'validating'] : ['submitting', 'validating'];
+}
+
+const STEP_WORDS: Partial<Record<NameState, string>> = {
+  publishing: 'Adding the record',
+  propagating: 'Checking propagation',
+  submitting: 'Asking the CA',
+  validating: 'CA checking',
+};
+
+/** While Verify runs: per name where it stands (Asking the CA → CA checking → Valid / Invalid) and the time so far. */
+function VerifyPanel({ challenges, states, automatedDns, startedAt, running }: { challenges: Challenge[]; states: NameState[]; automatedDns: (c: Challenge) => boolean; startedAt: number | undefined; running: boolean }) {
+  const elapsed = useElapsed(startedAt, running);
+  const done = states.filter((st) => st === 'valid' || st === 'invalid').length;
+  return (
+    <Paper variant="outlined" sx={{ px: 2, py: 1.25 }} data-testid="verify-panel" role="status" aria-live="polite" aria-label="Verification progress">
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, mb: 0.75 }}>
+        <CircularProgress size={14} thickness={5} aria-hidden />
+        <Typography variant="subtitle2" component="h3" sx={{ flex: 1 }}>
+          The CA is checking {challenges.length === 1 ? 'the name' : `${challenges.length} names`} · {done} of {challenges.length} decided
+        </Typography>
+        <Typography variant="body2" color="text.secondary" sx={{ fontVariantNumeric: 'tabular-nums' }} data-testid="verify-elapsed" aria-label={`Elapsed ${formatElapsed(elapsed)}`}>
+          {startedAt === undefined ? '' : `${formatElapsed(elapsed)} elapsed`}
+        </Typography>
+      </Box>
+      <Box component="ol" sx={{ m: 0, p: 0, listStyle: 'none', display: 'grid', gridTemplateColumns: 'minmax(120px, max-content) minmax(0, 1fr)', columnGap: 2, rowGap: 0.5 }}>
+        {challenges.map((c, i) => {
+          const st = states[i] ?? 'pending';
+          const order = stepsFor(automatedDns(c));
+          const at = st === 'valid' || st === 'invalid' ? order.length : order.indexOf(st);
+          return (
+            <Box component="li" key={c.name} sx={{ display: 'contents' }} data-testid="verify-steps" data-name={c.name} data-state={st}>
+              <Typography variant="body2" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
+                {c.nameUnicode}
+              </Typography>
+              <Box sx={{ display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: 0.5 }}>
+                {order.map((step, j) => {
+                  const state = j < at ? 'done' : j === at ? 'current' : 'todo';
+                  return (
+                    <Box key={step} component="span" sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5 }} data-step={step} data-step-state={state}>
+                      <Typography
+                        variant="body2"
+                        component="span"
+                        color={state === 'todo' ? 'text.disabled' : state === 'current' ? 'info.main' : 'text.secondary'}
+                        sx={{ fontWeight: state === 'current' ? 700 : 400 }}
+                      >
+                        {STEP_WORDS[step]}
+                      </Typography>
+                      <Typography variant="body2" component="span" color="text.disabled" aria-hidden>
+                        →
+                      </Typography>
+                    </Box>
+                  );
+                })}
+                <Typography
+                  variant="body2"
+                  component="span"
+                  color={st === 'valid' ? 'success.main' : st === 'invalid' ? 'error.main' : 'text.disabled'}
+                  sx={{ fontWeight: st === 'valid' || st === 'invalid' ? 700 : 400 }}
+                >
+                  {st === 'valid' ? 'Valid' : st === 'invalid' ? 'Invalid' : 'Valid / Invalid'}
+                </Typography>
+              </Box>
+            </Box>
+          );
+        })}
+      </Box>
+    </Paper>
+  );
 }
 
 function ChallengeCard({
@@ -103,8 +238,11 @@ function ChallengeCard({
   automation,
   agentNames,
   progress,
+  preflight,
 }: {
   challenge: Challenge;
+  /** The last pre-flight check's result for this name (null: not checked). */
+  preflight: PreflightItem | null;
   state: NameState;
   sharedWith: string[];
   /** The DNS account that answers this name (null: manual). */
@@ -116,6 +254,7 @@ function ChallengeCard({
 }) {
   const puny = challenge.nameUnicode !== challenge.name ? challenge.name : null;
   const working = state === 'submitting' || state === 'validating' || state === 'publishing' || state === 'propagating';
+  const plain = challenge.error ? plainProblem(challenge.error, { identifier: challenge.identifier, challengeType: challenge.type }) : null;
   return (
     <Paper
       variant="outlined"
@@ -204,6 +343,7 @@ function ChallengeCard({
           </Typography>
         </Box>
       ) : null}
+      {preflight && !working && state !== 'valid' && state !== 'invalid' ? <PreflightLine item={preflight} /> : null}
       {challenge.type === 'dns-01' && challenge.dnsName && sharedWith.length > 0 && !automation ? (
         <Alert severity="info" variant="outlined" icon={<InfoOutlinedIcon fontSize="small" />} sx={{ py: 0, mx: 2, mb: 1.5 }}>
           {challenge.dnsName} also carries the value for {sharedWith.join(', ')}: publish <strong>both</strong> values as two TXT records
@@ -217,8 +357,13 @@ function ChallengeCard({
       ) : null}
       {state === 'invalid' && challenge.error ? (
         <Alert severity="error" sx={{ mx: 2, mb: 1.5, '& .MuiAlert-message': { minWidth: 0 } }} data-testid="challenge-error">
-          <Typography variant="body2" component="span" sx={{ fontWeight: 600, display: 'block' }}>
-            The CA says ({problemType(challenge.error.type)}):
+          {plain ? (
+            <Typography variant="body2" component="span" sx={{ fontWeight: 600, display: 'block', mb: 0.75, overflowWrap: 'anywhere' }} data-testid="challenge-plain">
+              {plain}
+            </Typography>
+          ) : null}
+          <Typography variant="body2" component="span" sx={{ fontWeight: plain ? 400 : 600, display: 'block' }} color={plain ? 'text.secondary' : undefined}>
+            The CA says ({problemKind(challenge.error.type)}):
           </Typography>
           <Typography variant="body2" component="span" sx={{ overflowWrap: 'anywhere', display: 'block' }}>
             {challenge.error.detail}
@@ -237,7 +382,7 @@ function ValueLabel({ children }: { children: ReactNode }) {
   );
 }
 
-export function ChallengeView({ request, activity }: { request: Request; activity: Activity | undefined }) {
+export function ChallengeView({ request, activity, preflight }: { request: Request; activity: Activity | undefined; preflight?: PreflightResult | null }) {
   const running = activity?.running === true && activity.kind === 'verify';
   const dns = useDns();
   const { agents } = useServers();
@@ -267,9 +412,15 @@ export function ChallengeView({ request, activity }: { request: Request; activit
   const byDnsName = new Map<string, string[]>();
   for (const c of challenges) if (c.dnsName) byDnsName.set(c.dnsName, [...(byDnsName.get(c.dnsName) ?? []), c.nameUnicode]);
 
+  // While the CA validates, the instructions give way to where each name stands and the time so far.
+  const verifying = running || (request.status === 'processing' && !stalled(request, activity));
+  const automatedDns = (c: Challenge) => c.type === 'dns-01' && automationOf(c) !== null;
   return (
     <Stack spacing={1.5}>
-      {request.status === 'failed' ? null : (
+      {verifying && request.challenges.length > 0 ? (
+        <VerifyPanel challenges={challenges} states={states} automatedDns={automatedDns} startedAt={running ? activity?.startedAt : undefined} running={running} />
+      ) : null}
+      {request.status === 'failed' || verifying ? null : (
       <Alert severity="info" variant="outlined" icon={false} sx={{ bgcolor: 'background.paper' }}>
         {request.challengeType === 'http-01' && automated ? (
           <Typography variant="body2" data-testid="challenge-automated">
@@ -288,7 +439,7 @@ export function ChallengeView({ request, activity }: { request: Request; activit
         ) : request.challengeType === 'http-01' ? (
           <Typography variant="body2">
             For each name, make its web server answer the <strong>URL path</strong> with exactly the <strong>file content</strong>{' '}
-            (as a plain file, no extra spaces or line break). Then press <strong>Verify</strong>: the CA fetches every file.
+            (as a plain file, no extra spaces or line break). <strong>Check</strong> fetches every file from here first; <strong>Verify</strong> asks the CA to fetch them.
           </Typography>
         ) : automated ? (
           <Typography variant="body2" data-testid="challenge-automated">
@@ -298,7 +449,7 @@ export function ChallengeView({ request, activity }: { request: Request; activit
         ) : (
           <Typography variant="body2">
             For each name, create a <strong>TXT record</strong> with exactly the value shown at your DNS provider. Wait until the
-            records are visible (their TTL), then press <strong>Verify</strong>: the CA looks them up.
+            records are visible (their TTL). <strong>Check</strong> asks every authoritative name server from here first; <strong>Verify</strong> asks the CA to look them up.
           </Typography>
         )}
       </Alert>
@@ -325,6 +476,7 @@ export function ChallengeView({ request, activity }: { request: Request; activit
           automation={automationOf(c)}
           agentNames={agentNames}
           progress={running && automationOf(c) ? (activity?.solver[c.name] ?? liveMessage(c, activity?.items[c.name]) ?? c.progress) : null}
+          preflight={preflight?.items.find((p) => p.name === c.name) ?? null}
         />
       ))}
     </Stack>

@@ -7,11 +7,10 @@ import FormHelperText from '@mui/material/FormHelperText';
 import InputBase from '@mui/material/InputBase';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useId, useMemo, useRef, type ClipboardEvent, type KeyboardEvent } from 'react';
-import { parseDomain, type DomainRules } from '../../../shared/model/domains.ts';
+import { useId, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { hostOfUrl, parseDomain, reducedUrlText, splitNames, NAME_SEPARATORS, type DomainRules } from '../../../shared/model/domains.ts';
 import { MONO_FONTS } from '../theme.ts';
 
-const SEPARATORS = /[\s,;]+/;
 
 export interface DomainChipsProps {
   values: string[];
@@ -28,9 +27,9 @@ export interface DomainChipsProps {
   disabled?: boolean;
 }
 
-/** Adds the names in `text` (one or a list) to `values`, at `at` or the end. */
+/** Adds the names in `text` (one or a list) to `values`, at `at` or the end; URLs become host names. */
 export function addNames(values: string[], text: string, at?: number): string[] {
-  const names = text.split(SEPARATORS).map((s) => s.trim()).filter(Boolean);
+  const { names } = splitNames(text);
   if (names.length === 0) return values;
   const next = values.slice();
   next.splice(at ?? next.length, 0, ...names);
@@ -43,6 +42,8 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
   const labelId = useId();
   // Where an edited chip goes back to (clicking a chip puts it in the input for editing).
   const editAt = useRef<number | null>(null);
+  // The last URLs that became host names: the form says so (a silent change would surprise).
+  const [reduced, setReduced] = useState<{ from: string; host: string }[]>([]);
 
   const parsed = useMemo(() => values.map((v) => parseDomain(v, rules)), [values, rules]);
   const invalidCount = Object.keys(chipErrors).length;
@@ -50,6 +51,7 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
 
   const commit = (text = draft) => {
     if (text.trim() === '') return;
+    setReduced(splitNames(text).reduced);
     onChange(addNames(values, text, editAt.current ?? undefined));
     editAt.current = null;
     onDraftChange('');
@@ -77,7 +79,8 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
 
   const onPaste = (e: ClipboardEvent<HTMLInputElement>) => {
     const text = e.clipboardData.getData('text');
-    if (!SEPARATORS.test(text.trim())) return;
+    // A single name stays in the input to be edited; a list or a URL becomes chips at once.
+    if (!NAME_SEPARATORS.test(text.trim()) && hostOfUrl(text) === null) return;
     e.preventDefault();
     commit(`${draft} ${text}`);
   };
@@ -88,7 +91,7 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
     const rest = values.filter((_v, j) => j !== i);
     // Whatever was being typed becomes a chip first.
     const withDraft = draft.trim() ? addNames(rest, draft, i) : rest;
-    editAt.current = draft.trim() ? i + draft.trim().split(SEPARATORS).length : i;
+    editAt.current = draft.trim() ? i + draft.trim().split(NAME_SEPARATORS).length : i;
     onChange(withDraft);
     onDraftChange(text);
     inputRef.current?.focus();
@@ -211,6 +214,13 @@ export function DomainChips({ values, onChange, draft, onDraftChange, chipErrors
           'Type a name and press Enter, comma or space, or paste a list. The first name is the common name; click a name to edit it.'
         )}
       </FormHelperText>
+      {reduced.length > 0 ? (
+        <FormHelperText component="div" sx={{ mx: 0, color: 'info.main' }} role="status" data-testid="domain-reduced">
+          {reduced.length === 1
+            ? reducedUrlText(reduced[0]!.from, reduced[0]!.host)
+            : `Reduced the URLs to their host names: ${reduced.map((r) => `${r.from} → ${r.host}`).join(', ')}.`}
+        </FormHelperText>
+      ) : null}
     </Box>
   );
 }

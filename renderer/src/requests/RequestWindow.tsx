@@ -1,6 +1,9 @@
 // The window of one request: its challenges while it waits (Pending, Processing, Failed) and its certificate
 // once issued (Available, Renewed, Revoked). It follows the request live, so a Verify that ends Available
 // turns the challenge window into the result (seed Step 4: "the window redirects to the certificate").
+// Button words (issue 11): Cancel abandons an unsaved change or a running operation ("Cancel verification",
+// the check's Cancel); Close dismisses a view with nothing to lose (this window: closing it never stops a
+// verification); Done finishes a completed flow (export, e-mail dialogs).
 import CheckIcon from '@mui/icons-material/Check';
 import CloseIcon from '@mui/icons-material/Close';
 import CloudUploadOutlinedIcon from '@mui/icons-material/CloudUploadOutlined';
@@ -23,6 +26,8 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useId, useState, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
+import type { PreflightResult } from '../../../shared/model/preflight.ts';
+import { plainProblem } from '../../../shared/model/problems.ts';
 import { KEY_LABELS, type Request } from '../../../shared/model/request.ts';
 import { call, errorInfo } from '../api.ts';
 import { DefinitionRow } from '../components/DefinitionRow.tsx';
@@ -37,6 +42,7 @@ import { planPolicyText } from '../settings/renewalText.ts';
 import { useRenewalPlans } from '../state/renewal.ts';
 import { formatDateTime } from '../format.ts';
 import { useDns } from '../state/dns.tsx';
+import { useOperation } from '../state/operation.ts';
 import { useRequests } from '../state/requests.tsx';
 import { http01ServerName, useServers } from '../state/servers.tsx';
 import { MONO_FONTS } from '../theme.ts';
@@ -186,6 +192,10 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   const [exporting, setExporting] = useState(false);
   const [emailing, setEmailing] = useState(false);
   const [deploying, setDeploying] = useState(false);
+  // The pre-flight check (Check): its own operation, and its last result for this order.
+  const checkOp = useOperation();
+  const [checked, setChecked] = useState<{ result: PreflightResult; order: number } | null>(null);
+  const [checkCancelled, setCheckCancelled] = useState(false);
 
   if (!request) {
     return (
@@ -205,8 +215,28 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   const cn = request.namesUnicode[0] ?? request.commonName;
   const verifying = running && act?.kind === 'verify';
 
+  const preflight = checked && checked.order === request.ordersCreated && request.status === 'pending' ? checked.result : null;
+  const manualNames = request.challenges.filter((c) => c.automation === null && c.status !== 'valid' && (c.type === 'http-01' || request.dnsAccountId === null));
+  const canCheck = request.status === 'pending' && manualNames.length > 0;
+  const notReady = preflight ? preflight.items.filter((i) => i.verdict !== 'ready') : [];
+
+  const check = async () => {
+    setAlert(null);
+    setCheckCancelled(false);
+    try {
+      const result = await checkOp.run((opId) => call('requests:preflight', { id: request.id, opId }));
+      setChecked({ result, order: request.ordersCreated });
+    } catch (err) {
+      const info = errorInfo(err);
+      if (info.code === 'CANCELLED') setCheckCancelled(true);
+      else setAlert(info);
+    }
+  };
+
   const verify = async () => {
     setAlert(null);
+    setChecked(null);
+    setCheckCancelled(false);
     try {
       await run(request.id, 'verify', (opId) => call('requests:verify', { id: request.id, opId }));
     } catch (err) {
@@ -246,7 +276,8 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
     cancel: () => cancel(request.id),
   };
   // Steps matter while the work runs; afterwards the status, the cards and any error say how it ended.
-  const showProgress = !issued && running;
+  // A Verify shows its per-name steps on the cards' panel; only the order's own steps (finalize, issue) come here.
+  const showProgress = !issued && running && (act?.kind !== 'verify' || (act?.steps.length ?? 0) > 0);
   // When the cards carry the CA's words per name, the summary keeps to its first sentence.
   const detailsOnCards = request.challenges.some((c) => c.status === 'invalid' && c.error);
   const requestError: ErrorInfo | null =
@@ -254,7 +285,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
       ? {
           ...request.error,
           code: request.error.code as ErrorInfo['code'],
-          message: detailsOnCards ? `${request.error.message.split('. ')[0]}. The CA’s message is on each red card below.` : request.error.message,
+          message: detailsOnCards
+            ? `${request.error.message.split('. ')[0]}. The CA’s message is on each red card below.`
+            : [request.error.acmeType ? plainProblem({ type: request.error.acmeType, detail: request.error.message }) : null, request.error.message].filter(Boolean).join(' '),
         }
       : null;
   const callError = alert ?? (act?.error && act.error.code !== 'CANCELLED' ? act.error : null);
@@ -312,23 +345,38 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
             />
           ) : null}
           {requestError && !running ? (
-            <ErrorAlert
-              error={requestError}
-              action={
-                <Button color="inherit" size="small" startIcon={<ReplayIcon />} onClick={() => void newChallenge()} sx={{ whiteSpace: 'nowrap' }}>
-                  New challenge
-                </Button>
-              }
-            />
+            <ErrorAlert error={requestError} />
           ) : null}
           {callError && !running ? <ErrorAlert error={callError} onClose={() => setAlert(null)} /> : null}
+          {checkOp.running ? <OperationProgress op={checkOp} idleText="Checking from this computer…" /> : null}
+          {checkCancelled && !checkOp.running && !running ? (
+            <Alert severity="info" variant="outlined" data-testid="check-cancelled" onClose={() => setCheckCancelled(false)}>
+              Check cancelled. Nothing was sent to the CA.
+            </Alert>
+          ) : null}
+          {preflight && !running ? (
+            <Alert
+              severity={preflight.ready ? 'success' : 'warning'}
+              variant="outlined"
+              data-testid="preflight-summary"
+              data-ready={preflight.ready ? 'true' : 'false'}
+              onClose={() => setChecked(null)}
+              slotProps={{ closeButton: { title: 'Close the check results' } as object }}
+            >
+              {preflight.items.length === 0
+                ? 'Nothing to check here: no name waits for you.'
+                : preflight.ready
+                  ? `Check: all ${preflight.items.length} name${preflight.items.length === 1 ? '' : 's'} ready. Verify asks the CA now.`
+                  : `Check: ${preflight.items.length - notReady.length} of ${preflight.items.length} ready. Not ready: ${notReady.map((i) => i.nameUnicode).join(', ')} — see the cards below. Fix them and check again, or verify anyway (the CA may see what this computer cannot).`}
+            </Alert>
+          ) : null}
           {cancelled ? (
             <Alert severity="info" variant="outlined">
               Verification cancelled. The CA may still finish validating what was submitted; press Verify to continue where it
               stopped.{request.challengeType === 'dns-01' && request.dnsAccountId ? ' The TXT records Certdesk added are removed again.' : ''}
             </Alert>
           ) : null}
-          {issued ? <ResultView request={request} /> : <ChallengeView request={request} activity={act} />}
+          {issued ? <ResultView request={request} /> : <ChallengeView request={request} activity={act} preflight={preflight} />}
         </Stack>
       </DialogContent>
       <DialogActions sx={{ px: 3, py: 1.5, gap: 0.5 }}>
@@ -356,7 +404,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
                   ? 'New challenge places a fresh order with new values to publish.'
                   : request.challengeType === 'dns-01' && request.dnsAccountId
                     ? 'Verify adds the TXT records through the DNS account, waits for every name server, then asks the CA.'
-                    : 'Publish every value first: the CA checks all names when you press Verify.'}
+                    : canCheck
+                      ? 'Publish every value, Check it from here, then Verify: the CA checks every name.'
+                      : 'Publish every value first: the CA checks all names when you press Verify.'}
             </Typography>
             <Button onClick={onClose}>Close</Button>
             {verifying ? (
@@ -364,13 +414,32 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
                 {act?.cancelling ? 'Cancelling…' : 'Cancel verification'}
               </Button>
             ) : null}
+            {canCheck && !verifying ? (
+              <Tooltip title="Fetches each file / asks every authoritative name server from this computer, without asking the CA (failed validations count against the CA's limits).">
+                <span>
+                  <Button
+                    variant={preflight && !preflight.ready ? 'contained' : 'outlined'}
+                    onClick={() => void check()}
+                    disabled={running || checkOp.running}
+                    data-testid="window-check"
+                  >
+                    {checkOp.running ? 'Checking…' : preflight ? 'Check again' : 'Check'}
+                  </Button>
+                </span>
+              </Tooltip>
+            ) : null}
             {request.status === 'failed' ? (
               <Button variant="contained" startIcon={<ReplayIcon />} onClick={() => void newChallenge()} disabled={running}>
                 New challenge
               </Button>
             ) : (
-              <Button variant="contained" onClick={() => void verify()} disabled={running || (request.status !== 'pending' && request.status !== 'processing')}>
-                {verifying ? 'Verifying…' : running ? 'Working…' : 'Verify'}
+              <Button
+                variant={preflight && !preflight.ready ? 'outlined' : 'contained'}
+                color={preflight && !preflight.ready ? 'warning' : 'primary'}
+                onClick={() => void verify()}
+                disabled={running || checkOp.running || (request.status !== 'pending' && request.status !== 'processing')}
+              >
+                {verifying ? 'Verifying…' : running ? 'Working…' : preflight && !preflight.ready ? 'Verify anyway' : 'Verify'}
               </Button>
             )}
           </>

@@ -5,6 +5,7 @@ import CircularProgress from '@mui/material/CircularProgress';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
+import { plainProblem } from '../../../shared/model/problems.ts';
 import type { Request } from '../../../shared/model/request.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import type { Activity } from '../state/requests.tsx';
@@ -42,11 +43,30 @@ export function activityText(request: Request, activity: Activity | undefined): 
   return REQUEST_STATUS[request.status].opens;
 }
 
+/** Why a request failed, in one sentence: the plain words for the CA's problem, else its own message. */
+export function failureReason(request: Request): string | null {
+  if (request.status !== 'failed') return null;
+  const bad = request.challenges.find((c) => c.status === 'invalid' && c.error);
+  if (bad?.error) {
+    const plain = plainProblem(bad.error, { identifier: bad.identifier, challengeType: bad.type });
+    return `${bad.nameUnicode}: ${plain ?? bad.error.detail}`;
+  }
+  if (!request.error) return null;
+  const plain = request.error.acmeType ? plainProblem({ type: request.error.acmeType, detail: request.error.message }) : null;
+  return plain ?? request.error.message;
+}
+
+function clip(text: string, max = 220): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** Status by colour and word; a button that opens the request window. */
 export function RequestStatusChip({ request, activity, onOpen }: { request: Request; activity?: Activity | undefined; onOpen?: () => void }) {
   const status = REQUEST_STATUS[request.status];
   const busy = (request.status === 'processing' && !stalled(request, activity)) || activity?.running === true;
-  const tip = busy ? activityText(request, activity) : status.opens;
+  const reason = failureReason(request);
+  // A Failed chip says why (the first failing name's reason), then what opening it offers.
+  const tip = busy ? activityText(request, activity) : reason ? `${clip(reason)} — ${status.opens}.` : status.opens;
   const label = request.status === 'renewed' && request.unsaved ? 'Renewed · not saved' : status.label;
   return (
     <Tooltip title={tip}>

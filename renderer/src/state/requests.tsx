@@ -14,6 +14,8 @@ export type ActivityKind = 'verify' | 'new-challenge' | 'renew';
 export interface Activity extends Progress {
   kind: ActivityKind;
   opId: string;
+  /** When it started (Date.now()), for the elapsed time a long Verify shows. */
+  startedAt: number;
   running: boolean;
   cancelling: boolean;
   /** Set when the call failed (anything but a request that ended Failed, which the request itself says). */
@@ -127,7 +129,7 @@ export function RequestsProvider({ children }: { children: ReactNode }) {
     async (id: string, kind: ActivityKind, work: (opId: string) => Promise<Request>): Promise<Request> => {
       const opId = newOpId();
       opRequest.current.set(opId, id);
-      setActivities((all) => ({ ...all, [id]: { kind, opId, running: true, cancelling: false, error: null, solver: {}, ...NO_PROGRESS } }));
+      setActivities((all) => ({ ...all, [id]: { kind, opId, startedAt: Date.now(), running: true, cancelling: false, error: null, solver: {}, ...NO_PROGRESS } }));
       try {
         const result = await work(opId);
         upsert(result);
