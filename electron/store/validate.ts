@@ -191,15 +191,19 @@ function sameJson(a: unknown, b: unknown): boolean {
 /**
  * Refuses to save a record that would be set aside at the next open (a bug: say so instead of hiding it later).
  * `only`: the collections to check (the ones a write may have changed; the others are the saved, checked ones).
- * `saved`: the data as last saved (every record of it checked): a record equal to the saved one at the same
- * place needs no check again, so a write that changes one request checks one request, not all of them.
+ * `saved`: the data as last saved (every record of it checked): a record that is one of the saved objects, or
+ * equal to the saved one at the same place, needs no check again, so a write that changes one request checks one request, not all of them.
  */
 export function assertSavable(data: StoreData, only?: ReadonlySet<string>, saved?: StoreData): void {
   for (const collection of COLLECTION_NAMES) {
     if (only && !only.has(collection)) continue;
     const list = data[collection] as unknown[];
     const previous = saved ? (saved[collection] as unknown[]) : [];
+    // A record that is the very object saved before (an update copies only what it changes) was checked then.
+    const known = list === previous ? null : new Set(previous);
+    if (known === null) continue;
     for (let index = 0; index < list.length; index++) {
+      if (known.has(list[index])) continue;
       if (index < previous.length && sameJson(list[index], previous[index])) continue;
       const issues = recordIssues(collection, list[index]);
       if (issues.length > 0) {

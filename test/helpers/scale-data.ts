@@ -97,7 +97,7 @@ interface Material {
 /** A few real certificates (one issuer, EC P-256 and P-384 leaves) whose PEMs the records share. */
 async function makeMaterial(now: Date): Promise<{ materials: Material[]; issuerPem: string }> {
   const ecdsa = (namedCurve: string) => ({ name: 'ECDSA', namedCurve }) as const;
-  const caKeys = (await webcrypto.subtle.generateKey(ecdsa('P-256'), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(ecdsa('P-256'), true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const issuer = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomBytes(16).toString('hex').replace(/^./, '5'),
     name: 'CN=Scale Test Intermediate E1, O=Certdesk test data',
@@ -111,7 +111,7 @@ async function makeMaterial(now: Date): Promise<{ materials: Material[]; issuerP
   const materials: Material[] = [];
   for (let i = 0; i < 6; i++) {
     const curve = i % 3 === 2 ? 'P-384' : 'P-256';
-    const keys = (await webcrypto.subtle.generateKey(ecdsa(curve), true, ['sign', 'verify'])) as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(ecdsa(curve), true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const host = `shared-${i}.scale.example.test`;
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: randomBytes(16).toString('hex').replace(/^./, '4'),
