@@ -148,13 +148,18 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Applies the change entries to parsed db.json content (in place: `raw` is the parse result, owned here). */
-export function replay(raw: Json, entries: readonly JournalEntry[], file: string): void {
+/**
+ * Applies the change entries to parsed db.json content (in place: `raw` is the parse result, owned here). Returns
+ * the lists that were written whole: their records are not known to have been checked one by one.
+ */
+export function replay(raw: Json, entries: readonly JournalEntry[], file: string): Set<unknown> {
+  const wholeLists = new Set<unknown>();
   for (const entry of entries) {
     for (const op of entry.ops) {
       if (!isObject(op) || typeof op.key !== 'string') throw damaged(file, `change ${entry.seq} holds an unreadable operation`);
       if ('value' in op) {
         raw[op.key] = op.value;
+        if (Array.isArray(op.value)) for (const r of op.value as unknown[]) wholeLists.add(r);
         continue;
       }
       const before = raw[op.key];
@@ -178,6 +183,7 @@ export function replay(raw: Json, entries: readonly JournalEntry[], file: string
       raw[op.key] = after;
     }
   }
+  return wholeLists;
 }
 
 /**

@@ -33,7 +33,7 @@ import { cutTornTail, diffOps, JournalWriter, newJournalId, readJournal, replay,
 import { acquireLock, LOCK_FILE, type Face, type StoreLock } from './lock.ts';
 import { backupBeforeMigration, migrate } from './migrations.ts';
 import { checkDataDir } from './paths.ts';
-import type { StoreData } from './schema.ts';
+import { COLLECTION_NAMES, SCHEMA_VERSION, type CollectionName, type StoreData } from './schema.ts';
 import { assertSavable, setAside, topLevelProblem, withSetAside, type Quarantine, type StoreProblem } from './validate.ts';
 import { isSealed, Vault } from './vault.ts';
 
@@ -46,6 +46,12 @@ export const DB_BACKUP_FILE = `${DB_FILE}.bak`;
 export const VAULT_CHECK_FILE = 'vault.check';
 /** Changes saved since db.json was last written whole (see journal.ts). */
 export const JOURNAL_FILE = `${DB_FILE}.journal`;
+/**
+ * Which records of a large db.json were found invalid when it was last written or checked, for the db.json of
+ * that size, modification time and inode. While db.json is still that file, the other records need no check at
+ * open (each was checked before it was saved); a db.json changed by hand is checked record by record again.
+ */
+export const CHECKED_FILE = `${DB_FILE}.checked`;
 const VAULT_CHECK_TEXT = 'Certdesk vault check';
 
 export interface OpenStoreOptions {
@@ -173,11 +179,18 @@ function journalMetaOf(v: unknown): JournalMeta | null {
   return typeof m.id === 'string' && m.id !== '' ? { id: m.id, folded: typeof m.folded === 'string' ? m.folded : null } : null;
 }
 
-/** db.json text: pretty-printed (people read and mend it), with the journal fields after the store id when given. */
-function dbText(data: StoreData, journal: JournalMeta | null): string {
-  if (journal === null) return JSON.stringify(data, null, 2) + '\n';
+/**
+ * db.json text: pretty-printed (people read and mend it), the journal fields after the store id. `meta` is asked
+ * for once the size of the text is known (a large db.json gets journal fields, a small one is kept as it was).
+ */
+function dbText(data: StoreData, meta: (size: number) => JournalMeta | null): { text: string; meta: JournalMeta | null } {
   const { schemaVersion, storeId, ...rest } = data;
-  return JSON.stringify({ schemaVersion, storeId, journal, ...rest }, null, 2) + '\n';
+  const body = JSON.stringify(rest, null, 2);
+  const m = meta(body.length);
+  const head = [`  "schemaVersion": ${JSON.stringify(schemaVersion)}`, `  "storeId": ${JSON.stringify(storeId)}`];
+  if (m !== null) head.push(`  "journal": ${JSON.stringify(m)}`);
+  const text = body === '{}' ? `{\n${head.join(',\n')}\n}\n` : `{\n${head.join(',\n')},\n${body.slice(2)}\n`;
+  return { text, meta: m };
 }
 
 interface PendingUpdate {
@@ -440,17 +453,18 @@ function journalIdOf(j: NonNullable<DiskState['journal']>): string {
  * ones included). A journal is folded in by it and removed. A large db.json gets a new journal id, for the
  * journal that will continue it.
  */
-async function writeWhole(ctx: StoreContext, full: StoreData): Promise<void> {
+async function writeWhole(ctx: StoreContext, full: StoreData, quarantine: Quarantine): Promise<void> {
   const { disk } = ctx;
   const folded = disk.journal !== null ? journalIdOf(disk.journal) : null;
   const minDb = ctx.journalOptions.minDbBytes ?? JOURNAL_DEFAULTS.minDbBytes;
-  const journaled = folded !== null || disk.meta !== null || disk.dbSize >= minDb;
-  const meta: JournalMeta | null = journaled ? { id: newJournalId(), folded } : null;
-  const text = dbText(full, meta);
+  const { text, meta } = dbText(full, (size) => (folded !== null || disk.meta !== null || size >= minDb ? { id: newJournalId(), folded } : null));
   await keepPrevious(ctx.dbPath, ctx.logger);
   await writeFileAtomic(ctx.dbPath, text, { mode: PRIVATE_FILE_MODE });
   disk.dbSize = text.length;
   disk.meta = meta;
+  // Every record written was checked (or is set aside): a large db.json's next open need not check them again.
+  if (meta !== null) await writeChecked(ctx, badIndices(full, quarantine));
+  else await unlink(path.join(ctx.dataDir, CHECKED_FILE)).catch(() => undefined);
   if (disk.journal !== null) {
     if ('writer' in disk.journal) await disk.journal.writer.close();
     disk.journal = null;
@@ -458,6 +472,53 @@ async function writeWhole(ctx: StoreContext, full: StoreData): Promise<void> {
       if (errCode(err) !== 'ENOENT') throw err;
     });
   }
+}
+
+type BadIndices = Partial<Record<CollectionName, number[]>>;
+
+async function dbIdentity(dbPath: string): Promise<{ size: string; mtimeNs: string; ino: string }> {
+  const s = await stat(dbPath, { bigint: true });
+  return { size: String(s.size), mtimeNs: String(s.mtimeNs), ino: String(s.ino) };
+}
+
+/** Notes which records of db.json (as it is on disk now) are invalid; the others are valid. Best effort. */
+async function writeChecked(ctx: StoreContext, bad: BadIndices): Promise<void> {
+  const file = path.join(ctx.dataDir, CHECKED_FILE);
+  try {
+    await writeFileAtomic(file, JSON.stringify({ v: 1, ...(await dbIdentity(ctx.dbPath)), bad }) + '\n', { mode: PRIVATE_FILE_MODE });
+  } catch (err) {
+    ctx.logger.warn('could not note which database records were checked', { file, error: (err as Error).message });
+    await unlink(file).catch(() => undefined);
+  }
+}
+
+/** The invalid records' places noted for db.json as it is now, or null (no note, or db.json changed since). */
+async function readChecked(ctx: StoreContext): Promise<Map<string, Set<number>> | null> {
+  try {
+    const info = JSON.parse(await fsReadFile(path.join(ctx.dataDir, CHECKED_FILE), 'utf8')) as Record<string, unknown>;
+    const now = await dbIdentity(ctx.dbPath);
+    if (info.v !== 1 || info.size !== now.size || info.mtimeNs !== now.mtimeNs || info.ino !== now.ino) return null;
+    const out = new Map<string, Set<number>>();
+    for (const [collection, indices] of Object.entries((info.bad ?? {}) as Record<string, unknown>)) {
+      if (!Array.isArray(indices)) return null;
+      out.set(collection, new Set(indices as number[]));
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the set-aside records are in `full` (db.json's lists). */
+function badIndices(full: StoreData, quarantine: Quarantine): BadIndices {
+  const bad: BadIndices = {};
+  for (const c of COLLECTION_NAMES) {
+    if (quarantine[c].length === 0) continue;
+    const records = new Set(quarantine[c].map((q) => q.record));
+    const list = full[c] as unknown[];
+    bad[c] = list.flatMap((r, i) => (records.has(r) ? [i] : []));
+  }
+  return bad;
 }
 
 /** True when changes go to the journal (db.json is large, or a journal continues it already). */
@@ -477,15 +538,19 @@ function journalFull(ctx: StoreContext, writer: JournalWriter): boolean {
  * Applies the journal at open: replays it onto `raw` (parsed db.json, journal fields taken out) when it continues
  * this db.json; removes one db.json already folded in; sets aside one that belongs to another db.json.
  */
-async function loadJournal(ctx: StoreContext, raw: Record<string, unknown>, meta: JournalMeta | null): Promise<{ journal: DiskState['journal']; torn: boolean }> {
+async function loadJournal(
+  ctx: StoreContext,
+  raw: Record<string, unknown>,
+  meta: JournalMeta | null,
+): Promise<{ journal: DiskState['journal']; torn: boolean; unchecked: Set<unknown> }> {
   const { journalPath, logger } = ctx;
   const read = await readJournal(journalPath);
   if (read === null) {
     await unlink(journalPath).catch(() => undefined); // empty, or not even its header was written: nothing in it
-    return { journal: null, torn: false };
+    return { journal: null, torn: false, unchecked: new Set() };
   }
   if (meta !== null && read.id === meta.id) {
-    replay(raw, read.entries, journalPath);
+    const unchecked = replay(raw, read.entries, journalPath);
     if (read.tornBytes > 0) {
       logger.warn('the last change in the journal was cut off (the process ended while writing it) and is dropped', {
         journal: journalPath,
@@ -494,13 +559,13 @@ async function loadJournal(ctx: StoreContext, raw: Record<string, unknown>, meta
       });
       await cutTornTail(journalPath, read.goodBytes);
     }
-    return { journal: { read }, torn: read.tornBytes > 0 };
+    return { journal: { read }, torn: read.tornBytes > 0, unchecked };
   }
   if (meta !== null && meta.folded === read.id) {
     // The process ended after db.json was written with the journal folded in, before the journal was removed.
     await unlink(journalPath).catch(() => undefined);
     logger.info('removed a journal already folded into db.json', { journal: journalPath });
-    return { journal: null, torn: false };
+    return { journal: null, torn: false, unchecked: new Set() };
   }
   const aside = `${journalPath}.orphan-${timestamp()}`;
   await rename(journalPath, aside);
@@ -508,7 +573,7 @@ async function loadJournal(ctx: StoreContext, raw: Record<string, unknown>, meta
     journal: aside,
     changes: read.entries.length,
   });
-  return { journal: null, torn: false };
+  return { journal: null, torn: false, unchecked: new Set() };
 }
 
 interface StoreState {
@@ -619,15 +684,27 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
     }
     ctx.disk.dbSize = text.length;
     let torn = false;
+    /** Records that need no check (see CHECKED_FILE); null: check them all. */
+    let trusted: ((c: CollectionName, r: unknown) => boolean) | null = null;
     if (loss === null && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
       // The journal fields are the store's own, not data: services never see them.
       const obj = raw as Record<string, unknown>;
       const meta = 'journal' in obj ? journalMetaOf(obj.journal) : null;
       delete obj.journal;
       ctx.disk.meta = meta;
+      const checked = meta !== null && obj.schemaVersion === SCHEMA_VERSION ? await readChecked(ctx) : null;
+      const bad = new Set<unknown>();
+      if (checked !== null) {
+        for (const [c, indices] of checked) {
+          const list = obj[c];
+          if (Array.isArray(list)) for (const i of indices) bad.add(list[i]);
+        }
+      }
       const loaded = await loadJournal(ctx, obj, meta);
       ctx.disk.journal = loaded.journal;
       torn = loaded.torn;
+      // Records saved by this store since are in the journal, checked before they were saved.
+      if (checked !== null) trusted = (_c, r) => typeof r === 'object' && r !== null && !bad.has(r) && !loaded.unchecked.has(r);
     }
 
     // Migrations run in memory first (a database from a newer Certdesk is refused there). The content as found is
@@ -641,14 +718,18 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
         hint: `Correct that field in the file by hand, or restore db.json from a backup${await backupAdvice(dbPath)}.`,
       });
     }
-    const { data, quarantine, problems } = setAside(result.data);
+    const { data, quarantine, problems } = setAside(result.data, result.applied.length === 0 && trusted !== null ? trusted : undefined);
     for (const p of problems) logger.warn('database record set aside: it is kept in db.json but not used', { db: dbPath, problem: p.message });
 
     if (result.applied.length > 0) {
       if (raw !== null) await backupBeforeMigration(dbPath, result.from, logger);
-      await writeWhole(ctx, result.data); // every record, the set-aside ones included
-
+      await writeWhole(ctx, result.data, quarantine); // every record, the set-aside ones included
       logger.info('database migrated', { db: dbPath, from: result.from, to: result.to, applied: result.applied });
+    } else if (trusted === null && ctx.disk.meta !== null && ctx.disk.journal === null) {
+      // A large db.json checked record by record: note the result, so that the next open need not do it again.
+      const bad: BadIndices = {};
+      for (const p of problems) (bad[p.collection] ??= []).push(p.index);
+      await writeChecked(ctx, bad);
     }
     // A process that died holding the lock (or mid-append) may have left temp files anywhere: look everywhere then.
     await removeLeftoverTempFiles(dataDir, logger, lock.tookOver || torn);
@@ -699,7 +780,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       }
       await removeLeftoverTempFiles(dataDir, logger);
       const vault = await openVault(dataDir, state.data, ctx.secrets, logger);
-      await writeWhole(ctx, withSetAside(state.data, state.quarantine));
+      await writeWhole(ctx, withSetAside(state.data, state.quarantine), state.quarantine);
       state.lock = lock;
       state.vault = vault;
       logger.info('created the data directory', { dataDir });
@@ -764,7 +845,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
     if (changed.size === 0 && !firstWrite) return; // nothing to save
     const fullAfter = withSetAside(after, state.quarantine);
     if (!journaling(ctx)) {
-      await writeWhole(ctx, fullAfter);
+      await writeWhole(ctx, fullAfter, state.quarantine);
     } else {
       const disk = ctx.disk;
       if (disk.journal === null) disk.journal = { writer: await JournalWriter.create(ctx.journalPath, disk.meta!.id) };
@@ -780,7 +861,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
     foldPending = false;
     if (ctx.disk.journal === null || closed) return;
     try {
-      await writeWhole(ctx, withSetAside(state.data, state.quarantine));
+      await writeWhole(ctx, withSetAside(state.data, state.quarantine), state.quarantine);
       logger.info('folded the change journal into db.json', { db: dbPath });
     } catch (err) {
       logger.warn('could not fold the change journal into db.json; changes stay in the journal', { db: dbPath, error: (err as Error).message });
