@@ -852,7 +852,11 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       else if ('read' in disk.journal) disk.journal = { writer: await JournalWriter.resume(ctx.journalPath, disk.journal.read) };
       const writer = disk.journal.writer;
       await writer.append(diffOps(withSetAside(before, state.quarantine) as never, fullAfter as never, changed), new Date());
-      if (journalFull(ctx, writer)) foldPending = true;
+      // Folded next in the queue, before any update that arrives after this one's caller has its answer.
+      if (journalFull(ctx, writer) && !foldPending) {
+        foldPending = true;
+        queue = queue.then(fold);
+      }
     }
     state.data = deepFreeze(after);
   };
@@ -872,12 +876,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    try {
-      await flushBatch(batch);
-    } finally {
-      // The callers have their answer; the fold runs next in the queue (updates after it wait for it).
-      if (foldPending) queue = queue.then(fold);
-    }
+    await flushBatch(batch);
   };
   const flushBatch = async (batch: PendingUpdate[]): Promise<void> => {
     try {
