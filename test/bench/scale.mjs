@@ -5,7 +5,8 @@
 //   store open      openStore() in-process: read db.json (+ journal), check every record, the data key
 //   one change      one saved change through the Store API (a certificate's renewal policy, as the service does)
 //   cert list       `certdesk --data-dir D --json cert list` as a whole process (the built CLI)
-// Targets: open < 1 s, change < 50 ms, cert list < 300 ms, at each size.
+// Targets: open < 1 s, change < 50 ms, cert list < 300 ms, at each size, judged on the wall-time medians (PASS/MISS).
+// The CPU time of each measure is shown beside it: on a busy machine wall time mostly measures the others.
 //
 //   node test/bench/scale.mjs [--n 1000,10000] [--runs 5] [--strict]      (build first: npm run build)
 //
@@ -54,14 +55,14 @@ function measure(n, runs, dir, env) {
 }
 
 function table(results) {
-  const rows = [['certificates', 'measure', 'median', 'target', '']];
+  const rows = [['certificates', 'measure', 'median (wall)', 'CPU', 'target', '']];
   for (const r of results) {
     for (const key of Object.keys(TARGETS)) {
       const ok = r[key] < TARGETS[key];
-      rows.push([r.n.toLocaleString('en-US'), LABELS[key], `${r[key]} ms`, `< ${TARGETS[key]} ms`, ok ? 'PASS' : 'MISS']);
+      rows.push([r.n.toLocaleString('en-US'), LABELS[key], `${r[key]} ms`, `${r.cpu[key]} ms`, `< ${TARGETS[key]} ms`, ok ? 'PASS' : 'MISS']);
     }
-    rows.push([r.n.toLocaleString('en-US'), 'db.json size', `${(r.dbBytes / 1e6).toFixed(1)} MB`, '', '']);
-    rows.push([r.n.toLocaleString('en-US'), 'open replaying a journal / fold (info)', `${r.openWithJournalMs} / ${r.foldMs} ms`, '', '']);
+    rows.push([r.n.toLocaleString('en-US'), 'db.json size', `${(r.dbBytes / 1e6).toFixed(1)} MB`, '', '', '']);
+    rows.push([r.n.toLocaleString('en-US'), 'open replaying a journal / fold (info)', `${r.openWithJournalMs} / ${r.foldMs} ms`, '', '', '']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
