@@ -42,8 +42,9 @@ function latest(s: DraftState): Record<PropertyKey, unknown> {
   return s.copy ?? s.base;
 }
 
+/** A finished draft reads as the data it became (frozen once the store has it): a write throws, as on that data. */
 function assertLive(s: DraftState): void {
-  if (s.finished) throw new TypeError('This draft of the store data was finished: keep no references to it after update().');
+  if (s.finished) throw new TypeError('Cannot change the store data outside update(): this record belongs to an update that has finished.');
 }
 
 /** Copies the object (and, up the tree, its parents) before its first change. */
@@ -73,7 +74,8 @@ function childDraft(s: DraftState, key: PropertyKey, value: unknown): unknown {
 }
 
 function read(s: DraftState, key: PropertyKey): unknown {
-  assertLive(s);
+  // A record a mutator kept a reference to reads, after the update, as what was saved.
+  if (s.finished) return Reflect.get(latest(s), key);
   if (s.copy === null && s.children.has(key)) return s.children.get(key);
   const source = latest(s);
   const value = Reflect.get(source, key);

@@ -2,6 +2,7 @@
 // the process's own CPU time (user + system, ms, start-up included) to $CERTDESK_BENCH_CPU_FILE at exit. Wall time
 // on a busy machine mostly measures the other processes; CPU time is what the command itself cost.
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- a --require hook is CommonJS */
 const { writeFileSync } = require('node:fs');
 
 const file = process.env.CERTDESK_BENCH_CPU_FILE;

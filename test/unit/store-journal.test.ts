@@ -260,6 +260,18 @@ describe('change journal', () => {
     assert.equal(before.notices[25]!.key, 'notice-25', 'the previous version is unchanged');
     const last = (await journalLines(s.journalPath)).at(-1)!;
     assert.match(last, /"runs":\[\[0,25\],\{"r":\{"key":"notice-25-changed","at":"[^"]+"\}\},\[26,24\]\]/);
+    // A record a mutator keeps a reference to reads, after the update, as what was saved; it cannot be changed.
+    let kept: { key: string } | undefined;
+    await store.update((d) => {
+      kept = d.notices.find((x) => x.key === 'notice-24')!;
+      kept.key = 'notice-24-kept';
+    });
+    assert.equal(kept!.key, 'notice-24-kept');
+    assert.deepEqual({ ...kept! }, { ...store.data.notices[24]! });
+    assert.throws(() => {
+      kept!.key = 'outside';
+    }, TypeError);
+    assert.equal(store.data.notices[24]!.key, 'notice-24-kept');
     // Removing one record and adding another.
     await store.update((d) => {
       d.notices = d.notices.filter((x) => x.key !== 'notice-0');
@@ -269,7 +281,7 @@ describe('change journal', () => {
     store = await s.open();
     assert.deepEqual(
       store.data.notices.map((n) => n.key),
-      [...Array.from({ length: 49 }, (_, i) => (i + 1 === 25 ? 'notice-25-changed' : `notice-${i + 1}`)), 'notice-50'],
+      [...Array.from({ length: 49 }, (_, i) => (i + 1 === 25 ? 'notice-25-changed' : i + 1 === 24 ? 'notice-24-kept' : `notice-${i + 1}`)), 'notice-50'],
     );
     await store.close();
   });
