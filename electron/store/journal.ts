@@ -256,8 +256,14 @@ export class JournalWriter {
 
   async append(ops: JournalOp[], at: Date): Promise<void> {
     const line = journalLine({ seq: this.nextSeq, at: at.toISOString(), ops });
-    await this.handle.write(line);
-    await this.handle.sync();
+    try {
+      await this.handle.write(line);
+      await this.handle.sync();
+    } catch (err) {
+      // A short write (disk full) must not stay in front of the next line: cut it off, the change fails whole.
+      await this.handle.truncate(this.bytes).catch(() => undefined);
+      throw err;
+    }
     this.bytes += Buffer.byteLength(line);
     this.nextSeq++;
   }

@@ -328,7 +328,7 @@ async function backupAdvice(dbPath: string): Promise<string> {
     const raw = parseDb(await fsReadFile(bak, 'utf8')) as { storeId?: unknown } | null;
     if (raw !== null && typeof raw === 'object' && typeof raw.storeId === 'string') {
       const when = (await stat(bak)).mtime.toISOString();
-      return ` (${bak}, saved ${when}, is the version before the last change: copy it to ${dbPath})`;
+      return ` (${bak}, saved ${when}, is the version before the last time db.json was written whole: copy it to ${dbPath})`;
     }
   } catch {
     // no usable backup beside it
