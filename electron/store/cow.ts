@@ -14,8 +14,8 @@ interface DraftState {
   /** The shallow copy, once something was written; drafts of children are stored in it. */
   copy: Record<PropertyKey, unknown> | null;
   parent: DraftState | null;
-  /** Drafts of children read before this object was copied (then its keys cannot have moved). */
-  children: Map<PropertyKey, unknown>;
+  /** Drafts of children read before this object was copied (then its keys cannot have moved); made when needed. */
+  children: Map<PropertyKey, unknown> | null;
   isArray: boolean;
   proxy: object;
   finished: boolean;
@@ -51,8 +51,8 @@ function assertLive(s: DraftState): void {
 function markChanged(s: DraftState): void {
   if (s.copy !== null) return;
   const copy: Record<PropertyKey, unknown> = s.isArray ? (s.base as unknown as unknown[]).slice() as unknown as Record<PropertyKey, unknown> : { ...s.base };
-  for (const [key, child] of s.children) copy[key] = child;
-  s.children.clear();
+  if (s.children !== null) for (const [key, child] of s.children) copy[key] = child;
+  s.children = null;
   s.copy = copy;
   if (s.parent) markChanged(s.parent);
 }
@@ -65,6 +65,7 @@ function childDraft(s: DraftState, key: PropertyKey, value: unknown): unknown {
     s.copy[key] = d;
     return d;
   }
+  s.children ??= new Map();
   let d = s.children.get(key);
   if (d === undefined) {
     d = createDraftState(value, s).proxy;
@@ -76,10 +77,15 @@ function childDraft(s: DraftState, key: PropertyKey, value: unknown): unknown {
 function read(s: DraftState, key: PropertyKey): unknown {
   // A record a mutator kept a reference to reads, after the update, as what was saved.
   if (s.finished) return Reflect.get(latest(s), key);
-  if (s.copy === null && s.children.has(key)) return s.children.get(key);
   const source = latest(s);
-  const value = Reflect.get(source, key);
-  if (!Object.prototype.hasOwnProperty.call(source, key)) return value; // prototype methods (push, find, ...)
+  const value = source[key];
+  // Values, and the prototype's methods (push, find, ...), as they are; only the data's own objects get drafts.
+  if (typeof value !== 'object' || value === null || typeof key === 'symbol') return value;
+  if (s.copy === null && s.children !== null) {
+    const d = s.children.get(key);
+    if (d !== undefined) return d;
+  }
+  if (!Object.prototype.hasOwnProperty.call(source, key)) return value;
   return childDraft(s, key, value);
 }
 
@@ -150,8 +156,9 @@ const handler: ProxyHandler<{ s: DraftState }> = {
 
 function createDraftState(base: Record<PropertyKey, unknown>, parent: DraftState | null): DraftState {
   // The target is a plain holder (a list for lists, so Array.isArray sees one); every trap reads the state.
-  const target = (Array.isArray(base) ? Object.assign([], { s: null as unknown as DraftState }) : { s: null as unknown as DraftState }) as { s: DraftState };
-  const s: DraftState = { base, copy: null, parent, children: new Map(), isArray: Array.isArray(base), proxy: null as unknown as object, finished: false };
+  const isArray = Array.isArray(base);
+  const s: DraftState = { base, copy: null, parent, children: null, isArray, proxy: null as unknown as object, finished: false };
+  const target = (isArray ? [] : {}) as unknown as { s: DraftState };
   target.s = s;
   s.proxy = new Proxy(target, handler as ProxyHandler<object>);
   return s;
@@ -187,6 +194,16 @@ function finalize(s: DraftState, seen: Set<object>): unknown {
   }
   const out = s.copy;
   s.finished = true;
+  if (s.isArray) {
+    const list = out as unknown as unknown[];
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (typeof v !== 'object' || v === null) continue;
+      const nv = unwrapNew(v, seen);
+      if (nv !== v) list[i] = nv;
+    }
+    return out;
+  }
   for (const key of Object.keys(out)) {
     const v = out[key];
     const nv = unwrapNew(v, seen);
