@@ -24,6 +24,11 @@ export interface LockInfo {
 export interface StoreLock {
   readonly path: string;
   readonly info: LockInfo;
+  /**
+   * True when the lock was taken over from a process that died holding it (killed, crashed): that process may
+   * have left half-written temp files behind.
+   */
+  readonly tookOver: boolean;
   /** Removes the lock file if it is still ours. Safe to call twice. */
   release(): void;
 }
@@ -134,9 +139,10 @@ export async function acquireLock(dataDir: string, opts: AcquireLockOptions): Pr
   const hostname = os.hostname();
   const info: LockInfo = { pid: process.pid, face: opts.face, hostname, startedAt: new Date().toISOString() };
   const content = JSON.stringify(info);
+  let tookOver = false;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await tryCreate(lockPath, content)) return makeLock(lockPath, info, content);
+    if (await tryCreate(lockPath, content)) return makeLock(lockPath, info, content, tookOver);
 
     let text: string;
     try {
@@ -154,18 +160,20 @@ export async function acquireLock(dataDir: string, opts: AcquireLockOptions): Pr
         continue;
       }
       await removeStale(lockPath, text, opts.logger);
+      tookOver = true;
       continue;
     }
     if (holder.hostname !== hostname) throw lockedError(dataDir, lockPath, holder, true);
     if (isProcessAlive(holder.pid)) throw lockedError(dataDir, lockPath, holder, false);
     await removeStale(lockPath, text, opts.logger);
+    tookOver = true;
   }
   throw new AppError('STORE_LOCKED', `Could not take the lock ${lockPath}: it keeps changing.`, {
     hint: 'Another Certdesk is starting at the same moment; close it or use another --data-dir.',
   });
 }
 
-function makeLock(lockPath: string, info: LockInfo, content: string): StoreLock {
+function makeLock(lockPath: string, info: LockInfo, content: string, tookOver: boolean): StoreLock {
   let released = false;
   const release = (): void => {
     if (released) return;
@@ -179,5 +187,5 @@ function makeLock(lockPath: string, info: LockInfo, content: string): StoreLock 
     }
   };
   process.on('exit', release);
-  return { path: lockPath, info, release };
+  return { path: lockPath, info, tookOver, release };
 }

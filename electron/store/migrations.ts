@@ -130,6 +130,16 @@ export const MIGRATIONS: readonly Migration[] = [
       return { ...d, serverMappings, agents: Array.isArray(d.agents) ? d.agents : [] };
     },
   },
+  {
+    version: 8,
+    // The records do not change. A large db.json is continued from now on by a journal of changes beside it
+    // (db.json.journal, see journal.ts): a Certdesk of version 7 or older would read db.json without it and miss
+    // (then overwrite) the changes in it, so this version number makes those refuse the directory instead.
+    name: 'changes of a large database go to a journal beside db.json (db.json.journal)',
+    up(d) {
+      return { ...d };
+    },
+  },
 ];
 
 export interface MigrationResult {
@@ -173,6 +183,9 @@ export function migrate(raw: unknown, dbPath = 'db.json', migrations: readonly M
   const from = versionOf(raw, dbPath);
   const target = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   if (from > target) throw newerError(dbPath, from);
+  // Nothing to migrate (every start but the first after an update): the parsed content is used as it is; a
+  // copy of 10,000 certificates' records costs more than the rest of the start.
+  if (from === target && isObject(raw)) return { data: raw as unknown as StoreData, from, to: target, applied: [] };
   let data: Json = isObject(raw) ? structuredClone(raw) : {};
   const applied: string[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {

@@ -18,7 +18,7 @@ import { DeployFormat, DeploymentStatus, ServerAuth } from '../../shared/model/s
 import { AgentReport } from '../../shared/model/agent.ts';
 import { DueReason, RenewalPolicy, RenewalState } from '../../shared/model/renewal.ts';
 
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 export interface AccountRecord {
   id: string;

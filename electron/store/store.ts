@@ -1,5 +1,6 @@
-// The data directory: db.json (metadata, lowdb) plus files beside it (certificates, chains, and private keys
-// sealed by the Vault). Opening it takes the directory lock, runs the migrations, checks the records against the
+// The data directory: db.json (metadata) plus files beside it (certificates, chains, and private keys
+// sealed by the Vault). A large db.json is not rewritten at every change: changes are appended to a journal beside
+// it (db.json.journal, see journal.ts) and folded into db.json when the journal has grown (electron/store/README.md). Opening it takes the directory lock, runs the migrations, checks the records against the
 // schema (a bad record is set aside, never dropped), then unlocks the Vault; every failure on the way is an
 // AppError that says which file and what to do, and leaves the lock free.
 // A data directory that does not exist yet (or has no db.json) is not created at open: the store lives in memory
@@ -23,15 +24,16 @@ import {
   unlink,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { Low, type Adapter } from 'lowdb';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { isTempName, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tempNameFor, writeFileAtomic } from './atomic.ts';
+import { createDraft, finishDraft } from './cow.ts';
+import { cutTornTail, diffOps, JournalWriter, newJournalId, readJournal, replay, type JournalRead } from './journal.ts';
 import { acquireLock, LOCK_FILE, type Face, type StoreLock } from './lock.ts';
 import { backupBeforeMigration, migrate } from './migrations.ts';
 import { checkDataDir } from './paths.ts';
-import type { StoreData } from './schema.ts';
+import { COLLECTION_NAMES, SCHEMA_VERSION, type CollectionName, type StoreData } from './schema.ts';
 import { assertSavable, setAside, topLevelProblem, withSetAside, type Quarantine, type StoreProblem } from './validate.ts';
 import { isSealed, Vault } from './vault.ts';
 
@@ -42,6 +44,14 @@ export const DB_FILE = 'db.json';
 export const DB_BACKUP_FILE = `${DB_FILE}.bak`;
 /** A small sealed file that proves, at open time, that the keychain's data key is the one this directory uses. */
 export const VAULT_CHECK_FILE = 'vault.check';
+/** Changes saved since db.json was last written whole (see journal.ts). */
+export const JOURNAL_FILE = `${DB_FILE}.journal`;
+/**
+ * Which records of a large db.json were found invalid when it was last written or checked, for the db.json of
+ * that size, modification time and inode. While db.json is still that file, the other records need no check at
+ * open (each was checked before it was saved); a db.json changed by hand is checked record by record again.
+ */
+export const CHECKED_FILE = `${DB_FILE}.checked`;
 const VAULT_CHECK_TEXT = 'Certdesk vault check';
 
 export interface OpenStoreOptions {
@@ -49,7 +59,20 @@ export interface OpenStoreOptions {
   secrets: SecretStore;
   face: Face;
   logger?: Logger;
+  /** When changes go to the journal instead of a whole rewrite of db.json (tests; defaults suit real use). */
+  journal?: JournalOptions;
 }
+
+export interface JournalOptions {
+  /** db.json is rewritten whole at each change while it is smaller than this (default 1 MiB). */
+  minDbBytes?: number;
+  /** The journal is folded into db.json once it is larger than this (default: db.json's size / 8, 256 KiB to 32 MiB). */
+  maxBytes?: number;
+  /** ... or holds more changes than this (default 5000). */
+  maxEntries?: number;
+}
+
+const JOURNAL_DEFAULTS = { minDbBytes: 1024 * 1024, maxEntries: 5000 };
 
 export interface Store {
   readonly dataDir: string;
@@ -144,22 +167,30 @@ async function keepPrevious(file: string, logger: Logger): Promise<void> {
   }
 }
 
-/** lowdb adapter: JSON in, atomic private writes out, the previous version kept as db.json.bak. */
-class AtomicJsonFile<T> implements Adapter<T> {
-  constructor(
-    private readonly file: string,
-    private readonly logger: Logger,
-  ) {}
+/** The journal fields of db.json: the id of the journal started from this db.json, and the one it folded in. */
+interface JournalMeta {
+  id: string;
+  folded: string | null;
+}
 
-  async read(): Promise<T | null> {
-    const text = await readDbText(this.file);
-    return text === null ? null : (parseDb(text) as T);
-  }
+function journalMetaOf(v: unknown): JournalMeta | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const m = v as Record<string, unknown>;
+  return typeof m.id === 'string' && m.id !== '' ? { id: m.id, folded: typeof m.folded === 'string' ? m.folded : null } : null;
+}
 
-  async write(data: T): Promise<void> {
-    await keepPrevious(this.file, this.logger);
-    await writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
-  }
+/**
+ * db.json text: pretty-printed (people read and mend it), the journal fields after the store id. `meta` is asked
+ * for once the size of the text is known (a large db.json gets journal fields, a small one is kept as it was).
+ */
+function dbText(data: StoreData, meta: (size: number) => JournalMeta | null): { text: string; meta: JournalMeta | null } {
+  const { schemaVersion, storeId, ...rest } = data;
+  const body = JSON.stringify(rest, null, 2);
+  const m = meta(body.length);
+  const head = [`  "schemaVersion": ${JSON.stringify(schemaVersion)}`, `  "storeId": ${JSON.stringify(storeId)}`];
+  if (m !== null) head.push(`  "journal": ${JSON.stringify(m)}`);
+  const text = body === '{}' ? `{\n${head.join(',\n')}\n}\n` : `{\n${head.join(',\n')},\n${body.slice(2)}\n`;
+  return { text, meta: m };
 }
 
 interface PendingUpdate {
@@ -174,49 +205,6 @@ function deepFreeze<T>(v: T): T {
     for (const child of Object.values(v)) deepFreeze(child);
   }
   return v;
-}
-
-/**
- * A draft of the database for the mutators of one write that copies a top-level field (a collection, the
- * settings) only when a mutator first reads or sets it: the fields no mutator touched stay the very (frozen,
- * already validated) values of `before`, so a write clones and validates only what it may have changed instead
- * of the whole database (with 100 certificates, each renewal's ~15 updates each cloned and checked ~0.5 MB).
- * `finish()` gives a plain object (no accessors) and the names of the fields that were read or set.
- */
-function lazyDraft(before: StoreData): { draft: StoreData; finish: () => { data: StoreData; touched: ReadonlySet<string> } } {
-  const src = before as unknown as Record<string, unknown>;
-  const copies = new Map<string, unknown>();
-  const draft: Record<string, unknown> = {};
-  for (const key of Object.keys(src)) {
-    Object.defineProperty(draft, key, {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        if (!copies.has(key)) copies.set(key, structuredClone(src[key]));
-        return copies.get(key);
-      },
-      set: (value: unknown) => {
-        copies.set(key, value);
-      },
-    });
-  }
-  const finish = (): { data: StoreData; touched: ReadonlySet<string> } => {
-    const out: Record<string, unknown> = {};
-    const touched = new Set<string>();
-    for (const key of Object.keys(draft)) {
-      const accessor = Object.getOwnPropertyDescriptor(draft, key)?.get !== undefined;
-      if (!accessor) {
-        // A field a mutator added (or replaced by defineProperty): a plain value.
-        out[key] = draft[key];
-        touched.add(key);
-      } else if (copies.has(key)) {
-        out[key] = copies.get(key);
-        touched.add(key);
-      } else out[key] = src[key];
-    }
-    return { data: out as unknown as StoreData, touched };
-  };
-  return { draft: draft as unknown as StoreData, finish };
 }
 
 function timestamp(d = new Date()): string {
@@ -300,8 +288,15 @@ async function listSealedFiles(dir: string, limit = Infinity, prefix = ''): Prom
   return found;
 }
 
-/** Removes temp files that a process killed mid-write left in the data directory (only our own name pattern). */
-async function removeLeftoverTempFiles(dataDir: string, logger: Logger): Promise<void> {
+/**
+ * Removes temp files that a process killed mid-write left in the data directory (only our own name pattern).
+ * Runs with the directory lock held, so no live process is writing there. `deep`: every folder (8 levels down),
+ * after a process died holding the lock; otherwise the top folder and the folders in it (with 10,000
+ * certificates, visiting each certificate's and request's folder at every start would cost more than the rest of
+ * the start).
+ */
+async function removeLeftoverTempFiles(dataDir: string, logger: Logger, deep = false): Promise<void> {
+  const maxDepth = deep ? 8 : 1;
   const removed: string[] = [];
   const walk = async (rel: string, depth: number): Promise<void> => {
     let entries;
@@ -312,8 +307,9 @@ async function removeLeftoverTempFiles(dataDir: string, logger: Logger): Promise
     }
     for (const e of entries) {
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory() && depth < 8) await walk(child, depth + 1);
-      else if (e.isFile() && isTempName(e.name)) {
+      if (e.isDirectory()) {
+        if (depth < maxDepth) await walk(child, depth + 1);
+      } else if (e.isFile() && isTempName(e.name)) {
         await unlink(path.join(dataDir, child)).then(
           () => removed.push(child),
           () => undefined,
@@ -332,7 +328,7 @@ async function backupAdvice(dbPath: string): Promise<string> {
     const raw = parseDb(await fsReadFile(bak, 'utf8')) as { storeId?: unknown } | null;
     if (raw !== null && typeof raw === 'object' && typeof raw.storeId === 'string') {
       const when = (await stat(bak)).mtime.toISOString();
-      return ` (${bak}, saved ${when}, is the version before the last change: copy it to ${dbPath})`;
+      return ` (${bak}, saved ${when}, is the version before the last time db.json was written whole: copy it to ${dbPath})`;
     }
   } catch {
     // no usable backup beside it
@@ -430,10 +426,154 @@ async function openVault(dataDir: string, data: StoreData, secrets: SecretStore,
 interface StoreContext {
   dataDir: string;
   dbPath: string;
+  journalPath: string;
   secrets: SecretStore;
   face: Face;
   logger: Logger;
-  low: Low<StoreData>;
+  journalOptions: JournalOptions;
+  disk: DiskState;
+}
+
+/** What is on disk: db.json and the journal that continues it. */
+interface DiskState {
+  /** Size of db.json (characters) as last read or written. */
+  dbSize: number;
+  /** db.json's journal fields (null: it has none; it is then rewritten whole at each change). */
+  meta: JournalMeta | null;
+  /** The journal of db.json: as read at open (not opened for writing yet), or being written. */
+  journal: { read: JournalRead } | { writer: JournalWriter } | null;
+}
+
+function journalIdOf(j: NonNullable<DiskState['journal']>): string {
+  return 'read' in j ? j.read.id : j.writer.id;
+}
+
+/**
+ * Writes db.json whole (atomically, the previous one kept as db.json.bak) with `full` (every record, the set-aside
+ * ones included). A journal is folded in by it and removed. A large db.json gets a new journal id, for the
+ * journal that will continue it.
+ */
+async function writeWhole(ctx: StoreContext, full: StoreData, quarantine: Quarantine): Promise<void> {
+  const { disk } = ctx;
+  const folded = disk.journal !== null ? journalIdOf(disk.journal) : null;
+  const minDb = ctx.journalOptions.minDbBytes ?? JOURNAL_DEFAULTS.minDbBytes;
+  const { text, meta } = dbText(full, (size) => (folded !== null || disk.meta !== null || size >= minDb ? { id: newJournalId(), folded } : null));
+  await keepPrevious(ctx.dbPath, ctx.logger);
+  await writeFileAtomic(ctx.dbPath, text, { mode: PRIVATE_FILE_MODE });
+  disk.dbSize = text.length;
+  disk.meta = meta;
+  // Every record written was checked (or is set aside): a large db.json's next open need not check them again.
+  if (meta !== null) await writeChecked(ctx, badIndices(full, quarantine));
+  else await unlink(path.join(ctx.dataDir, CHECKED_FILE)).catch(() => undefined);
+  if (disk.journal !== null) {
+    if ('writer' in disk.journal) await disk.journal.writer.close();
+    disk.journal = null;
+    await unlink(ctx.journalPath).catch((err: unknown) => {
+      if (errCode(err) !== 'ENOENT') throw err;
+    });
+  }
+}
+
+type BadIndices = Partial<Record<CollectionName, number[]>>;
+
+async function dbIdentity(dbPath: string): Promise<{ size: string; mtimeNs: string; ino: string }> {
+  const s = await stat(dbPath, { bigint: true });
+  return { size: String(s.size), mtimeNs: String(s.mtimeNs), ino: String(s.ino) };
+}
+
+/** Notes which records of db.json (as it is on disk now) are invalid; the others are valid. Best effort. */
+async function writeChecked(ctx: StoreContext, bad: BadIndices): Promise<void> {
+  const file = path.join(ctx.dataDir, CHECKED_FILE);
+  try {
+    await writeFileAtomic(file, JSON.stringify({ v: 1, ...(await dbIdentity(ctx.dbPath)), bad }) + '\n', { mode: PRIVATE_FILE_MODE });
+  } catch (err) {
+    ctx.logger.warn('could not note which database records were checked', { file, error: (err as Error).message });
+    await unlink(file).catch(() => undefined);
+  }
+}
+
+/** The invalid records' places noted for db.json as it is now, or null (no note, or db.json changed since). */
+async function readChecked(ctx: StoreContext): Promise<Map<string, Set<number>> | null> {
+  try {
+    const info = JSON.parse(await fsReadFile(path.join(ctx.dataDir, CHECKED_FILE), 'utf8')) as Record<string, unknown>;
+    const now = await dbIdentity(ctx.dbPath);
+    if (info.v !== 1 || info.size !== now.size || info.mtimeNs !== now.mtimeNs || info.ino !== now.ino) return null;
+    const out = new Map<string, Set<number>>();
+    for (const [collection, indices] of Object.entries((info.bad ?? {}) as Record<string, unknown>)) {
+      if (!Array.isArray(indices)) return null;
+      out.set(collection, new Set(indices as number[]));
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the set-aside records are in `full` (db.json's lists). */
+function badIndices(full: StoreData, quarantine: Quarantine): BadIndices {
+  const bad: BadIndices = {};
+  for (const c of COLLECTION_NAMES) {
+    if (quarantine[c].length === 0) continue;
+    const records = new Set(quarantine[c].map((q) => q.record));
+    const list = full[c] as unknown[];
+    bad[c] = list.flatMap((r, i) => (records.has(r) ? [i] : []));
+  }
+  return bad;
+}
+
+/** True when changes go to the journal (db.json is large, or a journal continues it already). */
+function journaling(ctx: StoreContext): boolean {
+  const { disk } = ctx;
+  return disk.journal !== null || (disk.meta !== null && disk.dbSize >= (ctx.journalOptions.minDbBytes ?? JOURNAL_DEFAULTS.minDbBytes));
+}
+
+/** True when the journal has grown enough to be folded into db.json. */
+function journalFull(ctx: StoreContext, writer: JournalWriter): boolean {
+  const o = ctx.journalOptions;
+  const maxBytes = o.maxBytes ?? Math.min(32 * 1024 * 1024, Math.max(256 * 1024, Math.floor(ctx.disk.dbSize / 8)));
+  return writer.bytes > maxBytes || writer.nextSeq - 1 > (o.maxEntries ?? JOURNAL_DEFAULTS.maxEntries);
+}
+
+/**
+ * Applies the journal at open: replays it onto `raw` (parsed db.json, journal fields taken out) when it continues
+ * this db.json; removes one db.json already folded in; sets aside one that belongs to another db.json.
+ */
+async function loadJournal(
+  ctx: StoreContext,
+  raw: Record<string, unknown>,
+  meta: JournalMeta | null,
+): Promise<{ journal: DiskState['journal']; torn: boolean; unchecked: Set<unknown> }> {
+  const { journalPath, logger } = ctx;
+  const read = await readJournal(journalPath);
+  if (read === null) {
+    await unlink(journalPath).catch(() => undefined); // empty, or not even its header was written: nothing in it
+    return { journal: null, torn: false, unchecked: new Set() };
+  }
+  if (meta !== null && read.id === meta.id) {
+    const unchecked = replay(raw, read.entries, journalPath);
+    if (read.tornBytes > 0) {
+      logger.warn('the last change in the journal was cut off (the process ended while writing it) and is dropped', {
+        journal: journalPath,
+        bytes: read.tornBytes,
+        reason: read.tornReason,
+      });
+      await cutTornTail(journalPath, read.goodBytes);
+    }
+    return { journal: { read }, torn: read.tornBytes > 0, unchecked };
+  }
+  if (meta !== null && meta.folded === read.id) {
+    // The process ended after db.json was written with the journal folded in, before the journal was removed.
+    await unlink(journalPath).catch(() => undefined);
+    logger.info('removed a journal already folded into db.json', { journal: journalPath });
+    return { journal: null, torn: false, unchecked: new Set() };
+  }
+  const aside = `${journalPath}.orphan-${timestamp()}`;
+  await rename(journalPath, aside);
+  logger.warn('the change journal does not continue this db.json (was db.json restored from a backup?): it was set aside, not replayed', {
+    journal: aside,
+    changes: read.entries.length,
+  });
+  return { journal: null, torn: false, unchecked: new Set() };
 }
 
 interface StoreState {
@@ -470,10 +610,12 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
   const ctx: StoreContext = {
     dataDir,
     dbPath,
+    journalPath: path.join(dataDir, JOURNAL_FILE),
     secrets: opts.secrets,
     face: opts.face,
     logger,
-    low: new Low<StoreData>(new AtomicJsonFile<StoreData>(dbPath, logger), null as unknown as StoreData),
+    journalOptions: opts.journal ?? {},
+    disk: { dbSize: 0, meta: null, journal: null },
   };
   await checkDataDir(dataDir);
 
@@ -540,6 +682,30 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
         throw await dbLostError(dataDir, dbPath, loss, sealed);
       }
     }
+    ctx.disk.dbSize = text.length;
+    let torn = false;
+    /** Records that need no check (see CHECKED_FILE); null: check them all. */
+    let trusted: ((c: CollectionName, r: unknown) => boolean) | null = null;
+    if (loss === null && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+      // The journal fields are the store's own, not data: services never see them.
+      const obj = raw as Record<string, unknown>;
+      const meta = 'journal' in obj ? journalMetaOf(obj.journal) : null;
+      delete obj.journal;
+      ctx.disk.meta = meta;
+      const checked = meta !== null && obj.schemaVersion === SCHEMA_VERSION ? await readChecked(ctx) : null;
+      const bad = new Set<unknown>();
+      if (checked !== null) {
+        for (const [c, indices] of checked) {
+          const list = obj[c];
+          if (Array.isArray(list)) for (const i of indices) bad.add(list[i]);
+        }
+      }
+      const loaded = await loadJournal(ctx, obj, meta);
+      ctx.disk.journal = loaded.journal;
+      torn = loaded.torn;
+      // Records saved by this store since are in the journal, checked before they were saved.
+      if (checked !== null) trusted = (_c, r) => typeof r === 'object' && r !== null && !bad.has(r) && !loaded.unchecked.has(r);
+    }
 
     // Migrations run in memory first (a database from a newer Certdesk is refused there). The content as found is
     // judged too: a migration must never turn a damaged list into an empty one.
@@ -552,16 +718,21 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
         hint: `Correct that field in the file by hand, or restore db.json from a backup${await backupAdvice(dbPath)}.`,
       });
     }
-    const { data, quarantine, problems } = setAside(result.data);
+    const { data, quarantine, problems } = setAside(result.data, result.applied.length === 0 && trusted !== null ? trusted : undefined);
     for (const p of problems) logger.warn('database record set aside: it is kept in db.json but not used', { db: dbPath, problem: p.message });
 
     if (result.applied.length > 0) {
       if (raw !== null) await backupBeforeMigration(dbPath, result.from, logger);
-      ctx.low.data = result.data; // every record, the set-aside ones included
-      await ctx.low.write();
+      await writeWhole(ctx, result.data, quarantine); // every record, the set-aside ones included
       logger.info('database migrated', { db: dbPath, from: result.from, to: result.to, applied: result.applied });
+    } else if (trusted === null && ctx.disk.meta !== null && ctx.disk.journal === null) {
+      // A large db.json checked record by record: note the result, so that the next open need not do it again.
+      const bad: BadIndices = {};
+      for (const p of problems) (bad[p.collection] ??= []).push(p.index);
+      await writeChecked(ctx, bad);
     }
-    await removeLeftoverTempFiles(dataDir, logger);
+    // A process that died holding the lock (or mid-append) may have left temp files anywhere: look everywhere then.
+    await removeLeftoverTempFiles(dataDir, logger, lock.tookOver || torn);
 
     const frozen = deepFreeze(data);
     const vault = await openVault(dataDir, frozen, opts.secrets, logger);
@@ -574,7 +745,7 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
 }
 
 function makeStore(ctx: StoreContext, state: StoreState): Store {
-  const { dataDir, dbPath, logger, low } = ctx;
+  const { dataDir, dbPath, logger } = ctx;
   let closed = false;
   let queue: Promise<void> = Promise.resolve();
   let materializing: Promise<void> | null = null;
@@ -609,8 +780,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       }
       await removeLeftoverTempFiles(dataDir, logger);
       const vault = await openVault(dataDir, state.data, ctx.secrets, logger);
-      low.data = state.data;
-      await low.write();
+      await writeWhole(ctx, withSetAside(state.data, state.quarantine), state.quarantine);
       state.lock = lock;
       state.vault = vault;
       logger.info('created the data directory', { dataDir });
@@ -655,28 +825,60 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
   // at a time, so only that one fails. Mutators are plain functions of the draft, so running one again is safe.
   let pending: PendingUpdate[] = [];
   let flushQueued = false;
+  // Each write: the mutators change a copy-on-write draft (cow.ts: only what they change is copied), the changed
+  // records are checked, then db.json is rewritten whole (a small one) or the change is appended to the journal.
+  let foldPending = false;
   const applyAndWrite = async (mutators: PendingUpdate['mutator'][]): Promise<void> => {
     ensureOpen();
     const before = state.data;
-    const lazy = lazyDraft(before);
+    const draft = createDraft(before);
     for (const m of mutators) {
-      await m(lazy.draft);
-      if (lazy.draft.schemaVersion !== before.schemaVersion || lazy.draft.storeId !== before.storeId) {
+      await m(draft);
+      if (draft.schemaVersion !== before.schemaVersion || draft.storeId !== before.storeId) {
         throw new AppError('INTERNAL', 'An update tried to change schemaVersion or storeId; only migrations may.');
       }
     }
-    const { data: draft, touched } = lazy.finish();
-    assertSavable(draft, touched, before);
+    const { data: after, changed } = finishDraft(draft);
+    assertSavable(after, changed, before);
+    const firstWrite = state.vault === null;
     await ensureMaterialized();
-    low.data = withSetAside(draft, state.quarantine);
-    await low.write();
-    state.data = deepFreeze(draft);
+    if (changed.size === 0 && !firstWrite) return; // nothing to save
+    const fullAfter = withSetAside(after, state.quarantine);
+    if (!journaling(ctx)) {
+      await writeWhole(ctx, fullAfter, state.quarantine);
+    } else {
+      const disk = ctx.disk;
+      if (disk.journal === null) disk.journal = { writer: await JournalWriter.create(ctx.journalPath, disk.meta!.id) };
+      else if ('read' in disk.journal) disk.journal = { writer: await JournalWriter.resume(ctx.journalPath, disk.journal.read) };
+      const writer = disk.journal.writer;
+      await writer.append(diffOps(withSetAside(before, state.quarantine) as never, fullAfter as never, changed), new Date());
+      // Folded next in the queue, before any update that arrives after this one's caller has its answer.
+      if (journalFull(ctx, writer) && !foldPending) {
+        foldPending = true;
+        queue = queue.then(fold);
+      }
+    }
+    state.data = deepFreeze(after);
+  };
+  /** Folds the journal into db.json (a whole rewrite). A failure leaves the journal as it is: nothing is lost. */
+  const fold = async (): Promise<void> => {
+    foldPending = false;
+    if (ctx.disk.journal === null || closed) return;
+    try {
+      await writeWhole(ctx, withSetAside(state.data, state.quarantine), state.quarantine);
+      logger.info('folded the change journal into db.json', { db: dbPath });
+    } catch (err) {
+      logger.warn('could not fold the change journal into db.json; changes stay in the journal', { db: dbPath, error: (err as Error).message });
+    }
   };
   const flush = async (): Promise<void> => {
     flushQueued = false;
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
+    await flushBatch(batch);
+  };
+  const flushBatch = async (batch: PendingUpdate[]): Promise<void> => {
     try {
       await applyAndWrite(batch.map((p) => p.mutator));
       for (const p of batch) p.resolve();
@@ -755,9 +957,18 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
     resolve: (rel) => abs(rel),
     async close() {
       if (closed) return;
-      await queue;
+      // A fold may be queued behind the last write while we wait: wait until the queue stays the same.
+      for (let q = queue; ; q = queue) {
+        await q;
+        if (q === queue) break;
+      }
       await materializing?.catch(() => undefined);
+      // The window and the bridge fold the journal when they end; a CLI command leaves it for the next one (a
+      // large db.json's rewrite would cost each command more than the command itself).
+      const journal = ctx.disk.journal;
+      if (journal !== null && ctx.face !== 'cli' && ('writer' in journal ? journal.writer.nextSeq > 1 : journal.read.entries.length > 0)) await fold();
       closed = true;
+      if (ctx.disk.journal !== null && 'writer' in ctx.disk.journal) await ctx.disk.journal.writer.close();
       state.lock?.release();
     },
   };

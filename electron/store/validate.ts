@@ -124,7 +124,11 @@ export function topLevelProblem(raw: Json, complete: boolean): string | null {
  * Splits migrated data into what services may use and what is set aside. The records services get are the
  * stored objects themselves (never a parsed copy: fields this version does not know are kept).
  */
-export function setAside(data: StoreData): { data: StoreData; quarantine: Quarantine; problems: StoreProblem[] } {
+export function setAside(
+  data: StoreData,
+  /** Records known to be valid (checked when they were saved, and not changed since): not checked again. */
+  trusted?: (collection: CollectionName, record: unknown) => boolean,
+): { data: StoreData; quarantine: Quarantine; problems: StoreProblem[] } {
   const problems: StoreProblem[] = [];
   const quarantine: Quarantine = { accounts: [], requests: [], certificates: [], dnsAccounts: [], dnsMappings: [], servers: [], agents: [], serverMappings: [], deployments: [], renewals: [], notices: [], dismissals: [] };
   const clean: Json = { ...data };
@@ -134,7 +138,7 @@ export function setAside(data: StoreData): { data: StoreData; quarantine: Quaran
     const seen = new Map<string, number>();
     list.forEach((record, index) => {
       const id = idOf(record);
-      let issues = recordIssues(collection, record);
+      let issues = trusted?.(collection, record) ? [] : recordIssues(collection, record);
       if (issues.length === 0 && id !== null && seen.has(id)) {
         issues = [{ field: 'id', text: `id: the same id as ${label(collection, seen.get(id)!, null)}; ids must be unique` }];
       }
@@ -191,15 +195,19 @@ function sameJson(a: unknown, b: unknown): boolean {
 /**
  * Refuses to save a record that would be set aside at the next open (a bug: say so instead of hiding it later).
  * `only`: the collections to check (the ones a write may have changed; the others are the saved, checked ones).
- * `saved`: the data as last saved (every record of it checked): a record equal to the saved one at the same
- * place needs no check again, so a write that changes one request checks one request, not all of them.
+ * `saved`: the data as last saved (every record of it checked): a record that is one of the saved objects, or
+ * equal to the saved one at the same place, needs no check again, so a write that changes one request checks one request, not all of them.
  */
 export function assertSavable(data: StoreData, only?: ReadonlySet<string>, saved?: StoreData): void {
   for (const collection of COLLECTION_NAMES) {
     if (only && !only.has(collection)) continue;
     const list = data[collection] as unknown[];
     const previous = saved ? (saved[collection] as unknown[]) : [];
+    // A record that is the very object saved before (an update copies only what it changes) was checked then.
+    const known = list === previous ? null : new Set(previous);
+    if (known === null) continue;
     for (let index = 0; index < list.length; index++) {
+      if (known.has(list[index])) continue;
       if (index < previous.length && sameJson(list[index], previous[index])) continue;
       const issues = recordIssues(collection, list[index]);
       if (issues.length > 0) {

@@ -146,7 +146,7 @@ describe('migrations', () => {
       ],
     };
     const out = migrate(v6);
-    assert.deepEqual(out.applied, ['7: Certdesk agents; deploy settings: the IIS site']);
+    assert.deepEqual(out.applied, ['7: Certdesk agents; deploy settings: the IIS site', '8: changes of a large database go to a journal beside db.json (db.json.journal)']);
     const d = out.data as unknown as { agents: unknown[]; serverMappings: { deploy: { site?: unknown } | null }[] };
     assert.deepEqual(d.agents, []);
     assert.equal(d.serverMappings[0]!.deploy, null);
