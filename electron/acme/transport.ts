@@ -10,8 +10,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import https from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
-import acme from 'acme-client';
-import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type acme from 'acme-client';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { acmeLibs, loadAcmeLibs } from './lib.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 
 export interface AcmeProblem {
@@ -189,8 +190,10 @@ function checkedAdapter(base: (cfg: InternalAxiosRequestConfig) => Promise<Axios
   };
 }
 
+/** Needs the libraries loaded (withTransport() does that first). */
 export function installTransport(): void {
   if (installed) return;
+  const { acme, axios } = acmeLibs();
   installed = true;
   const instance = acme.axios;
   const settings = (instance.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings;
@@ -279,7 +282,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
  * Runs `fn` with its own transport state: `trust` is the extra trust of the one account (or registration)
  * it acts for (null: system roots only); `state()` inside it reads the last problem seen.
  */
-export function withTransport<T>(signal: AbortSignal | undefined, trust: Trust | null, fn: (state: () => CallState) => Promise<T>): Promise<T> {
+export async function withTransport<T>(signal: AbortSignal | undefined, trust: Trust | null, fn: (state: () => CallState) => Promise<T>): Promise<T> {
+  await loadAcmeLibs();
   installTransport();
   const state: CallState = { signal, trust, lastProblem: null, retryAfterSeconds: null, lastRetryAfterSeconds: null, lastNetworkError: null };
   return calls.run(state, () => fn(() => state));

@@ -122,7 +122,7 @@ function start(): void {
     // The bundle's own errors are not caught here: they are the CLI's to report.
     if (run) return run();
   }
-  require(file);
+  Module.createRequire(file)(file);
 }
 
 start();
