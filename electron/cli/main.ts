@@ -309,6 +309,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write((await helpText()) + '\n');
     return words.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
   }
+  // zod compiles a fast path (new Function) for each object schema the first time it parses with it: worth it in
+  // the long-running app, wasted in a process that parses each schema once or twice. Set before any schema exists.
+  if (process.env.CERTDESK_ZOD_JIT !== '1') (await import('zod')).config({ jitless: true });
   let cmd: Command | undefined;
   const loadGroup = Object.prototype.hasOwnProperty.call(GROUPS, words[0] ?? '') ? GROUPS[words[0]!] : undefined;
   if (loadGroup) {
