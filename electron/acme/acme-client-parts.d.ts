@@ -1,4 +1,4 @@
-// Types for the two acme-client modules electron/acme/lib.ts loads directly (the package types only its index).
+// Types for the modules electron/acme/lib.ts loads by path (their packages type only their index).
 declare module 'acme-client/src/client.js' {
   import type acme from 'acme-client';
   const Client: typeof acme.Client;
@@ -7,5 +7,10 @@ declare module 'acme-client/src/client.js' {
 declare module 'acme-client/src/axios.js' {
   import type acme from 'acme-client';
   const instance: typeof acme.axios;
+  export default instance;
+}
+declare module 'axios/dist/node/axios.cjs' {
+  import type axios from 'axios';
+  const instance: typeof axios;
   export default instance;
 }

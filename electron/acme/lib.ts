@@ -7,6 +7,8 @@
 // Only the two parts Certdesk uses are loaded: the Client class and the shared axios instance it sends through
 // (src/client.js, src/axios.js; the index would add node-forge). They are the very modules the index exports
 // (test/unit/acme-lib.test.ts checks that, so an acme-client update that moves them fails there, not in use).
+// axios likewise as the CommonJS build acme-client itself requires: `import 'axios'` resolves to its ESM sources,
+// a second copy of axios in the bundle, evaluated as well.
 import type AcmeModule from 'acme-client';
 import type AxiosModule from 'axios';
 
@@ -20,7 +22,7 @@ let loading: Promise<AcmeLibs> | null = null;
 
 export function loadAcmeLibs(): Promise<AcmeLibs> {
   if (libs) return Promise.resolve(libs);
-  loading ??= Promise.all([import('acme-client/src/client.js'), import('acme-client/src/axios.js'), import('axios')]).then(
+  loading ??= Promise.all([import('acme-client/src/client.js'), import('acme-client/src/axios.js'), import('axios/dist/node/axios.cjs')]).then(
     ([client, instance, axios]) => (libs = { acme: { Client: client.default, axios: instance.default }, axios: axios.default }),
   );
   return loading;

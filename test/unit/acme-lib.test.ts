@@ -2,6 +2,7 @@
 // also evaluates node-forge): they must be the very objects the package's index exports, or the transport's
 // interceptors (installed on the instance) would miss the client's requests.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import acme from 'acme-client';
 import { acmeLibs, loadAcmeLibs } from '../../electron/acme/lib.ts';
@@ -12,6 +13,8 @@ describe('acme-client, loaded in parts', () => {
     assert.equal(libs.acme.Client, acme.Client);
     assert.equal(libs.acme.axios, acme.axios);
     assert.equal(typeof libs.axios.getAdapter, 'function');
+    // The axios acme-client requires (its CommonJS build), not a second copy.
+    assert.equal(libs.axios, createRequire(createRequire(import.meta.url).resolve('acme-client'))('axios'));
     assert.equal(acmeLibs(), libs);
   });
 });
