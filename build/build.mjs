@@ -1,5 +1,6 @@
 // Builds every Certdesk bundle with esbuild: the Electron main process, the sandboxed preload, the CLI,
 // the loopback preview bridge, and the React renderer. One script for all faces keeps their inputs aligned.
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -84,9 +85,10 @@ async function main() {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const jobs = [];
+  let cliMain = null;
   for (const t of nodeTargets) {
     if (!existsSync(join(root, t.entry))) continue;
-    jobs.push(build({
+    const job = build({
       ...common,
       entryPoints: [t.entry],
       outfile: join(out, t.outfile),
@@ -104,10 +106,14 @@ async function main() {
       ...(t.cli
         ? { minify: true, charset: 'ascii', legalComments: 'external', sourcemap: production ? false : 'external', plugins: [markerPlugin] }
         : {}),
-    }));
+    });
+    if (t.cli) cliMain = job;
+    jobs.push(job);
   }
-  if (existsSync(join(root, 'electron/cli/entry.ts'))) {
-    jobs.push(build({
+  if (cliMain && existsSync(join(root, 'electron/cli/entry.ts'))) {
+    // The launcher names the main bundle's content (its code cache must never serve another bundle's code: V8
+    // itself only compares the source length), so it is built after it.
+    jobs.push(cliMain.then(() => build({
       ...common,
       entryPoints: ['electron/cli/entry.ts'],
       outfile: join(out, 'cli/certdesk.cjs'),
@@ -117,8 +123,12 @@ async function main() {
       minify: true,
       sourcemap: false,
       banner: { js: '#!/usr/bin/env node' },
-      define: { ...common.define, __CERTDESK_MAIN__: JSON.stringify(CLI_MAIN) },
-    }));
+      define: {
+        ...common.define,
+        __CERTDESK_MAIN__: JSON.stringify(CLI_MAIN),
+        __CERTDESK_MAIN_HASH__: JSON.stringify(createHash('sha256').update(readFileSync(join(out, 'cli', CLI_MAIN))).digest('hex').slice(0, 16)),
+      },
+    })));
   }
   if (existsSync(join(root, 'electron/agent/main.ts'))) {
     // The agent runs on servers from this one file (Node 20+, or inside a single-executable certdesk-agent.exe):

@@ -12,7 +12,6 @@
 // CERTDESK_DEBUG_MODULES=1 prints, at exit, one stderr line `certdesk-modules {json}`: the heavy packages bundled
 // in certdesk-main.cjs that were evaluated (build/build.mjs marks them) and the files require() loaded from
 // node_modules. test/integration/cli-startup.test.ts uses it to check that e.g. `cert list` loads no ACME client.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
@@ -20,6 +19,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import vm from 'node:vm';
 
 declare const __CERTDESK_MAIN__: string;
+/** A hash of the main bundle's content, from the build. */
+declare const __CERTDESK_MAIN_HASH__: string;
 
 /** Where compiled code is cached: $CERTDESK_COMPILE_CACHE, else the platform's per-user cache folder; null = off. */
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string | null {
@@ -54,7 +55,9 @@ function compileWithCodeCache(file: string, dir: string): () => void {
   const M = Module as ModuleInternals;
   const st = statSync(file);
   const group = groupOf(process.argv.slice(2));
-  const key = createHash('sha256').update(`${process.version}\0${process.arch}\0${file}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 20);
+  // Which Node, which build of the bundle (its content hash, from the build), and that very file (size and time:
+  // a bundle changed after the build is not served old code). V8 also checks its version and flags.
+  const key = `${process.version}-${process.arch}-${__CERTDESK_MAIN_HASH__}-${st.size}-${Math.floor(st.mtimeMs)}`.replace(/[^\w.-]/g, '_');
   const cacheFile = join(dir, `${group}-${key}.v8`);
   let cached: Buffer | undefined;
   try {
