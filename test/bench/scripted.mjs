@@ -371,7 +371,15 @@ async function main() {
   const only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = only.filter((s) => !SIDES.includes(s));
   if (bad.length) usage(`unknown side(s) in --only: ${bad.join(', ')} (known: ${SIDES.join(', ')})`);
-  const report = await run({ runs, startupRuns, only });
+  // Ctrl-C / SIGTERM: stop this run's Pebble and keyring (and any client still running) before leaving.
+  const workDir = process.env.CERTDESK_BENCH_DIR ? `${path.resolve(process.env.CERTDESK_BENCH_DIR)}-scripted` : path.join(repoRoot, 'test', '.bench-scripted');
+  for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15]]) {
+    process.once(sig, () => {
+      console.error(`\n[bench:scripted] ${sig}: stopping the test bed...`);
+      stopAll(workDir, { graceMs: 500 }).finally(() => process.exit(128 + n));
+    });
+  }
+  const report = await run({ runs, startupRuns, only, workDir });
   const missed = Object.values(report.targets).some((t) => t.result === 'MISS');
   return values.strict && missed ? 1 : 0;
 }
