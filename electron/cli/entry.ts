@@ -4,7 +4,7 @@
 //
 // - Node 22.1+ (and Electron's Node when run as node): module.enableCompileCache(dir), before the bundle loads.
 // - Node 20 has no such call: the bundle is compiled with vm.Script and V8's own code cache (cachedData), kept per
-//   command group (`request`, `cert`, ...) because each group compiles different functions; written once when missing
+//   command (`request-create`, `cert-list`, ...) because each compiles different functions; written once when missing
 //   or rejected (new Node, new build), atomically, owner-only.
 // Either way the cache lives under the user's cache folder (CERTDESK_COMPILE_CACHE=DIR elsewhere, =off for none),
 // and anything that goes wrong with it falls back to a plain require(): a cache never decides whether the CLI runs.
@@ -34,14 +34,20 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, platform: 
   return join(xdg && isAbsolute(xdg) ? xdg : join(home, '.cache'), 'certdesk', 'compile');
 }
 
-/** The command group the arguments name (`request` in `--data-dir D request create`), for the cache's file name. */
-function groupOf(argv: string[]): string {
-  for (let i = 0; i < argv.length; i++) {
+/**
+ * The command the arguments name, for the cache's file name: `request-verify` in `--data-dir D request verify ID`
+ * (each command compiles different functions). Only lowercase words: an ID or a name never makes a new file.
+ */
+function commandOf(argv: string[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
     const a = argv[i]!;
     if (a === '--data-dir') i++;
-    else if (!a.startsWith('-')) return /^[a-z-]{1,20}$/.test(a) ? a : 'other';
+    else if (a.startsWith('-')) continue;
+    else if (/^[a-z][a-z-]{0,19}$/.test(a)) words.push(a);
+    else break;
   }
-  return 'none';
+  return words.length ? words.join('-') : 'none';
 }
 
 type ModuleInternals = typeof Module & {
@@ -54,11 +60,13 @@ type ModuleInternals = typeof Module & {
 function compileWithCodeCache(file: string, dir: string): () => void {
   const M = Module as ModuleInternals;
   const st = statSync(file);
-  const group = groupOf(process.argv.slice(2));
+  const command = commandOf(process.argv.slice(2));
   // Which Node, which build of the bundle (its content hash, from the build), and that very file (size and time:
   // a bundle changed after the build is not served old code). V8 also checks its version and flags.
   const key = `${process.version}-${process.arch}-${__CERTDESK_MAIN_HASH__}-${st.size}-${Math.floor(st.mtimeMs)}`.replace(/[^\w.-]/g, '_');
-  const cacheFile = join(dir, `${group}-${key}.v8`);
+  // `@` ends the command's part: `cert@...` and `cert-list@...` are told apart when old files are removed.
+  const name = `${command}@${key}.v8`;
+  const cacheFile = join(dir, name);
   let cached: Buffer | undefined;
   try {
     cached = readFileSync(cacheFile);
@@ -74,8 +82,8 @@ function compileWithCodeCache(file: string, dir: string): () => void {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, cacheFile);
-        // Caches of older builds or Node versions for this group are of no further use.
-        for (const f of readdirSync(dir)) if (f.startsWith(`${group}-`) && f.endsWith('.v8') && f !== `${group}-${key}.v8`) rmSync(join(dir, f), { force: true });
+        // Caches of older builds or Node versions for this command are of no further use.
+        for (const f of readdirSync(dir)) if (f.startsWith(`${command}@`) && f.endsWith('.v8') && f !== name) rmSync(join(dir, f), { force: true });
       } catch {
         /* a cache that cannot be written only costs time */
       }
