@@ -53,10 +53,11 @@ const common = {
 // Lazy loading: esbuild's cjs output has no code splitting, but an import() of a bundled module becomes a call of
 // that module's init function (esbuild's __esm/__commonJS wrappers), so what main.ts and bootstrap.ts import()
 // is parsed but not evaluated until a command needs it — evaluation (zod schemas, node-forge, axios, x509) was the
-// bigger half of the cost. ESM output with splitting would also skip the parse, but the ESM loader costs more per
-// file than it saves here, and the compile cache takes care of the parse; one file also keeps require() of the
-// externals (keychain, SDKs) working inside the asar as before. Measured when chosen (loaded 2-core machine,
-// Node 20, median of 20): see the commit that made this change and test/bench/scripted.mjs.
+// bigger half of the cost. ESM output with splitting would also skip parsing what is not needed, but the compile
+// cache already takes most of the parse away, and one CommonJS file keeps require() of the externals (keychain,
+// SDKs) working inside the asar as before (ESM splitting was not tried). Measured here (2 cores, Node 20, other
+// work running; test/bench/scripted.mjs): `certdesk --version` 0.07 s above `node -e 0` (median of 20), was ~0.35 s;
+// CPU of `--version` 0.16 s against node's 0.10 s, was ~0.45 s.
 const CLI_MAIN = 'certdesk-main.cjs';
 const nodeTargets = [
   { entry: 'electron/platform/main.ts', outfile: 'main/index.cjs', exists: true },
