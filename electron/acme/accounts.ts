@@ -2,7 +2,8 @@
 // export the key. One account per directory. Keys are sealed by the store's vault; the EAB HMAC key is used
 // once and never stored.
 import { randomUUID } from 'node:crypto';
-import acme from 'acme-client';
+import type acme from 'acme-client';
+import { loadAcmeLibs } from './lib.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { Account, DirectoryInfo } from '../../shared/model/account.ts';
 import type { EventHub } from '../core/events.ts';
@@ -131,7 +132,7 @@ export class AccountService {
     op.step('register', 'Registering the account with the CA');
     // The pending registration's own trust: its extra CA for its directory's origins, nobody else's.
     const trust = trustFor(dir.caPem, [dir.url, ...endpointUrls(body)]);
-    const client = presetDirectory(this.client(dir.url, keyPem, null, input.eab), body);
+    const client = presetDirectory(await this.client(dir.url, keyPem, null, input.eab), body);
     let account: AcmeAccountObject;
     let accountUrl: string;
     try {
@@ -185,7 +186,7 @@ export class AccountService {
     op.step('lookup', 'Looking the account up at the CA (onlyReturnExisting)');
     const pem = toPkcs8Pem(key);
     const trust = trustFor(dir.caPem, [dir.url, ...endpointUrls(body)]);
-    const client = presetDirectory(this.client(dir.url, pem, null), body);
+    const client = presetDirectory(await this.client(dir.url, pem, null), body);
     await this.call('Looking up the account', dir.url, trust, op, async () => {
       await lookupExistingAccount(client);
     }).catch((err: AppError) => {
@@ -398,7 +399,7 @@ export class AccountService {
     this.log.redact(pem);
     // One client per account and key, given the directory read with the account's own CA (checked: HTTPS
     // endpoints), so it never fetches one itself.
-    const client = presetDirectory(this.client(current.directoryUrl, pem, current.url), await this.directoryOf(current));
+    const client = presetDirectory(await this.client(current.directoryUrl, pem, current.url), await this.directoryOf(current));
     this.clients.set(rec.id, { keyFile: current.keyFile, client });
     return client;
   }
@@ -416,7 +417,7 @@ export class AccountService {
   private async settlePendingKey(rec: AccountRecord): Promise<AccountRecord> {
     const pendingFile = rec.pendingKeyFile as string;
     const pem = (await this.store.readSecret(pendingFile)).toString();
-    const probe = this.client(rec.directoryUrl, pem, null);
+    const probe = await this.client(rec.directoryUrl, pem, null);
     let adopted: boolean;
     try {
       const trust = await this.trustOf(rec);
@@ -440,11 +441,12 @@ export class AccountService {
     return this.record(rec.id);
   }
 
-  private client(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): acme.Client {
-    return poolNonces(this.newClient(directoryUrl, keyPem, accountUrl, eab), directoryUrl);
+  private async client(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): Promise<acme.Client> {
+    return poolNonces(await this.newClient(directoryUrl, keyPem, accountUrl, eab), directoryUrl);
   }
 
-  private newClient(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): acme.Client {
+  private async newClient(directoryUrl: string, keyPem: string, accountUrl: string | null, eab?: { kid: string; hmacKey: string }): Promise<acme.Client> {
+    const { acme } = await loadAcmeLibs();
     return new acme.Client({
       directoryUrl,
       accountKey: keyPem,

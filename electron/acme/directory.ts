@@ -1,7 +1,8 @@
 // Resolves the user's directory choice and reads the CA's directory object (RFC 8555 §7.1.1), with errors
 // that name the field at fault. The extra CA is checked here so a bad file never gets stored.
 import { X509Certificate } from 'node:crypto';
-import acme from 'acme-client';
+import type acme from 'acme-client';
+import { acmeLibs } from './lib.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import { readUserText } from '../core/files.ts';
 import { DIRECTORY_PRESETS, type DirectoryInfo, type DirectoryKind } from '../../shared/model/account.ts';
@@ -129,7 +130,7 @@ export async function fetchDirectory(dir: ResolvedDirectory, signal?: AbortSigna
   return withTransport(signal, trustFor(dir.caPem, [dir.url]), async (state) => {
     let resp;
     try {
-      resp = await acme.axios.get(dir.url, { validateStatus: null, ...(signal ? { signal } : {}) });
+      resp = await acmeLibs().acme.axios.get(dir.url, { validateStatus: null, ...(signal ? { signal } : {}) });
     } catch (err) {
       const mapped = mapAcmeError(state().lastNetworkError ?? err, { action: 'Reading the ACME directory', url: dir.url, field: 'directory' });
       if (mapped.code === 'TLS' && dir.caPem) {

@@ -9,9 +9,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import https from 'node:https';
-import { createSecureContext, rootCertificates } from 'node:tls';
-import acme from 'acme-client';
-import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type acme from 'acme-client';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { acmeLibs, loadAcmeLibs } from './lib.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 
 export interface AcmeProblem {
@@ -76,12 +77,28 @@ export const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 /** Our own request bodies are JWS-signed JSON of a few KB (the largest: a CSR with 100 names). */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/**
+ * The system's roots plus `caPem`. The default context shares Node's root store, already parsed; adding a CA to it
+ * gives the context its own copy of that store plus the CA (Node's SecureContext.addCACert) — a few ms, where
+ * `ca: [...rootCertificates, caPem]` parses all ~150 root PEMs again (~40 ms of every CLI process that talks to
+ * a CA with an extra CA). Where that native method is missing, the long way.
+ */
+function contextWithExtraCa(caPem: string): SecureContext {
+  const sc = createSecureContext();
+  const native = (sc as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert === 'function') {
+    native.addCACert(caPem);
+    return sc;
+  }
+  return createSecureContext({ ca: [...rootCertificates, caPem] });
+}
+
 function agentWithCa(caPem: string, id: string): https.Agent {
   let agent = caAgents.get(id);
   if (!agent) {
     // One secure context, built once: passing `ca` to the agent would re-parse ~150 root certificates for
     // every new connection, which made parallel requests (a 100-name order) take seconds.
-    const secureContext = createSecureContext({ ca: [...rootCertificates, caPem] });
+    const secureContext = contextWithExtraCa(caPem);
     agent = new https.Agent({ keepAlive: true, secureContext });
     caAgents.set(id, agent);
   }
@@ -189,8 +206,10 @@ function checkedAdapter(base: (cfg: InternalAxiosRequestConfig) => Promise<Axios
   };
 }
 
+/** Needs the libraries loaded (withTransport() does that first). */
 export function installTransport(): void {
   if (installed) return;
+  const { acme, axios } = acmeLibs();
   installed = true;
   const instance = acme.axios;
   const settings = (instance.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings;
@@ -279,7 +298,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
  * Runs `fn` with its own transport state: `trust` is the extra trust of the one account (or registration)
  * it acts for (null: system roots only); `state()` inside it reads the last problem seen.
  */
-export function withTransport<T>(signal: AbortSignal | undefined, trust: Trust | null, fn: (state: () => CallState) => Promise<T>): Promise<T> {
+export async function withTransport<T>(signal: AbortSignal | undefined, trust: Trust | null, fn: (state: () => CallState) => Promise<T>): Promise<T> {
+  await loadAcmeLibs();
   installTransport();
   const state: CallState = { signal, trust, lastProblem: null, retryAfterSeconds: null, lastRetryAfterSeconds: null, lastNetworkError: null };
   return calls.run(state, () => fn(() => state));

@@ -1,24 +1,22 @@
 // `certdesk` — the headless face: the same dispatch() and contract as the app, for scripts and cron.
 // Output: human text on stdout, progress on stderr, `--json` prints the result object; on failure a
 // one-line error on stderr and a non-zero exit code (with --json also {"error": {...}} on stdout).
+//
+// Start-up: only what every command needs is imported statically (argument parsing, errors, the data directory).
+// The command groups (./certificates.ts, ...), bootstrap (every service) and dispatch (the contract's schemas) are
+// import()ed when a command runs, and the services load their heavy libraries on first use: in the built bundle
+// (build/build.mjs) an import() only evaluates that module then, so `certdesk --version` evaluates almost nothing
+// and `cert list` no ACME client, SSH, mailer or keystore code. test/integration/cli-startup.test.ts checks it.
 import { parseArgs } from 'node:util';
 import type { Res } from '../../shared/ipc/contract.ts';
-import { dispatch } from '../../shared/ipc/dispatch.ts';
 import { AppError, fromInfo, type ErrorInfo } from '../../shared/ipc/errors.ts';
 import type { Account } from '../../shared/model/account.ts';
-import { bootstrap, type App } from '../app/bootstrap.ts';
-import { headlessPlatform } from '../app/platform-services.ts';
+import type { App } from '../app/bootstrap.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
 import { VERSION } from '../app/version.ts';
 import { resolveDataDir } from '../store/paths.ts';
-import { certCommands, requestCommands } from './certificates.ts';
-import { dnsCommands, settingsCommands } from './dns.ts';
-import { certDeployCommand, serverCommands } from './servers.ts';
-import { agentCommands } from './agent.ts';
-import { certEmailCommand, emailCommands } from './email.ts';
 import type { CliContext, Command, Options, Values } from './commands-types.ts';
 import { withFlags } from './flags.ts';
-import { certPolicyCommand, renewCommand } from './renewal.ts';
 
 const GLOBAL: Options = {
   'data-dir': { type: 'string' },
@@ -208,8 +206,8 @@ const accountCommands: Record<string, Command> = {
   },
 };
 
-const topCommands: Record<string, Command> = {
-  renew: renewCommand,
+const topCommands: Record<string, Command | (() => Promise<Command>)> = {
+  renew: async () => (await import('./renewal.ts')).renewCommand,
   info: {
     summary: 'Show version, data directory and keychain status',
     usage: 'info',
@@ -223,16 +221,30 @@ const topCommands: Record<string, Command> = {
   },
 };
 
-const GROUPS: Record<string, Record<string, Command>> = {
-  account: accountCommands,
-  request: requestCommands,
-  cert: { ...certCommands, deploy: certDeployCommand, policy: certPolicyCommand, email: certEmailCommand },
-  dns: dnsCommands,
-  server: serverCommands,
-  agent: agentCommands,
-  settings: settingsCommands,
-  email: emailCommands,
+/**
+ * The command groups, each loaded when one of its commands runs (all of them for --help). A new command goes into
+ * its group's table in the group's module (e.g. `requestCommands` in ./certificates.ts): nothing to change here.
+ * A new group is one line here: its name and an import() of the module that holds its table. A new top-level
+ * command goes into `topCommands` the same way (`name: async () => (await import('./x.ts')).xCommand`).
+ */
+const GROUPS: Record<string, () => Promise<Record<string, Command>>> = {
+  account: async () => accountCommands,
+  request: async () => (await import('./certificates.ts')).requestCommands,
+  cert: async () => {
+    const [certs, servers, renewal, email] = await Promise.all([import('./certificates.ts'), import('./servers.ts'), import('./renewal.ts'), import('./email.ts')]);
+    return { ...certs.certCommands, deploy: servers.certDeployCommand, policy: renewal.certPolicyCommand, email: email.certEmailCommand };
+  },
+  dns: async () => (await import('./dns.ts')).dnsCommands,
+  server: async () => (await import('./servers.ts')).serverCommands,
+  agent: async () => (await import('./agent.ts')).agentCommands,
+  settings: async () => (await import('./dns.ts')).settingsCommands,
+  email: async () => (await import('./email.ts')).emailCommands,
 };
+
+async function topCommand(name: string): Promise<Command | undefined> {
+  const c = Object.prototype.hasOwnProperty.call(topCommands, name) ? topCommands[name] : undefined;
+  return typeof c === 'function' ? c() : c;
+}
 
 function hostOf(url: string): string {
   try {
@@ -242,10 +254,13 @@ function hostOf(url: string): string {
   }
 }
 
-function helpText(): string {
+async function helpText(): Promise<string> {
   const lines = [`certdesk ${VERSION} — Let's Encrypt (ACME) certificates from your workstation`, '', 'Usage: certdesk [--data-dir DIR] [--json] [--quiet] <command> ...   (certdesk --version, -V: the version)', '', 'Commands:'];
-  for (const c of Object.values(topCommands)) lines.push(`  ${c.usage.padEnd(60)} ${c.summary}`);
-  for (const group of Object.values(GROUPS)) for (const c of Object.values(group)) lines.push(`  ${c.usage}\n      ${c.summary}`);
+  for (const name of Object.keys(topCommands)) {
+    const c = (await topCommand(name))!;
+    lines.push(`  ${c.usage.padEnd(60)} ${c.summary}`);
+  }
+  for (const load of Object.values(GROUPS)) for (const c of Object.values(await load())) lines.push(`  ${c.usage}\n      ${c.summary}`);
   lines.push('', 'IDs: what `cert list` and `request list` print (8 characters are enough); every cert command also takes the request ID.');
   lines.push('Data directory: --data-dir, else CERTDESK_DATA_DIR, else the app\'s own folder.');
   return lines.join('\n');
@@ -264,7 +279,7 @@ function splitCommand(argv: string[]): { words: string[]; rest: string[] } {
     } else if (a.startsWith('-')) {
       if (a.startsWith('--data-dir=') || ['--json', '--quiet', '-q', '--verbose', '--help', '-h', '--version', '-V'].includes(a)) rest.push(a);
       else break;
-    } else if (words.length < (words[0] !== undefined && words[0] in GROUPS ? 2 : 1)) words.push(a);
+    } else if (words.length < (words[0] !== undefined && Object.prototype.hasOwnProperty.call(GROUPS, words[0]) ? 2 : 1)) words.push(a);
     else break;
   }
   return { words, rest: [...rest, ...argv.slice(i)] };
@@ -291,16 +306,21 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (words.length === 0 || argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpText() + '\n');
+    process.stdout.write((await helpText()) + '\n');
     return words.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
   }
+  // zod compiles a fast path (new Function) for each object schema the first time it parses with it: worth it in
+  // the long-running app, wasted in a process that parses each schema once or twice. Set before any schema exists.
+  if (process.env.CERTDESK_ZOD_JIT !== '1') (await import('zod')).config({ jitless: true });
   let cmd: Command | undefined;
-  const group = GROUPS[words[0] ?? ''];
-  if (group) {
-    cmd = group[words[1] ?? ''];
+  const loadGroup = Object.prototype.hasOwnProperty.call(GROUPS, words[0] ?? '') ? GROUPS[words[0]!] : undefined;
+  if (loadGroup) {
+    const group = await loadGroup();
+    const sub = words[1] ?? '';
+    cmd = Object.prototype.hasOwnProperty.call(group, sub) ? group[sub] : undefined;
     if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown ${words[0]} command "${words[1] ?? ''}".`, hint: `Use one of: ${Object.keys(group).join(', ')}.` }, 2);
   } else {
-    cmd = topCommands[words[0] ?? ''];
+    cmd = await topCommand(words[0] ?? '');
     if (!cmd) return fail({ code: 'INVALID_INPUT', message: `Unknown command "${words[0]}".`, hint: 'Run certdesk --help.' }, 2);
   }
   let values: Values;
@@ -324,6 +344,11 @@ export async function main(argv: string[]): Promise<number> {
   let app: App | undefined;
   try {
     const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
+    const [{ bootstrap }, { headlessPlatform }, { dispatch }] = await Promise.all([
+      import('../app/bootstrap.ts'),
+      import('../app/platform-services.ts'),
+      import('../../shared/ipc/dispatch.ts'),
+    ]);
     app = await bootstrap({ dataDir, face: 'cli', platform: headlessPlatform({}), verbose: values.verbose === true });
     const quiet = values.quiet === true;
     const problems = app.storeProblems;

@@ -74,7 +74,7 @@ function defaultName(input: KeystoreInput, format: KeystoreFormat): string {
   return keystoreFileName(certCommonName(prepareInput(input).leaf), format);
 }
 
-const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
 
 /**
  * A safe file name for a certificate's keystore: `*` becomes `_wildcard_`, IDN labels become punycode,

@@ -1,10 +1,19 @@
 // CSRs built with @peculiar/x509 so that the signature algorithm is the one the user chose (acme-client's
 // helper always signs with SHA-256). No EKU and no must-staple: Let's Encrypt refuses or ignores both.
 import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import type { SignatureAlgorithm } from '../../shared/model/request.ts';
 
-x509.cryptoProvider.set(webcrypto as never);
+// Loaded with the first CSR: @peculiar/x509 (with tsyringe, reflect-metadata and the ASN.1 schemas) is large, and
+// most commands never build a CSR.
+let x509Lib: Promise<typeof X509> | null = null;
+function loadX509(): Promise<typeof X509> {
+  x509Lib ??= import('@peculiar/x509').then((m) => {
+    m.cryptoProvider.set(webcrypto as never);
+    return m;
+  });
+  return x509Lib;
+}
 
 function algorithms(sig: SignatureAlgorithm, keyType: string, curve?: string) {
   const hash = sig.startsWith('SHA384') ? 'SHA-384' : sig.startsWith('SHA512') ? 'SHA-512' : 'SHA-256';
@@ -20,6 +29,7 @@ function algorithms(sig: SignatureAlgorithm, keyType: string, curve?: string) {
 
 /** Builds a PEM CSR for `names` (ASCII), the first as common name unless `noCommonName` (tlsserver profile). */
 export async function createCsr(keyPem: string, names: string[], sig: SignatureAlgorithm, opts: { noCommonName?: boolean } = {}): Promise<string> {
+  const x509 = await loadX509();
   const key = createPrivateKey(keyPem);
   const { importAlg, signAlg } = algorithms(sig, key.asymmetricKeyType ?? '', key.asymmetricKeyDetails?.namedCurve);
   const subtle = webcrypto.subtle;

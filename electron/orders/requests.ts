@@ -82,6 +82,14 @@ export interface CreateInput {
 
 /** How many challenges are submitted (or authorizations read) at once. */
 const SUBMIT_CONCURRENCY = 8;
+/**
+ * How long a polling loop waits: its own backoff (short at first: a CA often decides within milliseconds), or the
+ * CA's Retry-After when that is longer (RFC 8555 §7.4, §7.5.1), never more than a minute at a time.
+ */
+export function pollWait(backoffMs: number, retryAfterSeconds: number | null): number {
+  return Math.min(Math.max(backoffMs, (retryAfterSeconds ?? 0) * 1000), 60_000);
+}
+
 /** Up to this many open authorizations are polled one by one (live progress per name). */
 const PER_AUTHZ_POLL_LIMIT = 10;
 
@@ -590,14 +598,14 @@ export class RequestService {
     const start = Date.now();
     let delay = this.poll.minMs;
     for (;;) {
-      const order = await this.getOrder(client, this.record(id).order!, account, op);
+      const { order, retryAfter } = await this.pollOrder(client, this.record(id).order!, account, op);
       if (order.status !== 'pending') return;
       if (Date.now() - start > this.poll.timeoutMs) {
         throw new AppError('NETWORK', `The CA did not finish validating within ${Math.round(this.poll.timeoutMs / 1000)} s.`, {
           hint: 'Verify again later: Certdesk continues where it stopped.',
         });
       }
-      await sleep(delay, undefined, { signal: op.signal }).catch(() => op.check());
+      await sleep(pollWait(delay, retryAfter), undefined, { signal: op.signal }).catch(() => op.check());
       delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
     }
   }
@@ -625,8 +633,7 @@ export class RequestService {
           hint: 'Verify again later: Certdesk continues where it stopped.',
         });
       }
-      const wait = Math.max(delay, (retryAfter ?? 0) * 1000);
-      await sleep(Math.min(wait, 60_000), undefined, { signal: op.signal }).catch(() => op.check());
+      await sleep(pollWait(delay, retryAfter), undefined, { signal: op.signal }).catch(() => op.check());
       delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
     }
   }
@@ -696,11 +703,12 @@ export class RequestService {
     op.step('issuing', 'Waiting for the CA to issue the certificate');
     const start = Date.now();
     let delay = this.poll.minMs;
+    let retryAfter: number | null = null;
     while (order.status === 'processing') {
       if (Date.now() - start > this.poll.timeoutMs) throw new AppError('NETWORK', 'The CA did not issue the certificate in time.', { hint: 'Verify again later: Certdesk continues where it stopped.' });
-      await sleep(delay, undefined, { signal: op.signal }).catch(() => op.check());
+      await sleep(pollWait(delay, retryAfter), undefined, { signal: op.signal }).catch(() => op.check());
       delay = Math.min(Math.round(delay * 1.5), this.poll.maxMs);
-      order = await this.getOrder(client, this.record(id).order!, account, op);
+      ({ order, retryAfter } = await this.pollOrder(client, this.record(id).order!, account, op));
     }
     if (order.status !== 'valid') throw new AppError('ACME_ERROR', `The order ended ${order.status} instead of valid.`, { hint: 'Use New challenge.' });
     rec = this.record(id);
@@ -764,6 +772,14 @@ export class RequestService {
     this.log.redact(pem);
     await this.store.writeSecret(rec.keyFile, Buffer.from(pem));
     return pem;
+  }
+
+  /** getOrder() for a polling loop: also the Retry-After (seconds) the CA sent with the order, if any. */
+  private async pollOrder(client: acme.Client, order: OrderRecord, account: AccountRecord, op: Operation): Promise<{ order: AcmeOrder; retryAfter: number | null }> {
+    const { value, retryAfter } = await this.callWithRetryAfter('Reading the order', account, op, () => client.getOrder({ url: order.url } as never));
+    const o = value as AcmeOrder;
+    o.url = order.url;
+    return { order: o, retryAfter };
   }
 
   private async getOrder(client: acme.Client, order: OrderRecord, account: AccountRecord, op: Operation): Promise<AcmeOrder> {

@@ -3,7 +3,7 @@
 // answers). Nothing here renews anything or fails a renewal: the engine asks, and falls back to the lifetime
 // rule when this throws or answers null.
 import { X509Certificate } from 'node:crypto';
-import acme from 'acme-client';
+import { acmeLibs } from '../acme/lib.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 import type { AccountService } from '../acme/accounts.ts';
 import { isAbort, mapAcmeError } from '../acme/errors.ts';
@@ -243,7 +243,7 @@ export class AriClient implements AriSource {
     const resp = await withTransport(signal, trust, async (state) => {
       try {
         // A plain GET (RFC 9773 §4.1: not POST-as-GET), through the same checked transport as every ACME call.
-        return await acme.axios.get(url, { validateStatus: null, signal });
+        return await acmeLibs().acme.axios.get(url, { validateStatus: null, signal });
       } catch (err) {
         throw mapAcmeError(isAbort(err) || signal.aborted ? err : (state().lastNetworkError ?? err), { action: 'Reading the renewal information', url });
       }
