@@ -11,6 +11,11 @@
 // --strict        exit 1 when the target is missed (default: report PASS/MISS, exit 0)
 // --renew-n N     then the renewal benchmark (test/bench/renew.mjs, `npm run bench:renew` alone) with N
 //                 certificates (default 100); --no-renew skips it
+// --no-scripted   skip the whole-process scripted issuance (test/bench/scripted.mjs: certdesk request create +
+//                 verify as fresh processes against certbot as a whole process, and CLI start-up)
+// --no-scale      skip the scale benchmark (test/bench/scale.mjs: store open, one change, cert list at 1k/10k)
+// --no-paint      skip the repository paint benchmark (test/bench/repository-paint.mjs: Chromium, 1k/10k)
+// Each of those runs in its own process (and bench directory) after this one; each also runs alone.
 //
 // Starts its own Pebble + keyring (test bed library) in test/.bench/ (or $CERTDESK_BENCH_DIR), so it does not
 // collide with a running `npm test` (test/.bed). One benchmark at a time per directory. The sides run one
@@ -37,7 +42,7 @@ const runnerFile = path.join(benchDir, 'runner');
 
 function usage(msg) {
   if (msg) console.error(`bench: ${msg}`);
-  console.error('usage: node test/bench/run.mjs [--runs N] [--concurrent M] [--only=certdesk,certbot,lego] [--strict] [--renew-n N | --no-renew]');
+  console.error('usage: node test/bench/run.mjs [--runs N] [--concurrent M] [--only=certdesk,certbot,lego] [--strict] [--renew-n N | --no-renew] [--no-scripted] [--no-scale] [--no-paint]');
   process.exit(2);
 }
 
@@ -51,6 +56,9 @@ try {
       strict: { type: 'boolean', default: false },
       'renew-n': { type: 'string', default: '100' },
       'no-renew': { type: 'boolean', default: false },
+      'no-scripted': { type: 'boolean', default: false },
+      'no-scale': { type: 'boolean', default: false },
+      'no-paint': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,7 +72,18 @@ try {
   if (bad.length) usage(`unknown client(s) in --only: ${bad.join(', ')} (known: ${CLIENTS.join(', ')})`);
   const renewN = Number(values['renew-n']);
   if (!Number.isInteger(renewN) || renewN < 1) usage('--renew-n must be a whole number ≥ 1');
-  opts = { runs, concurrent, only: new Set(only), strict: values.strict, renewN: values['no-renew'] ? 0 : renewN };
+  opts = {
+    runs,
+    concurrent,
+    only: new Set(only),
+    strict: values.strict,
+    renewN: values['no-renew'] ? 0 : renewN,
+    more: [
+      ...(values['no-scripted'] ? [] : [['scripted', 'whole-process scripted issuance and CLI start-up']]),
+      ...(values['no-scale'] ? [] : [['scale', 'store and cert list at 1,000 and 10,000 certificates']]),
+      ...(values['no-paint'] ? [] : [['repository-paint', 'the repository in Chromium at 1,000 and 10,000 certificates']]),
+    ],
+  };
 } catch (err) {
   usage(err.message);
 }
@@ -506,5 +525,22 @@ if (!interrupted && opts.renewN > 0) {
     child.on('close', (c, sig) => resolve(sig ? 1 : (c ?? 1)));
   });
   if (renewCode !== 0) code = code || renewCode;
+}
+// Then the benchmarks of issue 11, each in its own process and bench directory.
+for (const [name, what] of interrupted ? [] : opts.more) {
+  const script = path.join(repoRoot, 'test', 'bench', `${name}.mjs`);
+  if (!existsSync(script)) {
+    log(`--- ${what}: test/bench/${name}.mjs is missing, skipped`);
+    continue;
+  }
+  log(`--- ${what}: node test/bench/${name}.mjs`);
+  const moreEnv = { ...process.env };
+  if (process.env.CERTDESK_BENCH_DIR) moreEnv.CERTDESK_BENCH_DIR = `${benchDir}-${name}`;
+  const moreCode = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...(opts.strict ? ['--strict'] : [])], { cwd: repoRoot, env: moreEnv, stdio: 'inherit' });
+    child.on('close', (c, sig) => resolve(sig ? 1 : (c ?? 1)));
+  });
+  if (moreCode !== 0) code = code || moreCode;
+  if (interrupted) break;
 }
 process.exit(interrupted ? 128 + signals[interrupted] : code);
