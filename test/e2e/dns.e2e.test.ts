@@ -39,12 +39,14 @@ interface PebbleModule {
 /**
  * A secondary name server that lags (the complaint users of other tools have most about dns-01): it answers
  * everything as the BIND primary does, except that a new set of TXT values at an _acme-challenge name stays
- * invisible for `lagMs` after it first appeared at the primary.
+ * invisible for `lagMs` after it first appeared at the primary, and for as long as `hold` is set (so that a step
+ * that must happen while Certdesk waits does not depend on how fast a loaded machine gets there).
  */
 class LaggingSecondary {
   private socket: Socket | null = null;
   private readonly firstSeen = new Map<string, number>();
   hidden = 0;
+  hold = false;
 
   constructor(
     private readonly primaryPort: number,
@@ -65,7 +67,7 @@ class LaggingSecondary {
           const key = `${q.name.toLowerCase()} ${packet.answers.map((a) => JSON.stringify((a as { data?: unknown }).data)).sort().join(' ')}`;
           const first = this.firstSeen.get(key) ?? Date.now();
           this.firstSeen.set(key, first);
-          if (Date.now() - first < this.lagMs) {
+          if (this.hold || Date.now() - first < this.lagMs) {
             this.hidden++;
             out = dnsPacket.encode({ ...packet, answers: [] });
           }
@@ -300,6 +302,7 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
           }
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       })()`);
+      secondary.hold = true;
       await win.getByRole('button', { name: 'Verify', exact: true }).click();
       // The secondary lags: each card says how many name servers see the record while Certdesk waits.
       await win.getByTestId('name-progress').filter({ hasText: '1 of 2 name servers see the record' }).first().waitFor({ timeout: 30_000 });
@@ -307,6 +310,7 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
 
       // Cancel while Certdesk waits: the verification stops and the records it added are removed.
       await win.getByRole('button', { name: 'Cancel verification' }).click();
+      secondary.hold = false;
       await win.getByText('Verification cancelled.', { exact: false }).waitFor({ timeout: 20_000 });
       assert.equal((await call('requests:get', { id: created.id })).status !== 'available', true);
       for (let i = 0; i < 50 && (await digTxt(BIND, `_acme-challenge.${ZONE}`)).length > 0; i++) await page.waitForTimeout(200);
