@@ -11,6 +11,8 @@ const TLS_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+/** The TLS failures that mean "signed by a CA this computer does not trust": the extra CA file fixes them. */
+const UNTRUSTED_ISSUER_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
 
 function errCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } };
@@ -41,9 +43,17 @@ export function mapAcmeError(err: unknown, ctx: MapContext): AppError {
   const where = ctx.url ? ` (${ctx.url})` : '';
   const fieldPart = ctx.field ? { field: ctx.field } : {};
   if (code && TLS_CODES.has(code)) {
+    // An issuer the system does not trust is fixed with the CA file (the field that is at fault then); a
+    // certificate for another name or an expired one is not, so those stay with the field they came from.
+    const untrusted = UNTRUSTED_ISSUER_CODES.has(code);
+    const field = untrusted && ctx.field === 'directory' ? { field: 'caFile' } : fieldPart;
     return new AppError('TLS', `${ctx.action} failed: the server's TLS certificate${where} is not trusted (${code}).`, {
-      ...fieldPart,
-      hint: 'For a private or test CA, add its CA certificate as "Extra trusted CA" (CLI: --ca-file).',
+      ...field,
+      hint: untrusted
+        ? "For a private or test CA, give the CA certificate file that signed the directory server's certificate."
+        : code === 'CERT_HAS_EXPIRED'
+          ? "The server's certificate has expired: its operator must renew it."
+          : "The server's certificate is for another name: check the address.",
     });
   }
   if (code && NET_CODES.has(code)) {

@@ -177,6 +177,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
     alerts: notifications.alerts,
     mailer: notifications.mailer,
     ...(opts.platform?.copyText ? { copyText: (text: string) => opts.platform!.copyText!(text) } : {}),
+    ...(opts.platform?.showItemInFolder ? { showItemInFolder: (path: string) => opts.platform!.showItemInFolder!(path) } : {}),
     ...(opts.platform ? { chooseOpenPath: (o) => opts.platform!.chooseOpenPath(o) } : {}),
     redact: (secret) => logger.redact(secret),
     info: async () => {

@@ -8,6 +8,7 @@ import { parsePrivateKey } from '../acme/keys.ts';
 import { PickedFiles, readUserText } from '../core/files.ts';
 import { readImportedKey } from '../orders/keys.ts';
 import type { OpenPathRequest, SavePathRequest } from './platform-services.ts';
+import { WrittenFiles } from './written-files.ts';
 import { deployHandlers } from './deploy-handlers.ts';
 import { agentHandlers, type AgentHandlerDeps } from './agent-handlers.ts';
 import type { AgentService } from '../deploy/agent/service.ts';
@@ -45,6 +46,8 @@ export interface HandlerDeps {
   alerts: AlertService;
   mailer: Mailer;
   info: () => Promise<Omit<AppInfo, 'face'>>;
+  /** Shows a file in the system file manager; absent or false where there is none. */
+  showItemInFolder?: (path: string) => boolean;
   /** Writes text to the system clipboard; absent or false where there is none (bridge, CLI). */
   copyText?: (text: string) => boolean;
   /** The native open dialog (main process); absent or null where nobody can be asked. */
@@ -89,6 +92,8 @@ const OPEN_DIALOGS: Record<FilePurpose, OpenPathRequest> = {
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { accounts, requests, repository, ops, dns } = deps;
   const picked = new PickedFiles();
+  // What Certdesk wrote for the user: the only files `files:reveal` shows.
+  const written = new WrittenFiles();
   /** `text` or the content behind `handle` (never both). */
   const keyText = (text: string | undefined, handle: string | undefined, purpose: FilePurpose, textField: string, handleField: string): string | undefined => {
     if (handle === undefined) return text;
@@ -99,6 +104,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'app:info': async (_req, ctx) => ({ ...(await deps.info()), face: ctx.face }),
     'ops:cancel': async (req) => ({ cancelled: ops.cancel(req.opId) }),
     'app:copy': async (req) => ({ copied: deps.copyText?.(req.text) ?? false }),
+    'files:reveal': async (req) => {
+      const path = written.check(req.path);
+      return { shown: deps.showItemInFolder?.(path) ?? false };
+    },
     'files:open': async (req) => {
       const path = deps.chooseOpenPath ? await deps.chooseOpenPath(OPEN_DIALOGS[req.purpose]) : null;
       if (!path) return { file: null };
@@ -153,7 +162,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     // Only the CLI may name the output file; a renderer always goes through the native save dialog.
     'accounts:export-key': async (req, ctx) => {
       refusePaths(ctx, req);
-      return { path: await accounts.exportKey(req.id, req.out, { force: ctx.face === 'cli' && req.force === true }) };
+      const path = await accounts.exportKey(req.id, req.out, { force: ctx.face === 'cli' && req.force === true });
+      written.add([path]);
+      return { path };
     },
 
     'requests:create': (req, ctx) => {
@@ -188,7 +199,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     // As with keys: only the CLI names the output path; windows use the native save dialog.
     'certs:export': async (req, ctx) => {
       refusePaths(ctx, req);
-      return { paths: await repository.export({ ...req, force: ctx.face === 'cli' && req.force === true }) };
+      const paths = await repository.export({ ...req, force: ctx.face === 'cli' && req.force === true });
+      written.add(paths ?? []);
+      return { paths };
     },
     'certs:delete': async (req) => {
       await repository.remove(req.id);
@@ -219,7 +232,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refusePaths,
       privateKey: (text, handle) => keyText(text, handle, 'ssh-key', 'privateKey', 'privateKeyHandle'),
     }),
-    ...agentHandlers({ agents: deps.agents, ops, refusePaths, packageAgent: deps.packageAgent, chooseSavePath: deps.chooseSavePath }),
+    ...agentHandlers({
+      agents: deps.agents,
+      ops,
+      refusePaths,
+      packageAgent: async (input, op) => {
+        const made = await deps.packageAgent(input, op);
+        written.add([made.path]);
+        return made;
+      },
+      chooseSavePath: deps.chooseSavePath,
+    }),
     ...renewalHandlers({ settings: deps.settings, renewal: deps.renewal, alerts: deps.alerts, mailer: deps.mailer, ops, refusePaths }),
   };
 }

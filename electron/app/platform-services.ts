@@ -31,6 +31,11 @@ export interface PlatformServices {
   chooseOpenPath(opts: OpenPathRequest): Promise<string | null>;
   /** Best effort: a notification that cannot be shown is logged, never thrown. */
   notify(opts: { title: string; body: string }): void;
+  /**
+   * Shows a file in the system file manager (its folder opened, the file selected); false when there is no
+   * file manager (headless). The path is one Certdesk wrote: the caller checked it.
+   */
+  showItemInFolder?(path: string): boolean;
   /** Puts text on the system clipboard; false when there is none to write to (headless). */
   copyText?(text: string): boolean;
   /** Desktop only: the tray icon's state and menu (issue 9). */
@@ -57,6 +62,11 @@ export interface HeadlessPlatformOptions {
    */
   exportDir?: string | null;
   logger?: Logger;
+  /**
+   * Stands in for the file manager (bridge tests): called with each path to show; its answer is `shown`.
+   * Without it nothing is shown (false).
+   */
+  onShowItemInFolder?: (path: string) => boolean;
 }
 
 /**
@@ -98,6 +108,11 @@ export function headlessPlatform(opts: HeadlessPlatformOptions = {}): PlatformSe
     },
     notify(note) {
       log?.info('Notification.', { title: note.title, body: note.body });
+    },
+    showItemInFolder(path) {
+      const shown = opts.onShowItemInFolder?.(path) ?? false;
+      log?.info('Show in folder.', { path, shown });
+      return shown;
     },
     copyText() {
       // No desktop clipboard here: the page falls back to its own (navigator.clipboard).

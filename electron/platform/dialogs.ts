@@ -1,6 +1,6 @@
 // PlatformServices for the desktop: native save/open dialogs attached to the Certdesk window the user is
 // looking at, and OS notifications. A notification that fails is logged and forgotten.
-import { app, BrowserWindow, clipboard, dialog, Notification, type NativeImage } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, Notification, shell, type NativeImage } from 'electron';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import { safeFileName, type PlatformServices } from '../app/platform-services.ts';
@@ -81,6 +81,16 @@ export function electronPlatform(opts: ElectronPlatformOptions): PlatformService
         notification.show();
       } catch (err) {
         log?.warn('A notification could not be shown.', { title: note.title, error: err });
+      }
+    },
+
+    showItemInFolder(path) {
+      try {
+        shell.showItemInFolder(path);
+        return true;
+      } catch (err) {
+        log?.warn('The file manager could not be opened.', { path, error: err });
+        return false;
       }
     },
 

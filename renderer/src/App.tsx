@@ -9,6 +9,7 @@ import Box from '@mui/material/Box';
 import Divider from '@mui/material/Divider';
 import Drawer from '@mui/material/Drawer';
 import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
 import ListItemButton from '@mui/material/ListItemButton';
 import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
@@ -23,6 +24,7 @@ import { CertificatesPage } from './pages/CertificatesPage.tsx';
 import { LetsEncryptPage } from './pages/LetsEncryptPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { RenewDialog } from './requests/ActionDialogs.tsx';
+import { RequestDialog } from './requests/RequestDialog.tsx';
 import { RequestWindow } from './requests/RequestWindow.tsx';
 import { useRequests } from './state/requests.tsx';
 
@@ -42,20 +44,27 @@ function certificateFromHash(): { id: string; at: number } | null {
   return page === 'certificates' && id ? { id: decodeURIComponent(id), at: Date.now() } : null;
 }
 
+/** A page in the navigation: a list item (a list holds items only) with the button that opens the page. */
 function NavItem({ id, current, icon, label, onSelect }: { id: PageId; current: PageId; icon: ReactNode; label: string; onSelect: (id: PageId) => void }) {
   const selected = id === current;
   return (
-    <ListItemButton selected={selected} aria-current={selected ? 'page' : undefined} onClick={() => onSelect(id)} sx={{ mx: 1, my: 0.25, py: 0.75 }}>
-      <ListItemIcon sx={{ minWidth: 34 }}>{icon}</ListItemIcon>
-      <ListItemText primary={label} />
-    </ListItemButton>
+    <ListItem disablePadding>
+      <ListItemButton selected={selected} aria-current={selected ? 'page' : undefined} onClick={() => onSelect(id)} sx={{ mx: 1, my: 0.25, py: 0.75 }}>
+        <ListItemIcon sx={{ minWidth: 34 }}>{icon}</ListItemIcon>
+        <ListItemText primary={label} />
+      </ListItemButton>
+    </ListItem>
   );
 }
 
 export function App() {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const [manageTab, setManageTab] = useState<ManageTab | null>(null);
-  const { requests } = useRequests();
+  /** Manage opened on New Registration (the first run's "Create your ACME account"). */
+  const [manageRegister, setManageRegister] = useState(false);
+  /** The Certificate Request opened as the next step after a registration. */
+  const [requesting, setRequesting] = useState(false);
+  const { requests, reload: reloadRequests } = useRequests();
   // What an alert's action opened: a request's window, the Renew confirmation, or a certificate's details.
   const [windowId, setWindowId] = useState<string | null>(null);
   const [renewId, setRenewId] = useState<string | null>(null);
@@ -182,11 +191,42 @@ export function App() {
         <Toolbar variant="dense" sx={{ minHeight: 52 }} />
         <Box sx={{ p: 3, flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
           {page === 'certificates' ? <CertificatesPage focus={certificateFocus} /> : null}
-          {page === 'letsencrypt' ? <LetsEncryptPage onManage={(tab) => setManageTab(tab)} /> : null}
+          {page === 'letsencrypt' ? (
+            <LetsEncryptPage
+              onManage={(tab, options) => {
+                setManageRegister(options?.register === true);
+                setManageTab(tab);
+              }}
+            />
+          ) : null}
           {page === 'settings' ? <SettingsPage /> : null}
         </Box>
       </Box>
-      <ManageDialog tab={manageTab} onTabChange={setManageTab} onClose={() => setManageTab(null)} />
+      <ManageDialog
+        tab={manageTab}
+        register={manageRegister}
+        onTabChange={(t) => {
+          setManageRegister(false);
+          setManageTab(t);
+        }}
+        onClose={() => setManageTab(null)}
+        onRequestCertificate={() => {
+          setManageTab(null);
+          if (page !== 'letsencrypt') select('letsencrypt');
+          setRequesting(true);
+        }}
+      />
+      {requesting ? (
+        <RequestDialog
+          open
+          onClose={() => setRequesting(false)}
+          onCreated={(r) => {
+            setRequesting(false);
+            setWindowId(r.id);
+            void reloadRequests();
+          }}
+        />
+      ) : null}
       {windowId ? <RequestWindow requestId={windowId} onClose={() => setWindowId(null)} /> : null}
       {renewing ? (
         <RenewDialog

@@ -5,6 +5,7 @@ import type { RawApi } from '../../shared/ipc/api.ts';
 import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
 import type { ErrorCode, ErrorInfo, FieldIssue } from '../../shared/ipc/errors.ts';
 import type { EventName, EventPayload } from '../../shared/ipc/events.ts';
+import { forScreen } from './screenText.ts';
 
 declare global {
   interface Window {
@@ -15,9 +16,10 @@ declare global {
 export class ApiError extends Error {
   readonly info: ErrorInfo;
   constructor(info: ErrorInfo) {
-    super(info.message);
+    const shown = forScreen(info);
+    super(shown.message);
     this.name = 'ApiError';
-    this.info = info;
+    this.info = shown;
   }
   get code(): ErrorCode {
     return this.info.code;

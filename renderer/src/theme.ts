@@ -23,7 +23,9 @@ export function createAppTheme(mode: 'light' | 'dark'): Theme {
       mode,
       primary: { main: primary },
       success: { main: dark ? '#4caf7d' : '#2e7d4f' },
-      warning: { main: dark ? '#f0b252' : '#b26a00' },
+      // Light: dark enough for white text on a filled chip (Pending) and for text on paper: 4.5:1 at least.
+      warning: { main: dark ? '#f0b252' : '#9c5700' },
+      info: { main: dark ? '#29b6f6' : '#0b6aa8' },
       error: { main: dark ? '#f2777a' : '#c62828' },
       background: dark ? { default: '#121417', paper: '#1a1d21' } : { default: '#f5f6f8', paper: '#ffffff' },
       divider: dark ? 'rgba(255,255,255,0.10)' : 'rgba(15,23,42,0.10)',
@@ -44,6 +46,11 @@ export function createAppTheme(mode: 'light' | 'dark'): Theme {
       MuiButton: { defaultProps: { disableElevation: true } },
       MuiTextField: { defaultProps: { size: 'small', fullWidth: true } },
       MuiTooltip: { defaultProps: { arrow: true } },
+      // Subtitles are styled text, not headings (MUI maps them to h6): headings are given explicitly
+      // (component="h3"), so the outline goes h1 → h2 → h3 without gaps.
+      MuiTypography: { defaultProps: { variantMapping: { subtitle1: 'p', subtitle2: 'p' } } },
+      // A disabled field's help says why it is disabled: it stays readable.
+      MuiFormHelperText: { styleOverrides: { root: ({ theme }) => ({ '&.Mui-disabled': { color: theme.palette.text.secondary } }) } },
       MuiChip: { styleOverrides: { root: { fontWeight: 600 } } },
       MuiTableCell: {
         styleOverrides: {

@@ -196,6 +196,11 @@ export const contract = {
   },
   'ops:cancel': { req: z.object({ opId: z.string().min(1) }), res: z.object({ cancelled: z.boolean() }) },
   /**
+   * Shows a file in the system file manager (Show in folder after an export). Only a path Certdesk itself wrote
+   * in this session is accepted (checked in main); `shown` is false where no file manager can be opened.
+   */
+  'files:reveal': { req: z.object({ path: filePath }), res: z.object({ shown: z.boolean() }) },
+  /**
    * Asks the user for a file with the native open dialog (main process) and reads it there, checked: a
    * regular file of at most 1 MiB holding what `purpose` needs. The content stays in the main process; the
    * window gets a handle to send instead (`keyHandle`, `importKeyHandle`), the file's name and, for a

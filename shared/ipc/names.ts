@@ -9,6 +9,7 @@ export const CHANNEL_NAMES = [
   'app:copy',
   'ops:cancel',
   'files:open',
+  'files:reveal',
   'accounts:list',
   'accounts:get',
   'accounts:directory-info',

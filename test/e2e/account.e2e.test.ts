@@ -30,11 +30,11 @@ describe('e2e: ACME account in the UI (bridge + Pebble)', { skip: gate.skip }, (
   const withPage = e2e.withPage.bind(e2e);
 
   async function openRegistration(page: Page): Promise<Locator> {
+    // The first run opens New Registration directly (no click on the empty Account tab's button).
     await page.getByRole('button', { name: 'Create your ACME account' }).click();
     const manage = page.getByRole('dialog', { name: 'Manage' });
     await manage.waitFor();
     assert.equal(await manage.getByRole('tab', { name: 'Account' }).getAttribute('aria-selected'), 'true');
-    await manage.getByRole('button', { name: 'New Registration' }).click();
     const form = manage.getByRole('form', { name: 'New Registration' });
     await form.waitFor();
     return form;
@@ -45,7 +45,7 @@ describe('e2e: ACME account in the UI (bridge + Pebble)', { skip: gate.skip }, (
     await form.getByLabel('Account name').fill(name);
     await form.getByRole('radio', { name: /Custom URL/ }).check();
     await form.getByLabel('Directory URL').fill(directory);
-    await form.getByLabel('Extra trusted CA (PEM file)').setInputFiles(PEBBLE_CA_FILE!);
+    await form.getByLabel('CA certificate file (for a private CA)').setInputFiles(PEBBLE_CA_FILE!);
     const tos = form.getByRole('checkbox', { name: 'I agree to the Terms of Service' });
     await tos.waitFor({ timeout: 15_000 });
     await tos.check();

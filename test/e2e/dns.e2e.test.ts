@@ -389,7 +389,7 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
 
       // Assign DNS → Manual for the pending request; then the account can go.
       const reqRow = page.getByTestId('request-row').filter({ hasText: `pending.${ZONE}` });
-      await reqRow.getByRole('cell').first().click();
+      await reqRow.getByRole('gridcell').first().click();
       await page.getByRole('button', { name: 'More' }).click();
       await page.getByRole('menuitem', { name: /Assign DNS/ }).click();
       const assign = page.getByRole('dialog', { name: /^Assign DNS/ });

@@ -291,7 +291,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
 
       // The table: name with "1 more name", challenge, status, expiry, key.
       assert.match(await row.innerText(), new RegExp(`${idn}[\\s\\S]*1 more name[\\s\\S]*http-01 · manual[\\s\\S]*Available[\\s\\S]*days left[\\s\\S]*RSA 2048`));
-      await row.getByRole('cell').first().click();
+      await row.getByRole('gridcell').first().click();
       assert.equal(await toolbarButton(page, 'Renew Certificate').isDisabled(), false);
       assert.equal(await toolbarButton(page, 'Revoke Certificate').isDisabled(), false);
       await shot(page, 'request-05-table');
@@ -405,7 +405,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
       await win.waitFor({ state: 'detached' });
 
       const row = page.getByTestId('request-row').filter({ hasText: name });
-      await row.getByRole('cell').first().click();
+      await row.getByRole('gridcell').first().click();
       await toolbarButton(page, 'Renew Certificate').click();
       const renew = page.getByRole('dialog', { name: /^Renew/ });
       assert.match(await renew.getByTestId('renew-summary').innerText(), /A new order for the same names; key: new key/);
@@ -427,7 +427,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
       await win.waitFor({ state: 'detached' });
 
       // Revoke: reason, warning, tick.
-      await row.getByRole('cell').first().click();
+      await row.getByRole('gridcell').first().click();
       await toolbarButton(page, 'Revoke Certificate').click();
       const revoke = page.getByRole('dialog', { name: /^Revoke/ });
       assert.match(await revoke.innerText(), /HTTPS breaks immediately for every site that uses this certificate/);
@@ -505,7 +505,9 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
       await dialog.locator('.MuiDialogContent-root').evaluate((el) => el.scrollTo(0, 0));
       await shot(page, 'request-12-dialog-dns-import');
       assert.equal((await call('requests:list', {})).some((r) => r.names.includes('example-a.test')), false);
+      // Names and passwords were typed: Cancel asks before throwing them away.
       await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await page.getByRole('dialog', { name: 'Discard the changes?' }).getByRole('button', { name: 'Discard' }).click();
       await dialog.waitFor({ state: 'detached' });
       assert.deepEqual(pageErrors, []);
     }));

@@ -62,6 +62,8 @@ export class E2ESession {
   context!: BrowserContext;
   /** Page errors and console errors of every page opened with openApp(). */
   readonly pageErrors: string[] = [];
+  /** Every path the app asked the file manager to show (Show in folder), in order. */
+  readonly revealed: string[] = [];
 
   /** `tmpPrefix` names the temp folders: `<tmpPrefix>data-`, `<tmpPrefix>chromium-`, `<tmpPrefix>exports-`. */
   constructor(private readonly tmpPrefix: string) {}
@@ -78,7 +80,7 @@ export class E2ESession {
     this.profileDir = mkdtempSync(join(tmpdir(), `${this.tmpPrefix}chromium-`));
     this.exportDir = mkdtempSync(join(tmpdir(), `${this.tmpPrefix}exports-`));
 
-    const headless = headlessPlatform({ exportDir: this.exportDir });
+    const headless = headlessPlatform({ exportDir: this.exportDir, onShowItemInFolder: (path) => (this.revealed.push(path), true) });
     const openPath = opts.openPath;
     const platform = openPath ? { ...headless, chooseOpenPath: async () => openPath() } : headless;
     this.app = await bootstrap({ dataDir: this.dataDir, face: 'bridge', platform });

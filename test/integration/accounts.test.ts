@@ -224,8 +224,8 @@ describe('bad input: specific errors, nothing stored', () => {
     writeFileSync(f, 'hello');
     return expectError({ ...base(), caFile: f }, 'INVALID_INPUT', 'caFile', /no PEM certificate/);
   });
-  it('directory whose TLS certificate is not trusted (no CA file)', () =>
-    expectError({ ...base(), caFile: undefined }, 'TLS', 'directory', /not trusted/));
+  it('directory whose TLS certificate is not trusted (no CA file): the CA file is the field to fix', () =>
+    expectError({ ...base(), caFile: undefined }, 'TLS', 'caFile', /not trusted/));
   it('malformed EAB key', () =>
     expectError({ ...base(), eab: { kid: 'k', hmacKey: 'not base64!' } }, 'INVALID_INPUT', 'eab.hmacKey', /base64url/));
 });

@@ -17,7 +17,7 @@ import type { Agent, AgentProbe } from '../../../shared/model/agent.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { useOperation } from '../state/operation.ts';
 import { completeUrl, DEFAULT_AGENT_PORT, nameFromUrl } from './agentText.ts';
@@ -122,9 +122,9 @@ export function PairAgentDialog({ onClose, onPaired }: { onClose: () => void; on
               Back
             </Button>
           ) : null}
-          <Button onClick={onClose} disabled={working}>
+          <FormCancel disabled={working}>
             Cancel
-          </Button>
+          </FormCancel>
           <Button type="submit" variant="contained" disabled={working || (step === 'cert' && mismatch)} data-testid="pair-submit">
             {submitLabel}
           </Button>

@@ -132,7 +132,8 @@ export function AlertsBell({ onAction }: { onAction: (action: AlertAction) => vo
   return (
     <>
       <IconAction label={label} color="inherit" onClick={(e) => setAnchor(e.currentTarget)} aria-haspopup="dialog" data-testid="alerts-bell">
-        <Badge color={worst} badgeContent={count} data-testid="alerts-count">
+        {/* No count drawn at 0: a hidden "0" would still be text the button's name ("Alerts: none") lacks. */}
+        <Badge color={worst} badgeContent={count > 0 ? count : undefined} data-testid="alerts-count">
           <NotificationsNoneIcon />
         </Badge>
       </IconAction>

@@ -64,6 +64,8 @@ export function ConfirmDialog({
       open={open}
       working={working}
       onClose={onClose}
+      // A confirmation holds nothing worth keeping (a typed name to confirm is typed again in a second).
+      dirty={false}
       onSubmit={() => {
         if (ready) onConfirm();
       }}

@@ -26,7 +26,7 @@ import type { DeployFormat, ServerMapping } from '../../../shared/model/server.t
 import { hasCapability, isWindowsAgent } from '../agents/agentText.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
 import { useServers } from '../state/servers.tsx';
 
 /** How the target answers http-01: files in a directory, the agent itself (`agent:self`), an IIS site's directory. */
@@ -231,9 +231,9 @@ export function MappingDialog({ domains, serverId, mapping, onClose, onSaved }: 
       aria-label="Mapping"
       actions={
         <>
-          <Button onClick={onClose} disabled={working}>
+          <FormCancel disabled={working}>
             Cancel
-          </Button>
+          </FormCancel>
           <Button type="submit" variant="contained" disabled={working} data-testid="mapping-save">
             Save mapping
           </Button>

@@ -20,8 +20,9 @@ import { useState } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { EndServer, HostKey, HostKeyProbe, ServerAuth } from '../../../shared/model/server.ts';
 import { call, errorInfo, face, fieldErrors } from '../api.ts';
+import { PasswordField } from '../components/PasswordField.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { useOperation } from '../state/operation.ts';
 
@@ -169,9 +170,9 @@ export function ServerDialog({ server, onClose, onSaved }: { server?: EndServer;
               Back
             </Button>
           ) : null}
-          <Button onClick={onClose} disabled={working}>
+          <FormCancel disabled={working}>
             Cancel
-          </Button>
+          </FormCancel>
           <Button type="submit" variant="contained" disabled={working || probe?.state === 'mismatch'} data-testid="server-submit">
             {probe && editing && probe.state !== 'mismatch' ? 'Accept and save' : submitLabel}
           </Button>
@@ -196,9 +197,8 @@ export function ServerDialog({ server, onClose, onSaved }: { server?: EndServer;
             </RadioGroup>
           </Box>
           {draft.auth === 'password' ? (
-            <TextField
+            <PasswordField
               label="Password"
-              type="password"
               value={draft.password}
               onChange={(e) => set('password', e.target.value)}
               error={!!errors.password}
@@ -237,9 +237,8 @@ export function ServerDialog({ server, onClose, onSaved }: { server?: EndServer;
                   {errors.privateKey ?? 'Read by Certdesk’s engine and kept in your OS keychain; it never enters this window.'}
                 </Typography>
               </Box>
-              <TextField
+              <PasswordField
                 label="Passphrase (optional)"
-                type="password"
                 value={draft.passphrase}
                 onChange={(e) => set('passphrase', e.target.value)}
                 error={!!errors.passphrase}

@@ -9,7 +9,7 @@ import { useState } from 'react';
 import type { Request } from '../../../shared/model/request.ts';
 import { call, fieldErrors } from '../api.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
 import { useAttempt } from '../state/attempt.ts';
 import { providerName, useDns } from '../state/dns.tsx';
 
@@ -99,9 +99,9 @@ export function AssignDnsDialog({ request, onClose, onDone }: { request: Request
       aria-label="Assign DNS"
       actions={
         <>
-          <Button onClick={onClose} disabled={working}>
+          <FormCancel disabled={working}>
             Cancel
-          </Button>
+          </FormCancel>
           <Button type="submit" variant="contained" disabled={working}>
             {working ? 'Saving…' : 'Assign'}
           </Button>

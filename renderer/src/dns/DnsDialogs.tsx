@@ -45,6 +45,7 @@ export function TestDialog({ account, onClose, onTested }: { account: DnsAccount
       title={`Test connection — ${account.name}`}
       working={op.running}
       onClose={onClose}
+      dirty={false}
       onSubmit={() => void test()}
       aria-label="Test connection"
       actions={

@@ -29,7 +29,7 @@ import type { DnsField, DnsMapping } from '../../../shared/model/dns.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { useAttempt } from '../state/attempt.ts';
@@ -115,9 +115,9 @@ export function MappingDialog({ mapping, domain: fixedDomain, onClose, onSaved }
       aria-label="DNS mapping"
       actions={
         <>
-          <Button onClick={onClose} disabled={working}>
+          <FormCancel disabled={working}>
             Cancel
-          </Button>
+          </FormCancel>
           <Button type="submit" variant="contained" disabled={working || dns.accounts.length === 0}>
             {working ? 'Saving…' : 'Save mapping'}
           </Button>

@@ -9,7 +9,7 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Collapse from '@mui/material/Collapse';
-import InputAdornment from '@mui/material/InputAdornment';
+import { PasswordField } from '../components/PasswordField.tsx';
 import MenuItem from '@mui/material/MenuItem';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
@@ -106,10 +106,9 @@ function FieldInput({ def, values, onChange, stored, error, disabled, idPrefix }
   if (def.secret) {
     const typed = values.secrets[def.id] ?? '';
     return (
-      <TextField
+      <PasswordField
         id={id}
         label={def.label}
-        type="password"
         value={typed}
         onChange={(e) => onChange({ ...values, secrets: { ...values.secrets, [def.id]: e.target.value } })}
         required={def.required && !stored}
@@ -121,16 +120,11 @@ function FieldInput({ def, values, onChange, stored, error, disabled, idPrefix }
         slotProps={{
           htmlInput: { 'data-field': def.id, spellCheck: false },
           inputLabel: stored ? { shrink: true } : {},
-          input: stored
-            ? {
-                endAdornment: (
-                  <InputAdornment position="end">
-                    <Chip size="small" icon={<KeyIcon />} label={typed ? 'Will be replaced' : 'Stored'} color={typed ? 'warning' : 'success'} variant="outlined" data-testid={`stored-${def.id}`} />
-                  </InputAdornment>
-                ),
-              }
-            : {},
         }}
+        endExtra={
+          stored ? <Chip size="small" icon={<KeyIcon />} label={typed ? 'Will be replaced' : 'Stored'} color={typed ? 'warning' : 'success'} variant="outlined" data-testid={`stored-${def.id}`} /> : undefined
+        }
+        endExtraWidth={typed ? 134 : 80}
       />
     );
   }

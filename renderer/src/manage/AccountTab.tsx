@@ -1,7 +1,10 @@
 // Manage → Account: the account cards and the two ways to get an account (New Registration, Add Account).
 import AddIcon from '@mui/icons-material/Add';
+import AddCircleOutlineIcon from '@mui/icons-material/AddCircleOutlined';
 import FileOpenOutlinedIcon from '@mui/icons-material/FileOpenOutlined';
 import PersonAddAltIcon from '@mui/icons-material/PersonAddAlt';
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Paper from '@mui/material/Paper';
@@ -21,13 +24,16 @@ import { DeactivateDialog, DeleteDialog, exportAccountKey, RolloverDialog, Updat
 import { ImportForm } from './ImportForm.tsx';
 import { RegistrationForm } from './RegistrationForm.tsx';
 
-type View = 'list' | 'register' | 'import';
+export type AccountView = 'list' | 'register' | 'import';
+type View = AccountView;
 type DialogKind = 'email' | 'rollover' | 'delete' | 'deactivate';
 
-export function AccountTab() {
+export function AccountTab({ initialView = 'list', onRequestCertificate }: { initialView?: AccountView; onRequestCertificate?: () => void }) {
   const { accounts, loading, error, reload, upsert } = useAccounts();
   const notify = useNotice();
-  const [view, setView] = useState<View>('list');
+  const [view, setView] = useState<View>(initialView);
+  /** The account just registered or added: the list offers the next step with it. */
+  const [fresh, setFresh] = useState<Account | null>(null);
   const [dialog, setDialog] = useState<{ kind: DialogKind; account: Account } | null>(null);
   const [busy, setBusy] = useState<{ id: string; action: AccountAction } | null>(null);
   const [actionError, setActionError] = useState<{ id: string; error: ErrorInfo } | null>(null);
@@ -73,6 +79,7 @@ export function AccountTab() {
         onDone={(account) => {
           upsert(account);
           setView('list');
+          setFresh(account);
           notify(`Account “${account.name}” registered.`);
           void reload();
         }}
@@ -86,6 +93,7 @@ export function AccountTab() {
         onDone={(account) => {
           upsert(account);
           setView('list');
+          setFresh(account);
           notify(`Account “${account.name}” added.`);
           void reload();
         }}
@@ -111,6 +119,21 @@ export function AccountTab() {
           Add Account
         </Button>
       </Box>
+
+      {fresh && fresh.status === 'valid' && onRequestCertificate ? (
+        <Alert
+          severity="success"
+          data-testid="next-step"
+          action={
+            <Button color="inherit" variant="outlined" size="small" startIcon={<AddCircleOutlineIcon />} onClick={onRequestCertificate} sx={{ whiteSpace: 'nowrap', alignSelf: 'center' }}>
+              Request a certificate
+            </Button>
+          }
+        >
+          <AlertTitle>“{fresh.name}” is ready</AlertTitle>
+          Next step: a Certificate Request — the names to secure and how you prove you control them.
+        </Alert>
+      ) : null}
 
       {error ? <ErrorAlert error={error} action={<RetryButton onRetry={() => void reload()} />} /> : null}
 

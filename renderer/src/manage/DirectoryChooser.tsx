@@ -128,12 +128,12 @@ export function DirectoryChooser({ value, onChange, state, errors, disabled }: D
             slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'url', inputMode: 'url' } }}
           />
           <PemFileField
-            label="Extra trusted CA (PEM file)"
+            label="CA certificate file (for a private CA)"
             value={value.ca}
             onChange={(ca) => onChange({ ...value, ca })}
             mustContain={/-----BEGIN CERTIFICATE-----/}
             wrongKindMessage="this file holds no PEM certificate (-----BEGIN CERTIFICATE-----)."
-            helperText="Optional: the CA certificate that signed the directory's HTTPS certificate, when your system does not trust it."
+            helperText="Needed when the directory's HTTPS certificate comes from a private or test CA your system does not trust (PEM file)."
             error={caError}
             disabled={disabled}
           />

@@ -7,12 +7,16 @@ import DialogTitle from '@mui/material/DialogTitle';
 import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
 import { AgentsTab } from '../agents/AgentsTab.tsx';
+import { useDiscardGuard } from '../components/DiscardGuard.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { DeployTab } from '../deploy/DeployTab.tsx';
 import { DnsTab } from '../dns/DnsTab.tsx';
 import { AccountTab } from './AccountTab.tsx';
 
 export type ManageTab = 'account' | 'dns' | 'deploy' | 'agents';
+
+/** Opens Manage on a tab; `register` opens the Account tab on New Registration (first run). */
+export type ManageOpen = (tab: ManageTab, options?: { register?: boolean }) => void;
 
 const TABS: Array<{ id: ManageTab; label: string }> = [
   { id: 'account', label: 'Account' },
@@ -26,22 +30,31 @@ interface ManageDialogProps {
   tab: ManageTab | null;
   onTabChange: (tab: ManageTab) => void;
   onClose: () => void;
+  /** The Account tab opens on New Registration instead of the list. */
+  register?: boolean;
+  /** The next step after a registration: close Manage and open the Certificate Request. */
+  onRequestCertificate?: () => void;
 }
 
-export function ManageDialog({ tab, onTabChange, onClose }: ManageDialogProps) {
+export function ManageDialog({ tab, onTabChange, onClose, register = false, onRequestCertificate }: ManageDialogProps) {
   const current = tab ?? 'account';
+  // A half-filled form in a tab (New Registration, Add Account, ...) is not thrown away without asking.
+  const guard = useDiscardGuard({ onClose, open: tab !== null, what: 'Manage' });
   return (
+    <>
     <Dialog
       open={tab !== null}
-      onClose={onClose}
+      onClose={guard.requestClose}
       maxWidth="md"
       fullWidth
       aria-labelledby="manage-title"
-      slotProps={{ paper: { sx: { height: 'min(960px, calc(100% - 64px))' } } }}
+      slotProps={{ paper: { ...guard.rootProps, sx: { height: 'min(960px, calc(100% - 64px))' } } as object }}
     >
+      {guard.wrap(
+      <>
       <DialogTitle id="manage-title" sx={{ display: 'flex', alignItems: 'center', pb: 0 }}>
         <Box sx={{ flex: 1 }}>Manage</Box>
-        <IconAction label="Close" edge="end" onClick={onClose}>
+        <IconAction label="Close" edge="end" onClick={guard.requestClose}>
           <CloseIcon />
         </IconAction>
       </DialogTitle>
@@ -58,11 +71,15 @@ export function ManageDialog({ tab, onTabChange, onClose }: ManageDialogProps) {
         aria-labelledby={`manage-tab-${current}`}
         sx={{ pt: '20px !important', bgcolor: 'background.default' }}
       >
-        {current === 'account' ? <AccountTab /> : null}
+        {current === 'account' ? <AccountTab initialView={register ? 'register' : 'list'} {...(onRequestCertificate ? { onRequestCertificate } : {})} /> : null}
         {current === 'dns' ? <DnsTab /> : null}
         {current === 'deploy' ? <DeployTab /> : null}
         {current === 'agents' ? <AgentsTab /> : null}
       </DialogContent>
+      </>,
+      )}
     </Dialog>
+    {guard.prompt}
+    </>
   );
 }

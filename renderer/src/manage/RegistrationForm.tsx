@@ -18,6 +18,8 @@ import { contract } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { Account } from '../../../shared/model/account.ts';
 import { call, errorInfo, fieldErrors, onlyFieldErrors } from '../api.ts';
+import { useDirty } from '../components/DiscardGuard.tsx';
+import { PasswordField } from '../components/PasswordField.tsx';
 import { useOperation } from '../state/operation.ts';
 import { DirectoryChooser } from './DirectoryChooser.tsx';
 import { caPemRequest, directoryErrors, directoryRequest, EMPTY_DIRECTORY, useDirectoryInfo, type DirectoryValue } from './directory.ts';
@@ -48,16 +50,15 @@ function EabFields({ kid, hmac, setKid, setHmac, errors, disabled, required }: {
           hint=" "
           htmlInput={{ spellCheck: false, autoComplete: 'off' }}
         />
-        <FormField
+        <PasswordField
           label="EAB HMAC key"
-          type="password"
           value={hmac}
-          onChange={setHmac}
+          onChange={(e) => setHmac(e.target.value)}
           required={required}
           disabled={disabled}
-          error={errors['eab.hmacKey']}
-          hint="Kept secret: used once to sign the registration."
-          htmlInput={{ spellCheck: false, autoComplete: 'off' }}
+          error={Boolean(errors['eab.hmacKey'])}
+          helperText={errors['eab.hmacKey'] ?? 'Kept secret: used once to sign the registration.'}
+          slotProps={{ htmlInput: { autoComplete: 'off' } }}
         />
       </Stack>
     </Stack>
@@ -78,6 +79,9 @@ export function RegistrationForm({ onDone, onBack }: { onDone: (account: Account
   const info = useDirectoryInfo(dir);
   const op = useOperation();
   const working = op.running;
+
+  // Closing Manage with this form half-filled asks first.
+  useDirty(name !== '' || email !== '' || eabKid !== '' || eabHmac !== '' || dir.customUrl !== '' || dir.ca !== null);
 
   const tosUrl = info.status === 'ok' ? info.info.termsOfServiceUrl : null;
   const eabRequired = info.status === 'ok' && info.info.externalAccountRequired;

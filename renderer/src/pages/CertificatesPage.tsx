@@ -13,13 +13,14 @@ import MenuItem from '@mui/material/MenuItem';
 import TableCell from '@mui/material/TableCell';
 import TableSortLabel from '@mui/material/TableSortLabel';
 import TextField from '@mui/material/TextField';
+import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
+import useMediaQuery from '@mui/material/useMediaQuery';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Certificate } from '../../../shared/model/request.ts';
 import { call } from '../api.ts';
-import { IconAction } from '../components/IconAction.tsx';
 import { useNotice } from '../components/Notice.tsx';
-import { moveRowFocus, SelectableRow, TablePanel } from '../components/TablePanel.tsx';
+import { SelectableRow, TablePanel } from '../components/TablePanel.tsx';
 import { CertificateDrawer } from '../repository/CertificateDrawer.tsx';
 import { EmailCertificateDialog, type EmailTarget } from '../repository/EmailCertificateDialog.tsx';
 import { ExpiryTimeline } from '../repository/ExpiryTimeline.tsx';
@@ -37,15 +38,20 @@ import { PageHeader } from './PageHeader.tsx';
 type SortKey = 'commonName' | 'sans' | 'issuer' | 'serial' | 'notAfter' | 'renewal' | 'keyType';
 
 // The revoked flag rides in "Valid to": a revoked certificate's expiry no longer matters.
-const COLUMNS: Array<{ key: SortKey; label: string; width?: string | number; align?: 'right' }> = [
+// Every column fits from a 1024 px window up; the common name takes what is left. Below 1280 px the SANs count
+// (also "N more names" under the name) and the serial (under the issuer) give up their own columns.
+// From 1600 px on, issuer, serial and renewal get room to show themselves whole.
+const COLUMNS: Array<{ key: SortKey; label: string; width?: number; xlWidth?: number; align?: 'right'; wideOnly?: boolean }> = [
   { key: 'commonName', label: 'Common name' },
-  { key: 'sans', label: 'SANs', align: 'right', width: 76 },
-  { key: 'issuer', label: 'Issuer', width: '13%' },
-  { key: 'serial', label: 'Serial', width: 120 },
-  { key: 'notAfter', label: 'Valid to', width: 196 },
-  { key: 'renewal', label: 'Renewal', width: 190 },
-  { key: 'keyType', label: 'Key type', width: 124 },
+  { key: 'sans', label: 'SANs', align: 'right', width: 76, wideOnly: true },
+  { key: 'issuer', label: 'Issuer', width: 136, xlWidth: 210 },
+  { key: 'serial', label: 'Serial', width: 130, xlWidth: 200, wideOnly: true },
+  { key: 'notAfter', label: 'Valid to', width: 124, xlWidth: 140 },
+  { key: 'renewal', label: 'Renewal', width: 150, xlWidth: 210 },
+  { key: 'keyType', label: 'Key type', width: 104 },
 ];
+const WIDE = '(min-width: 1280px)';
+const XL = '(min-width: 1600px)';
 
 function sortValue(c: Certificate, key: SortKey, due: string | null | undefined): string | number {
   switch (key) {
@@ -90,6 +96,22 @@ function FilterChip({ label, count, active, onToggle, tone }: { label: string; c
       aria-pressed={active}
       sx={{ fontWeight: 600 }}
     />
+  );
+}
+
+/** A labelled toolbar button that says why when it is disabled. */
+function ActionButton({ icon, label, blocked, onClick }: { icon: ReactNode; label: string; blocked: string | null; onClick: () => void }) {
+  const button = (
+    <Button size="small" startIcon={icon} disabled={blocked !== null} onClick={onClick}>
+      {label}
+    </Button>
+  );
+  return blocked === null ? (
+    button
+  ) : (
+    <Tooltip title={blocked}>
+      <span>{button}</span>
+    </Tooltip>
   );
 }
 
@@ -145,6 +167,10 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
   }, [certificates, query, keyType, issuer, expiring, expired, sort, planOf]);
 
   const selected = certificates.find((c) => c.id === selectedId) ?? null;
+  const selectedIndex = useMemo(() => rows.findIndex((c) => c.id === selectedId), [rows, selectedId]);
+  const wide = useMediaQuery(WIDE);
+  const xl = useMediaQuery(XL);
+  const columns = COLUMNS.filter((c) => wide || !c.wideOnly);
   const drawer = certificates.find((c) => c.id === drawerId) ?? null;
   const filtering = query.trim() !== '' || expiring || expired || keyType !== '' || issuer !== '';
 
@@ -171,16 +197,6 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
     setDrawerId(focus.id);
   }, [focus, focusKnown]);
 
-  const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, index: number) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      const c = rows[index];
-      if (c) open(c);
-      return;
-    }
-    moveRowFocus(e, index, rows.length, (to) => setSelectedId(rows[to]!.id));
-  };
-
   const noSelection = 'Select a certificate in the table first.';
 
   return (
@@ -192,12 +208,13 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
         toolbarGap={1}
         toolbar={
           <>
+            <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap', flex: '1 1 auto', minWidth: 0 }} data-testid="repository-filters">
             <TextField
               value={query}
               onChange={(e) => setQuery(e.target.value)}
               placeholder="Names, issuer, serial"
               fullWidth={false}
-              sx={{ width: 220 }}
+              sx={{ flex: '1 1 150px', minWidth: 150, maxWidth: 260 }}
               slotProps={{
                 htmlInput: { 'aria-label': 'Search names, issuer, serial', spellCheck: false },
                 input: {
@@ -216,7 +233,7 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
               value={keyType}
               onChange={(e) => setKeyType(e.target.value)}
               fullWidth={false}
-              sx={{ width: 150 }}
+              sx={{ minWidth: 128 }}
               slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Key type' } } }}
             >
               <MenuItem value="">All key types</MenuItem>
@@ -231,7 +248,7 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
               value={issuer}
               onChange={(e) => setIssuer(e.target.value)}
               fullWidth={false}
-              sx={{ width: 150 }}
+              sx={{ minWidth: 128 }}
               slotProps={{ select: { displayEmpty: true, inputProps: { 'aria-label': 'Issuer' } } }}
             >
               <MenuItem value="">All issuers</MenuItem>
@@ -241,37 +258,33 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
                 </MenuItem>
               ))}
             </TextField>
-            <Box sx={{ flex: 1 }} />
-            <IconAction
-              label={selected ? `Export ${selected.namesUnicode[0] ?? selected.commonName}…` : `Export — ${noSelection.toLowerCase()}`}
-              disabled={!selected}
-              onClick={() => selected && setExportTarget(exportOf(selected))}
-            >
-              <FileDownloadOutlinedIcon />
-            </IconAction>
-            <IconAction
-              label={selected ? `E-mail ${selected.namesUnicode[0] ?? selected.commonName}…` : `E-mail — ${noSelection.toLowerCase()}`}
-              disabled={!selected || selected.revoked}
-              onClick={() => selected && setEmailTarget(emailOf(selected))}
-            >
-              <EmailOutlinedIcon />
-            </IconAction>
-            <IconAction
-              label={selected ? `Delete ${selected.namesUnicode[0] ?? selected.commonName}…` : `Delete — ${noSelection.toLowerCase()}`}
-              disabled={!selected}
-              onClick={() => selected && setDeleting(selected)}
-            >
-              <DeleteOutlineIcon />
-            </IconAction>
+            </Box>
+            {/* Text labels, not bare icons; the three stay together at the right (or on their own line). */}
+            <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, ml: 'auto' }} data-testid="repository-actions">
+              <ActionButton
+                icon={<FileDownloadOutlinedIcon />}
+                label="Export"
+                blocked={selected ? null : noSelection}
+                onClick={() => selected && setExportTarget(exportOf(selected))}
+              />
+              <ActionButton
+                icon={<EmailOutlinedIcon />}
+                label="E-mail"
+                blocked={selected ? (selected.revoked ? 'A revoked certificate is not sent.' : null) : noSelection}
+                onClick={() => selected && setEmailTarget(emailOf(selected))}
+              />
+              <ActionButton icon={<DeleteOutlineIcon />} label="Delete" blocked={selected ? null : noSelection} onClick={() => selected && setDeleting(selected)} />
+            </Box>
           </>
         }
         error={error}
         onRetry={() => void reload()}
         tableLabel="Saved certificates"
-        minWidth={1000}
-        head={COLUMNS.map((col) => (
-          <TableCell key={col.key} align={col.align} sx={{ width: col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false}>
+        minWidth={700}
+        head={columns.map((col) => (
+          <TableCell key={col.key} align={col.align} sx={{ width: (xl ? col.xlWidth : undefined) ?? col.width, whiteSpace: 'nowrap' }} sortDirection={sort.key === col.key ? sort.dir : false} data-col={col.key}>
             <TableSortLabel
+              tabIndex={-1}
               active={sort.key === col.key}
               direction={sort.key === col.key ? sort.dir : 'asc'}
               onClick={() => setSort((s) => ({ key: col.key, dir: s.key === col.key && s.dir === 'asc' ? 'desc' : 'asc' }))}
@@ -281,7 +294,7 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
           </TableCell>
         ))}
         loading={loading && certificates.length === 0}
-        skeletonWidths={COLUMNS.map(() => undefined)}
+        skeletonWidths={columns.map(() => undefined)}
         empty={
           rows.length > 0 ? null : certificates.length === 0 ? (
             <Empty>
@@ -313,55 +326,65 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
           certificates.length > 0 ? (
             <Typography variant="caption" color="text.secondary" sx={{ px: 2, py: 0.75 }} aria-live="polite" data-testid="repository-count">
               {filtering ? `${rows.length} of ${certificates.length} certificates` : `${certificates.length} certificate${certificates.length === 1 ? '' : 's'}`} ·
-              click a row for its details
+              click a row for its details · ↑↓ move, Enter opens
             </Typography>
           ) : null
         }
-      >
-        {rows.map((c, i) => (
-          <SelectableRow
-            key={c.id}
-            selected={c.id === selectedId}
-            cursor="pointer"
-            onClick={() => open(c)}
-            onKeyDown={(e) => onRowKey(e, i)}
-            data-testid="certificate-row"
-          >
-            <TableCell sx={{ maxWidth: 0 }}>
-              <NamesSummary names={c.names} namesUnicode={c.namesUnicode} />
-            </TableCell>
-            <TableCell align="right">{c.names.length}</TableCell>
-            <TableCell>
-              <Typography variant="body2" noWrap title={c.issuer}>
-                {c.issuer}
-              </Typography>
-            </TableCell>
-            <TableCell>
-              <Typography variant="body2" noWrap title={c.serial} sx={{ fontFamily: MONO_FONTS, fontSize: 12 }}>
-                {c.serial}
-              </Typography>
-            </TableCell>
-            <TableCell>
-              {c.revoked ? (
-                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
-                  <Chip size="small" color="error" label="Revoked" data-testid="revoked-flag" />
-                  <Typography variant="body2" color="text.secondary" noWrap>
-                    {formatDate(c.notAfter)}
+        rowCount={rows.length}
+        rowKey={(i) => rows[i]!.id}
+        rowHeight={53}
+        selectedIndex={selectedIndex < 0 ? null : selectedIndex}
+        onRowFocus={(i) => setSelectedId(rows[i]!.id)}
+        onRowAction={(i) => open(rows[i]!)}
+        renderRow={(i, grid) => {
+          const c = rows[i]!;
+          return (
+            <SelectableRow key={c.id} grid={grid} selected={c.id === selectedId} cursor="pointer" onClick={() => open(c)} data-testid="certificate-row" data-id={c.id}>
+              <TableCell sx={{ maxWidth: 0 }} data-col="name">
+                <NamesSummary names={c.names} namesUnicode={c.namesUnicode} wrap inGrid />
+              </TableCell>
+              {wide ? (
+                <TableCell align="right" data-col="sans">
+                  {c.names.length}
+                </TableCell>
+              ) : null}
+              <TableCell data-col="issuer">
+                <Typography variant="body2" noWrap title={c.issuer}>
+                  {c.issuer}
+                </Typography>
+                {wide ? null : (
+                  <Typography variant="caption" color="text.secondary" component="div" noWrap title={`Serial ${c.serial}`} sx={{ fontFamily: MONO_FONTS, fontSize: 11.5 }}>
+                    {c.serial}
                   </Typography>
-                </Box>
-              ) : (
-                <ExpiryText notAfter={c.notAfter} daysLeft={c.daysLeft} compact />
-              )}
-            </TableCell>
-            <TableCell>{c.revoked ? null : <RenewalCell plan={planOf(c.id)} />}</TableCell>
-            <TableCell>
-              <Typography variant="body2" noWrap>
-                {keyLabel(c.keyType)}
-              </Typography>
-            </TableCell>
-          </SelectableRow>
-        ))}
-      </TablePanel>
+                )}
+              </TableCell>
+              {wide ? (
+                <TableCell data-col="serial">
+                  <Typography variant="body2" noWrap title={c.serial} sx={{ fontFamily: MONO_FONTS, fontSize: 12 }}>
+                    {c.serial}
+                  </Typography>
+                </TableCell>
+              ) : null}
+              <TableCell data-col="valid">
+                {c.revoked ? (
+                  <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: 0.25 }}>
+                    <Chip size="small" color="error" label="Revoked" data-testid="revoked-flag" />
+                    <Typography variant="caption" color="text.secondary">
+                      {formatDate(c.notAfter)}
+                    </Typography>
+                  </Box>
+                ) : (
+                  <ExpiryText notAfter={c.notAfter} daysLeft={c.daysLeft} stacked />
+                )}
+              </TableCell>
+              <TableCell data-col="renewal">{c.revoked ? null : <RenewalCell plan={planOf(c.id)} />}</TableCell>
+              <TableCell data-col="key">
+                <Typography variant="body2">{keyLabel(c.keyType)}</Typography>
+              </TableCell>
+            </SelectableRow>
+          );
+        }}
+      />
 
       <CertificateDrawer
         certificate={drawer}

@@ -22,17 +22,18 @@ import MenuItem from '@mui/material/MenuItem';
 import TableCell from '@mui/material/TableCell';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useState, type KeyboardEvent, type ReactNode } from 'react';
+import useMediaQuery from '@mui/material/useMediaQuery';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { Request } from '../../../shared/model/request.ts';
 import { call, errorInfo } from '../api.ts';
 import { ErrorAlert, RetryButton } from '../components/ErrorAlert.tsx';
 import { IconAction } from '../components/IconAction.tsx';
-import { moveRowFocus, SelectableRow, TablePanel } from '../components/TablePanel.tsx';
+import { SelectableRow, TablePanel } from '../components/TablePanel.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { directoryLabel, STATUS_COLOR, STATUS_TEXT } from '../format.ts';
-import type { ManageTab } from '../manage/ManageDialog.tsx';
+import type { ManageOpen } from '../manage/ManageDialog.tsx';
 import { DeleteDialog, RenewDialog, RevokeDialog } from '../requests/ActionDialogs.tsx';
-import { activityText, ExpiryText, NamesSummary, RequestStatusChip, stalled } from '../requests/bits.tsx';
+import { activityText, ExpiryText, NamesSummary, RequestStatusChip, SavedMark, stalled } from '../requests/bits.tsx';
 import { challengeLabel, keyLabel } from '../requests/format.ts';
 import { RequestDialog } from '../requests/RequestDialog.tsx';
 import { RequestWindow } from '../requests/RequestWindow.tsx';
@@ -43,12 +44,19 @@ import { MappingDialog } from '../deploy/MappingDialog.tsx';
 import { useAccounts } from '../state/accounts.tsx';
 import { useDns } from '../state/dns.tsx';
 import { http01ServerName, serverMappingFor, useServers } from '../state/servers.tsx';
+import { useCertificates } from '../state/certificates.ts';
 import { useRequests, type Activity } from '../state/requests.tsx';
 import { PageHeader } from './PageHeader.tsx';
 
 const COLUMNS = ['Common name', 'Challenge', 'Status', 'Expires', 'Key type', 'Mapping'];
-/** Fixed widths: the columns stay put while statuses and progress change. */
-const COLUMN_WIDTH: Record<string, number | undefined> = { Challenge: 170, Status: 210, Expires: 230, 'Key type': 96, Mapping: 84 };
+/**
+ * Fixed widths: the columns stay put while statuses and progress change, and all of them fit from a 1024 px
+ * window up (the table is then ~735 px wide); the common name takes every pixel left. Long texts wrap onto a
+ * second line instead of being cut.
+ */
+const COLUMN_WIDTH: Record<string, number | undefined> = { Challenge: 100, Status: 140, Expires: 112, 'Key type': 92, Mapping: 80 };
+/** From 1280 px on, the fixed columns get room enough to keep their texts on one line. */
+const COLUMN_WIDTH_WIDE: Record<string, number | undefined> = { Challenge: 160, Status: 176, Expires: 132, 'Key type': 110, Mapping: 84 };
 const SELECT_FIRST = 'Select a request in the table first.';
 
 function busyWith(r: Request, a: Activity | undefined): boolean {
@@ -169,7 +177,16 @@ function MoreMenu({ items }: { items: MoreItem[] }) {
   );
 }
 
-function EmptyState({ onManage, onRequest }: { onManage: (tab: ManageTab) => void; onRequest: () => void }) {
+/** The challenge type and what answers it (an end server, a DNS account, or "manual"); wraps in a narrow column. */
+function ChallengeText({ request, server, dnsName }: { request: Request; server: string | null; dnsName: string | null | undefined }) {
+  return (
+    <Typography variant="body2" sx={{ overflowWrap: 'anywhere', lineHeight: 1.35 }}>
+      {server ? `http-01 · ${server}` : challengeLabel(request, dnsName)}
+    </Typography>
+  );
+}
+
+function EmptyState({ onManage, onRequest }: { onManage: ManageOpen; onRequest: () => void }) {
   const { accounts, loading, error, reload } = useAccounts();
   const active = accounts.find((a) => a.status === 'valid');
   let next: ReactNode;
@@ -193,7 +210,8 @@ function EmptyState({ onManage, onRequest }: { onManage: (tab: ManageTab) => voi
             ? 'First step: an ACME account. It identifies you to the CA and signs your requests.'
             : 'None of your accounts is active any more: register a new one (in Manage) to request certificates.'}
         </Typography>
-        <Button variant="contained" size="large" onClick={() => onManage('account')}>
+        {/* Straight to the form: the Account tab's list has nothing to show yet. */}
+        <Button variant="contained" size="large" onClick={() => onManage('account', { register: true })}>
           Create your ACME account
         </Button>
       </>
@@ -251,7 +269,7 @@ function AccountSummary() {
 
 type Confirm = { kind: 'renew' | 'revoke' | 'delete'; request: Request } | null;
 
-export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => void }) {
+export function LetsEncryptPage({ onManage }: { onManage: ManageOpen }) {
   const { accounts } = useAccounts();
   const { requests, loading, error, reload, activity, run } = useRequests();
   const notify = useNotice();
@@ -271,7 +289,12 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
   const hasAccount = accounts.some((a) => a.status === 'valid');
   // Newest first: the request just raised is on top.
   const rows = requests.slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  const selected = rows.find((r) => r.id === selectedId);
+  const selectedIndex = rows.findIndex((r) => r.id === selectedId);
+  const wide = useMediaQuery('(min-width: 1280px)');
+  const selected = rows[selectedIndex];
+  const { certificates } = useCertificates();
+  /** When each saved certificate was saved, for the Saved mark. */
+  const savedAt = useMemo(() => new Map(certificates.map((c) => [c.id, c.savedAt])), [certificates]);
   const selectedActivity = selected ? activity(selected.id) : undefined;
 
   const newChallenge = async (r: Request) => {
@@ -281,21 +304,6 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
     } catch (err) {
       notify(errorInfo(err).message, 'error');
     }
-  };
-
-  const moveSelection = (e: KeyboardEvent<HTMLTableRowElement>, index: number) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      const r = rows[index];
-      if (r) setWindowId(r.id);
-      return;
-    }
-    if (e.key === ' ') {
-      e.preventDefault();
-      setSelectedId(rows[index]?.id ?? null);
-      return;
-    }
-    moveRowFocus(e, index, rows.length, (to) => setSelectedId(rows[to]!.id));
   };
 
   return (
@@ -367,9 +375,9 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
         error={error}
         onRetry={() => void reload()}
         tableLabel="Certificate requests"
-        minWidth={920}
+        minWidth={700}
         head={COLUMNS.map((c) => (
-          <TableCell key={c} sx={{ width: COLUMN_WIDTH[c], whiteSpace: 'nowrap' }}>
+          <TableCell key={c} sx={{ width: (wide ? COLUMN_WIDTH_WIDE : COLUMN_WIDTH)[c], whiteSpace: 'nowrap' }} data-col={c}>
             {c}
           </TableCell>
         ))}
@@ -379,61 +387,75 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
         footer={
           rows.length > 0 ? (
             <Typography variant="caption" color="text.secondary" sx={{ px: 2, py: 0.75 }}>
-              {rows.length} request{rows.length === 1 ? '' : 's'} · click a status to open it · ↑↓ select, Enter opens
+              {rows.length} request{rows.length === 1 ? '' : 's'} · click a status to open it · ↑↓ select, Enter opens, → reaches the row&apos;s buttons
             </Typography>
           ) : null
         }
-      >
-        {rows.map((r, i) => {
-          const isSelected = r.id === selectedId;
+        rowCount={rows.length}
+        rowKey={(i) => rows[i]!.id}
+        rowHeight={58}
+        selectedIndex={selectedIndex < 0 ? null : selectedIndex}
+        onRowFocus={(i) => setSelectedId(rows[i]!.id)}
+        onRowAction={(i, key) => {
+          const r = rows[i]!;
+          // Enter opens the request; Space selects it (the toolbar then acts on it).
+          if (key === 'Enter') setWindowId(r.id);
+          setSelectedId(r.id);
+        }}
+        renderRow={(i, grid) => {
+          const r = rows[i]!;
+          const a = activity(r.id);
+          const saved = r.savedCertificateId ? savedAt.get(r.savedCertificateId) : undefined;
           return (
             <SelectableRow
               key={r.id}
-              selected={isSelected}
+              grid={grid}
+              selected={r.id === selectedId}
               cursor="default"
               onClick={() => setSelectedId(r.id)}
               onDoubleClick={() => setWindowId(r.id)}
-              onKeyDown={(e) => moveSelection(e, i)}
               data-testid="request-row"
               data-id={r.id}
             >
-              <TableCell sx={{ maxWidth: 0 }}>
-                <NamesSummary names={r.names} namesUnicode={r.namesUnicode} />
+              <TableCell sx={{ maxWidth: 0 }} data-col="name">
+                <NamesSummary names={r.names} namesUnicode={r.namesUnicode} wrap inGrid />
               </TableCell>
-              <TableCell>
-                <Typography variant="body2" noWrap>
-                  {http01Server(r) ? `http-01 · ${http01Server(r)}` : challengeLabel(r, dns.account(r.dnsAccountId)?.name)}
-                </Typography>
+              <TableCell data-col="challenge">
+                <ChallengeText request={r} server={http01Server(r)} dnsName={dns.account(r.dnsAccountId)?.name} />
               </TableCell>
-              <TableCell>
-                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0 }}>
+              <TableCell data-col="status">
+                <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: 0.25, minWidth: 0 }}>
                   <RequestStatusChip
                     request={r}
-                    activity={activity(r.id)}
+                    activity={a}
+                    short
+                    tabIndex={-1}
                     onOpen={() => {
                       setSelectedId(r.id);
                       setWindowId(r.id);
                     }}
                   />
-                  {busyWith(r, activity(r.id)) || stalled(r, activity(r.id)) ? (
-                    <Typography variant="caption" color="text.secondary" noWrap data-testid="request-progress">
-                      {activityText(r, activity(r.id))}
+                  {busyWith(r, a) || stalled(r, a) ? (
+                    <Typography variant="caption" color="text.secondary" data-testid="request-progress" sx={{ lineHeight: 1.3, overflowWrap: 'anywhere' }}>
+                      {activityText(r, a)}
                     </Typography>
-                  ) : null}
+                  ) : (
+                    <SavedMark request={r} savedAt={saved} />
+                  )}
                 </Box>
               </TableCell>
-              <TableCell>
-                <ExpiryText notAfter={r.certificate?.notAfter} daysLeft={r.daysLeft} />
+              <TableCell data-col="expires">
+                <ExpiryText notAfter={r.certificate?.notAfter} daysLeft={r.daysLeft} stacked />
               </TableCell>
-              <TableCell>
-                <Typography variant="body2" noWrap>
-                  {keyLabel(r.key)}
-                </Typography>
+              <TableCell data-col="key">
+                <Typography variant="body2">{keyLabel(r.key)}</Typography>
               </TableCell>
-              <TableCell sx={{ py: 0 }}>
+              <TableCell sx={{ py: 0 }} data-col="mapping">
                 <IconAction
                   label={`Mappings for ${r.namesUnicode[0] ?? r.commonName}`}
                   size="small"
+                  tabIndex={-1}
+                  placement="left"
                   onClick={(e) => {
                     e.stopPropagation();
                     if (r.challengeType === 'http-01') setServerMappingOf(r);
@@ -451,8 +473,8 @@ export function LetsEncryptPage({ onManage }: { onManage: (tab: ManageTab) => vo
               </TableCell>
             </SelectableRow>
           );
-        })}
-      </TablePanel>
+        }}
+      />
 
       {creating ? (
         <RequestDialog

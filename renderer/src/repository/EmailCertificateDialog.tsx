@@ -16,7 +16,7 @@ import type { EmailSettings } from '../../../shared/model/renewal.ts';
 import type { ExportFormat, KeystoreType } from '../../../shared/model/request.ts';
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { RecipientsField } from '../settings/RecipientsField.tsx';
 import { useOperation } from '../state/operation.ts';
@@ -95,9 +95,9 @@ export function EmailCertificateDialog({ target, onClose, onOpenSettings }: { ta
           </Button>
         ) : (
           <>
-            <Button onClick={onClose} disabled={op.running}>
+            <FormCancel disabled={op.running}>
               Cancel
-            </Button>
+            </FormCancel>
             <Button type="submit" variant="contained" disabled={!ready || op.running}>
               {op.running ? 'Sending…' : 'Send'}
             </Button>

@@ -1,7 +1,6 @@
 // Export: the certificate with its key in the format a server wants. The engine asks where to write (a
 // native save dialog in the desktop app); the dialog then shows the files written, or that nothing was.
-import VisibilityIcon from '@mui/icons-material/Visibility';
-import VisibilityOffIcon from '@mui/icons-material/VisibilityOff';
+import FolderOpenOutlinedIcon from '@mui/icons-material/FolderOpenOutlined';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -9,7 +8,6 @@ import Checkbox from '@mui/material/Checkbox';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormLabel from '@mui/material/FormLabel';
-import InputAdornment from '@mui/material/InputAdornment';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
@@ -20,8 +18,9 @@ import type { ExportFormat, KeystoreType } from '../../../shared/model/request.t
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { FormDialog } from '../components/FormDialog.tsx';
-import { IconAction } from '../components/IconAction.tsx';
+import { FormCancel, FormDialog } from '../components/FormDialog.tsx';
+import { useNotice } from '../components/Notice.tsx';
+import { PasswordField } from '../components/PasswordField.tsx';
 import { MONO_FONTS } from '../theme.ts';
 
 const FORMATS: Array<{ value: ExportFormat; label: string; help: string }> = [
@@ -48,11 +47,29 @@ export interface ExportTarget {
   keystoreType?: KeystoreType | undefined;
 }
 
+/** Opens the file manager on an exported file (the main process checks Certdesk wrote it). */
+export function ShowInFolderButton({ path }: { path: string | undefined }) {
+  const notify = useNotice();
+  if (!path) return null;
+  const reveal = async () => {
+    try {
+      const { shown } = await call('files:reveal', { path });
+      if (!shown) notify(`No file manager can be opened here: the file is at ${path}`, 'info');
+    } catch (err) {
+      notify(errorInfo(err).message, 'error');
+    }
+  };
+  return (
+    <Button size="small" variant="outlined" color="inherit" startIcon={<FolderOpenOutlinedIcon />} onClick={() => void reveal()} sx={{ mt: 1 }}>
+      Show in folder
+    </Button>
+  );
+}
+
 export function ExportDialog({ target, onClose }: { target: ExportTarget; onClose: () => void }) {
   const formatId = useId();
   const [format, setFormat] = useState<ExportFormat>(defaultFormat(target.keystoreType));
   const [password, setPassword] = useState('');
-  const [show, setShow] = useState(false);
   const [alias, setAlias] = useState('');
   const [encryptKey, setEncryptKey] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -111,12 +128,13 @@ export function ExportDialog({ target, onClose }: { target: ExportTarget; onClos
       aria-label="Export"
       working={working}
       onClose={onClose}
+      // Once exported, the password typed for it is nothing to lose.
+      {...(result?.paths ? { dirty: false } : {})}
+      discardWhat="the export"
       onSubmit={() => void submit()}
       actions={
         <>
-          <Button onClick={onClose} disabled={working}>
-            {result?.paths ? 'Done' : 'Close'}
-          </Button>
+          <FormCancel disabled={working}>{result?.paths ? 'Done' : 'Cancel'}</FormCancel>
           <Button type="submit" variant="contained" disabled={working}>
             {working ? 'Exporting…' : result?.paths ? 'Export again' : 'Export…'}
           </Button>
@@ -161,9 +179,8 @@ export function ExportDialog({ target, onClose }: { target: ExportTarget; onClos
       {needsPassword || hasAlias ? (
         <Box sx={{ display: 'grid', gridTemplateColumns: hasAlias ? '1fr 1fr' : '1fr', gap: 1.5 }}>
           {needsPassword ? (
-            <TextField
+            <PasswordField
               label="Password"
-              type={show ? 'text' : 'password'}
               value={password}
               onChange={(e) => {
                 setPassword(e.target.value);
@@ -179,17 +196,8 @@ export function ExportDialog({ target, onClose }: { target: ExportTarget; onClos
                   : `At least ${MIN_PASSWORD} characters; the server will need it.`)
               }
               slotProps={{
-                htmlInput: { autoComplete: 'new-password', spellCheck: false },
+                htmlInput: { autoComplete: 'new-password' },
                 inputLabel: { shrink: true },
-                input: {
-                  endAdornment: (
-                    <InputAdornment position="end">
-                      <IconAction label={show ? 'Hide password' : 'Show password'} size="small" edge="end" onClick={() => setShow((s) => !s)}>
-                        {show ? <VisibilityOffIcon fontSize="small" /> : <VisibilityIcon fontSize="small" />}
-                      </IconAction>
-                    </InputAdornment>
-                  ),
-                },
               }}
             />
           ) : null}
@@ -225,6 +233,7 @@ export function ExportDialog({ target, onClose }: { target: ExportTarget; onClos
                 <CopyButton text={p} label="Copy the path" />
               </Box>
             ))}
+            <ShowInFolderButton path={result.paths[0]} />
           </Alert>
         ) : (
           <Alert severity="info" data-testid="export-result">

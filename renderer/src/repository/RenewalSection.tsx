@@ -47,15 +47,16 @@ export function RenewalCell({ plan }: { plan: RenewalPlan | undefined }) {
   const state = STATE_TEXT[plan.state];
   return (
     <Box sx={{ minWidth: 0 }} title={`${state.label} · ${planPolicyText(plan)}${plan.dueAt ? ` · due ${formatDateTime(plan.dueAt)}` : ''}`}>
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}>
-        <Typography variant="body2" noWrap data-testid="renewal-due">
+      {/* In a narrow column the state chip goes under the date rather than cutting it. */}
+      <Box sx={{ display: 'flex', alignItems: 'center', columnGap: 0.75, rowGap: 0.25, flexWrap: 'wrap' }}>
+        <Typography variant="body2" sx={{ whiteSpace: 'nowrap' }} data-testid="renewal-due">
           {when ? new Date(when).toLocaleDateString(undefined, { dateStyle: 'medium' }) : 'Not planned'}
         </Typography>
         {plan.state === 'scheduled' ? null : (
           <Chip size="small" variant="outlined" color={state.color} label={SHORT_STATE[plan.state]} data-testid="renewal-state" sx={{ height: 20, fontSize: 11 }} />
         )}
       </Box>
-      <Typography variant="caption" color="text.secondary" noWrap component="div" data-testid="renewal-policy">
+      <Typography variant="caption" color="text.secondary" component="div" data-testid="renewal-policy" sx={{ lineHeight: 1.3 }}>
         {CELL_POLICY[plan.policy](plan.days)}
         {plan.policyOverride === null ? ' · default' : ''}
       </Typography>

@@ -1,8 +1,6 @@
 // Certificate Request (seed Step 2): names, challenge type, key, keystore and the key policy on renewal.
 // Everything that can be checked here is checked before anything is sent, with the service's own words
 // (parseDomains); what only the service can know comes back per field (`domains.3` → the fourth chip).
-import VisibilityIcon from '@mui/icons-material/Visibility';
-import VisibilityOffIcon from '@mui/icons-material/VisibilityOff';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -13,7 +11,6 @@ import DialogTitle from '@mui/material/DialogTitle';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
-import InputAdornment from '@mui/material/InputAdornment';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import Radio from '@mui/material/Radio';
@@ -38,7 +35,8 @@ import {
 import { call, errorInfo, fieldErrors } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
-import { IconAction } from '../components/IconAction.tsx';
+import { useDiscardGuard } from '../components/DiscardGuard.tsx';
+import { PasswordField } from '../components/PasswordField.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { directoryLabel } from '../format.ts';
 import { isPicked, type KeyFile } from '../manage/directory.ts';
@@ -265,20 +263,20 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
   };
 
   const profileNames = Object.keys(profiles);
-  const visibility = (
-    <InputAdornment position="end">
-      <IconAction label={showPassword ? 'Hide password' : 'Show password'} size="small" edge="end" onClick={() => setShowPassword((s) => !s)}>
-        {showPassword ? <VisibilityOffIcon fontSize="small" /> : <VisibilityIcon fontSize="small" />}
-      </IconAction>
-    </InputAdornment>
-  );
+  // Names, a password or a key file are input to lose; the settings chosen in a few clicks are not.
+  const guard = useDiscardGuard({
+    onClose,
+    open,
+    what: 'the Certificate Request',
+    dirty: names.length > 0 || draft.trim() !== '' || password !== '' || confirm !== '' || importKey !== null,
+  });
   const rsa = importedSpec ? importedSpec.startsWith('rsa') : algorithm === 'rsa';
 
   return (
     <>
       <Dialog
         open={open}
-        onClose={working ? undefined : onClose}
+        onClose={working ? undefined : guard.requestClose}
         maxWidth={false}
         aria-labelledby={titleId}
         slotProps={{
@@ -287,6 +285,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
             noValidate: true,
             onSubmit: (e: FormEvent) => void submit(e),
             'aria-label': 'Certificate Request',
+            ...guard.rootProps,
             sx: { width: 'min(1120px, calc(100% - 64px))', maxHeight: 'calc(100% - 48px)' },
           } as object,
         }}
@@ -486,10 +485,11 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
                     <MenuItem value="jks">JKS (Java KeyStore)</MenuItem>
                     <MenuItem value="pem">PEM files</MenuItem>
                   </TextField>
-                  <Stack direction="row" spacing={1.5}>
-                    <TextField
+                  <Stack spacing={1.5}>
+                    <PasswordField
                       label={passwordRequired ? 'Keystore password' : 'Password (optional)'}
-                      type={showPassword ? 'text' : 'password'}
+                      visible={showPassword}
+                      onVisibleChange={setShowPassword}
                       value={password}
                       required={passwordRequired}
                       onChange={(e) => {
@@ -502,11 +502,13 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
                       }}
                       disabled={working}
                       error={Boolean(errors.keystorePassword)}
-                      slotProps={{ htmlInput: { autoComplete: 'new-password', spellCheck: false, 'aria-describedby': `${titleId}-pw` }, input: { endAdornment: visibility } }}
+                      slotProps={{ htmlInput: { autoComplete: 'new-password', 'aria-describedby': `${titleId}-pw` } }}
                     />
-                    <TextField
+                    <PasswordField
                       label="Confirm password"
-                      type={showPassword ? 'text' : 'password'}
+                      visible={showPassword}
+                      onVisibleChange={setShowPassword}
+                      toggle={false}
                       value={confirm}
                       required={passwordRequired}
                       onChange={(e) => {
@@ -518,7 +520,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
                       }}
                       disabled={working}
                       error={Boolean(errors.keystorePasswordConfirm)}
-                      slotProps={{ htmlInput: { autoComplete: 'new-password', spellCheck: false, 'aria-describedby': `${titleId}-pw` } }}
+                      slotProps={{ htmlInput: { autoComplete: 'new-password', 'aria-describedby': `${titleId}-pw` } }}
                     />
                   </Stack>
                   <FormHelperText id={`${titleId}-pw`} error={Boolean(errors.keystorePassword || errors.keystorePasswordConfirm)} sx={{ mx: 0, mt: '4px !important' }}>
@@ -582,7 +584,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
           <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
             Create places the order at the CA; nothing is issued until you have answered the challenges.
           </Typography>
-          <Button onClick={onClose} disabled={working}>
+          <Button onClick={guard.requestClose} disabled={working}>
             Cancel
           </Button>
           <Button type="submit" variant="contained" disabled={working || !account}>
@@ -590,6 +592,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
           </Button>
         </DialogActions>
       </Dialog>
+      {guard.prompt}
       {/* A sibling, not a child: a submit inside it must not bubble (through React) into the request form. */}
       {lookalikes ? (
         <ConfirmDialog

@@ -16,6 +16,7 @@ import type { AppSettings } from '../../../shared/ipc/contract.ts';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { EmailSettings, SmtpSecurity } from '../../../shared/model/renewal.ts';
 import { call, errorInfo } from '../api.ts';
+import { PasswordField } from '../components/PasswordField.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { useNotice } from '../components/Notice.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
@@ -220,9 +221,8 @@ export function EmailSettingsSection({ settings, onSaved }: { settings: EmailSet
           slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off', 'data-field': 'email.user' } }}
         />
         <Box sx={{ flex: 1 }}>
-          <TextField
+          <PasswordField
             label="Password"
-            type="password"
             fullWidth
             value={password ?? ''}
             onChange={(e) => setPassword(e.target.value)}
