@@ -243,6 +243,8 @@ describe('e2e: tables that fit, the Saved mark, one tab stop per table, Show in 
       await win.waitFor();
       await win.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByTestId('request-row').filter({ hasText: unsavedName }).getByTestId('saved-mark').waitFor({ timeout: 15_000 });
+      // Save turns into a disabled "Saved": focus stays in the window (on Close), so Escape still closes it.
+      await page.waitForFunction(() => document.activeElement?.textContent === 'Close' && !!document.activeElement.closest('[data-testid="request-window"]'));
       await page.keyboard.press('Escape');
       await win.waitFor({ state: 'detached' });
 

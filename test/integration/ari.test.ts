@@ -382,8 +382,9 @@ describe('ARI in the renewal engine: reconcile renews inside the window the CA s
     assert.equal((await t.call('requests:verify', { id: r.id })).status, 'available');
     const saved = await t.call('certs:save', { requestId: r.id });
     const certId = opensslCertId((await exportPem(t, r.id)).cert);
-    // A window that is open now: due at once.
-    proxy.setWindow(certId, { start: new Date(clock.now().getTime() - 3_600_000).toISOString(), end: new Date(clock.now().getTime() + 60_000).toISOString() });
+    // A window that closes now: due at once (a window still open for a minute would put the random instant in the
+    // future once in ~60 runs, and this pass would have nothing to renew).
+    proxy.setWindow(certId, { start: new Date(clock.now().getTime() - 3_600_000).toISOString(), end: clock.now().toISOString() });
     proxy.refuseReplaces(1);
     const ordersBefore = proxy.newOrders.length;
     const pass = await t.app.services.renewal.reconcile('test');

@@ -24,7 +24,7 @@ import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useId, useState, type ReactNode } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/ipc/errors.ts';
 import type { PreflightResult } from '../../../shared/model/preflight.ts';
 import { plainProblem } from '../../../shared/model/problems.ts';
@@ -188,6 +188,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
   const act = activity(requestId);
   const running = act?.running === true;
   const [saving, setSaving] = useState(false);
+  // Save turns into a disabled "Saved": focus would drop to the page (and Escape stop closing the window),
+  // so it moves to the window's Close button once the save is done.
+  const closeRef = useRef<HTMLButtonElement>(null);
   const [alert, setAlert] = useState<ErrorInfo | null>(null);
   const [exporting, setExporting] = useState(false);
   const [emailing, setEmailing] = useState(false);
@@ -262,6 +265,7 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
       // The banner turns into "Saved in the repository": no extra notice over the window's buttons.
       const cert = await call('certs:save', { requestId: request.id });
       upsert({ ...request, savedCertificateId: cert.id, unsaved: false });
+      requestAnimationFrame(() => closeRef.current?.focus());
     } catch (err) {
       setAlert(errorInfo(err));
     } finally {
@@ -386,7 +390,9 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
               E-mail…
             </Button>
             <Box sx={{ flex: 1 }} />
-            <Button onClick={onClose}>Close</Button>
+            <Button onClick={onClose} ref={closeRef}>
+              Close
+            </Button>
             <Button variant="outlined" startIcon={<FileDownloadOutlinedIcon />} onClick={() => setExporting(true)} disabled={request.status === 'revoked'}>
               Export…
             </Button>
