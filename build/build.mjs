@@ -76,11 +76,67 @@ const markerPlugin = {
     const filter = new RegExp(`[\\\\/]node_modules[\\\\/](${escaped})[\\\\/].*\\.(c|m)?js$`);
     b.onLoad({ filter }, (args) => {
       const pkg = MARKED_PACKAGES.find((p) => args.path.replace(/\\/g, '/').includes(`/node_modules/${p}/`));
-      const text = readFileSync(args.path, 'utf8');
+      const text = patchAxios(args.path, readFileSync(args.path, 'utf8'));
       return { contents: `${text}\n;globalThis.__certdeskMark?.(${JSON.stringify(pkg)});\n`, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
+
+// axios' Node build (which acme-client sends every ACME request through) loads at its evaluation four things that
+// Certdesk never uses: form-data (with mime-types and the whole mime-db table), https-proxy-agent (with agent-base
+// and debug), follow-redirects (the transport always sets maxRedirects 0) and node:http2; and it builds its fetch
+// adapter once right away, which makes Node load its bundled undici (globalThis.Request) although the adapter in use
+// is 'http'. Together ~15-25 ms of CPU in every CLI process that talks to a CA. This plugin (hand-written; no
+// lazy-require plugin is used) gives axios small stand-ins that load the real module on first use — the same
+// behaviour if a later Certdesk ever does send a form, uses a proxy or HTTP/2 — and drops the warm-up call of the
+// fetch adapter (axios builds it on first use by itself: knownAdapters.fetch is a getter). The bundle still contains
+// all of them; they are just not evaluated. test/integration/cli-startup.test.ts checks that undici, http2 and
+// form-data stay unloaded. If an axios update changes the patched line the build fails here, so that this is looked
+// at again instead of silently loading undici.
+const AXIOS_NODE = /[\\/]node_modules[\\/]axios[\\/]dist[\\/]node[\\/]axios\.cjs$/;
+const LAZY_FOR_AXIOS = {
+  // A constructor that returns the real FormData (`new` returns the object the function returns).
+  'form-data': `module.exports = function FormData(...args) { const Real = require('form-data'); return new Real(...args); };`,
+  // instanceof works once the real class exists; before that nothing can be an instance of it.
+  'https-proxy-agent': `let Real = null;
+const load = () => (Real ??= require('https-proxy-agent'));
+function HttpsProxyAgent(...args) { const R = load(); return new R(...args); }
+Object.defineProperty(HttpsProxyAgent, Symbol.hasInstance, { value: (x) => Real !== null && x instanceof Real });
+module.exports = HttpsProxyAgent;`,
+  // axios destructures { http, https } at load and calls .request() on one of them only when redirects are followed.
+  'follow-redirects': `const real = () => require('follow-redirects');
+const side = (k) => ({ request: (...a) => real()[k].request(...a), get: (...a) => real()[k].get(...a) });
+module.exports = { http: side('http'), https: side('https') };`,
+  // Used only for httpVersion 2 requests: connect() and constants.
+  http2: `module.exports = { connect: (...a) => require('node:http2').connect(...a), get constants() { return require('node:http2').constants; } };`,
+};
+const axiosLazyPlugin = {
+  name: 'certdesk-axios-lazy',
+  setup(b) {
+    const names = Object.keys(LAZY_FOR_AXIOS);
+    b.onResolve({ filter: new RegExp(`^(node:)?(${names.map((n) => n.replace(/[-/]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
+      if (!AXIOS_NODE.test(args.importer)) return undefined;
+      return { path: args.path.replace(/^node:/, ''), namespace: 'certdesk-lazy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'certdesk-lazy' }, (args) => ({ contents: LAZY_FOR_AXIOS[args.path], loader: 'js', resolveDir: root }));
+  },
+};
+/** Source changes applied to a package file before it is bundled (the CLI only); each must match exactly once. */
+function patchAxios(file, text) {
+  if (!AXIOS_NODE.test(file)) return text;
+  const patches = [
+    // The warm-up call that builds the fetch adapter (and loads undici) at evaluation.
+    [/^getFetch\(\);$/m, '/* certdesk: fetch adapter built on first use (build/build.mjs) */'],
+    // Reading globalThis.FormData loads undici too. isFormData() still knows a native FormData without it: its
+    // toString tag is "FormData" (the kindOf test that follows), so only the early instanceof shortcut goes.
+    [/^const FormDataCtor = typeof G\.FormData !== 'undefined' \? G\.FormData : undefined;$/m, 'const FormDataCtor = undefined; /* certdesk: see build/build.mjs */'],
+  ];
+  for (const [re, by] of patches) {
+    if (!re.test(text)) throw new Error(`build: ${file} no longer has ${re}: check build.mjs axiosLazyPlugin against this axios version.`);
+    text = text.replace(re, by);
+  }
+  return text;
+}
 
 async function main() {
   rmSync(out, { recursive: true, force: true });
@@ -105,7 +161,7 @@ async function main() {
       inject: [join(root, 'build/import-meta-url.js')],
       define: { ...common.define, 'import.meta.url': 'import_meta_url' },
       ...(t.cli
-        ? { minify: true, charset: 'ascii', legalComments: 'external', sourcemap: production ? false : 'external', plugins: [markerPlugin] }
+        ? { minify: true, charset: 'ascii', legalComments: 'external', sourcemap: production ? false : 'external', plugins: [axiosLazyPlugin, markerPlugin] }
         : {}),
     });
     if (t.cli) cliMain = job;

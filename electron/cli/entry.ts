@@ -10,8 +10,9 @@
 // and anything that goes wrong with it falls back to a plain require(): a cache never decides whether the CLI runs.
 //
 // CERTDESK_DEBUG_MODULES=1 prints, at exit, one stderr line `certdesk-modules {json}`: the heavy packages bundled
-// in certdesk-main.cjs that were evaluated (build/build.mjs marks them) and the files require() loaded from
-// node_modules. test/integration/cli-startup.test.ts uses it to check that e.g. `cert list` loads no ACME client.
+// in certdesk-main.cjs that were evaluated (build/build.mjs marks them), the files require() loaded from
+// node_modules and Node's own modules that were loaded (`builtins`). test/integration/cli-startup.test.ts uses it
+// to check that e.g. `cert list` loads no ACME client.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
@@ -108,7 +109,10 @@ function debugModules(): void {
   process.once('exit', () => {
     const sep = /[\\/]node_modules[\\/]/;
     const required = Object.keys((Module as ModuleInternals)._cache).filter((f) => sep.test(f));
-    process.stderr.write(`certdesk-modules ${JSON.stringify({ bundled: [...marks].sort(), required })}\n`);
+    // Node's own modules that were loaded (e.g. internal/deps/undici/undici behind globalThis.fetch, http2).
+    const loadList = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+    const builtins = loadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+    process.stderr.write(`certdesk-modules ${JSON.stringify({ bundled: [...marks].sort(), required, builtins })}\n`);
   });
 }
 
