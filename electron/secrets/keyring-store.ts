@@ -170,22 +170,24 @@ export function createKeyringStore(opts: KeyringStoreOptions = {}): SecretStore 
   // One entry per item, made on first use and kept: on Linux the constructor opens its D-Bus connection
   // synchronously, which blocked the event loop for several ms at every read (twice per dns-01 renewal). A kept
   // entry whose call fails is dropped and the call tried once more with a new one (a restarted keychain daemon);
-  // the probe items of check() are never kept.
+  // the probe item of check() is kept only for that check (one connection for its write, read and delete).
   const entries = new Map<string, KeyringEntry>();
-  const wrap = async <T>(op: string, name: string, fn: (e: KeyringEntry) => Promise<T>): Promise<T> => {
+  const wrap = async <T>(op: string, name: string, fn: (e: KeyringEntry) => Promise<T>, probe?: { entry?: KeyringEntry }): Promise<T> => {
     try {
-      const kept = entries.get(name);
+      const kept = probe ? probe.entry : entries.get(name);
       if (kept) {
         try {
           return await fn(kept);
         } catch {
-          entries.delete(name);
+          if (probe) probe.entry = undefined;
+          else entries.delete(name);
         }
       }
       // The constructor already connects to D-Bus on Linux and throws there when it cannot.
       const entry = makeEntry(service, name);
       const result = await fn(entry);
-      if (!name.startsWith('probe/')) entries.set(name, entry);
+      if (probe) probe.entry = entry;
+      else if (!name.startsWith('probe/')) entries.set(name, entry);
       return result;
     } catch (err) {
       const appErr = explainKeychainError(err, { platform, env, op, item: `${service}/${name}` });
@@ -208,12 +210,13 @@ export function createKeyringStore(opts: KeyringStoreOptions = {}): SecretStore 
     async check() {
       const name = `probe/${process.pid}-${randomBytes(4).toString('hex')}`;
       const value = randomBytes(16).toString('base64');
-      await wrap('storing', name, (e) => e.setPassword(value));
+      const probe: { entry?: KeyringEntry } = {};
+      await wrap('storing', name, (e) => e.setPassword(value), probe);
       let readBack: string | null;
       try {
-        readBack = await wrap('reading', name, (e) => e.getPassword());
+        readBack = await wrap('reading', name, (e) => e.getPassword(), probe);
       } finally {
-        await wrap('deleting', name, (e) => e.deletePassword()).catch(() => undefined);
+        await wrap('deleting', name, (e) => e.deletePassword(), probe).catch(() => undefined);
       }
       // Without a working store some backends accept the write and then find nothing: never trust a silent null.
       if (readBack === null) {
