@@ -187,26 +187,48 @@ function dnsDomainRef() {
 export const AppSettings = DnsSettings.extend({ renewal: RenewalSettings, notifications: NotificationSettings, email: EmailSettings });
 export type AppSettings = z.infer<typeof AppSettings>;
 
-export const contract = {
-  'app:info': { req: z.object({}), res: AppInfo },
+/**
+ * The contract's channels, each built on first use. Building all ~70 channels' request and result schemas took ~10 ms of
+ * CPU in every CLI process (zod 4 does real work per schema), while a command uses one or two channels. Each
+ * channel is an own property with a getter that builds it once and then stays a plain value, so `contract[c]`,
+ * Object.keys(contract) and hasOwnProperty behave as on a plain object.
+ */
+function lazyChannels<T extends Record<string, () => { req: z.ZodType; res: z.ZodType }>>(defs: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const out = {} as { [K in keyof T]: ReturnType<T[K]> };
+  for (const key of Object.keys(defs) as (keyof T & string)[]) {
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = defs[key]!();
+        Object.defineProperty(out, key, { value, enumerable: true, configurable: false, writable: false });
+        return value;
+      },
+    });
+  }
+  return out;
+}
+
+export const contract = lazyChannels({
+  'app:info': () => ({ req: z.object({}), res: AppInfo }),
   /** Puts text on the system clipboard (the window itself has no clipboard permission); false when it cannot. */
-  'app:copy': {
+  'app:copy': () => ({
     req: z.object({ text: z.string().max(100_000, { error: 'Text to copy is too long: at most 100 kB.' }) }),
     res: z.object({ copied: z.boolean() }),
-  },
-  'ops:cancel': { req: z.object({ opId: z.string().min(1) }), res: z.object({ cancelled: z.boolean() }) },
+  }),
+  'ops:cancel': () => ({ req: z.object({ opId: z.string().min(1) }), res: z.object({ cancelled: z.boolean() }) }),
   /**
    * Shows a file in the system file manager (Show in folder after an export). Only a path Certdesk itself wrote
    * in this session is accepted (checked in main); `shown` is false where no file manager can be opened.
    */
-  'files:reveal': { req: z.object({ path: filePath }), res: z.object({ shown: z.boolean() }) },
+  'files:reveal': () => ({ req: z.object({ path: filePath }), res: z.object({ shown: z.boolean() }) }),
   /**
    * Asks the user for a file with the native open dialog (main process) and reads it there, checked: a
    * regular file of at most 1 MiB holding what `purpose` needs. The content stays in the main process; the
    * window gets a handle to send instead (`keyHandle`, `importKeyHandle`), the file's name and, for a
    * certificate key, its type. `file` is null when the user cancels.
    */
-  'files:open': {
+  'files:open': () => ({
     req: z.object({ purpose: FilePurpose }),
     res: z.object({
       file: z
@@ -218,15 +240,15 @@ export const contract = {
         })
         .nullable(),
     }),
-  },
+  }),
 
-  'accounts:list': { req: z.object({}), res: z.array(Account) },
-  'accounts:get': { req: z.object({ id }), res: Account },
+  'accounts:list': () => ({ req: z.object({}), res: z.array(Account) }),
+  'accounts:get': () => ({ req: z.object({ id }), res: Account }),
   /** Reads a directory (preset or URL) so the UI can show its Terms of Service and EAB needs before registering. */
-  'accounts:directory-info': { req: z.object({ directory, ...caSource, opId }), res: DirectoryInfo },
+  'accounts:directory-info': () => ({ req: z.object({ directory, ...caSource, opId }), res: DirectoryInfo }),
   /** The directory of a stored account (its profiles, ARI, Terms), read with the account's extra CA. */
-  'accounts:directory': { req: z.object({ id, opId }), res: DirectoryInfo },
-  'accounts:register': {
+  'accounts:directory': () => ({ req: z.object({ id, opId }), res: DirectoryInfo }),
+  'accounts:register': () => ({
     req: z.object({
       name,
       email,
@@ -237,9 +259,9 @@ export const contract = {
       opId,
     }),
     res: Account,
-  },
+  }),
   /** Adds an account that already exists at the CA, by its key (onlyReturnExisting). */
-  'accounts:import': {
+  'accounts:import': () => ({
     req: z.object({
       name: name.optional(),
       directory,
@@ -252,30 +274,30 @@ export const contract = {
       opId,
     }),
     res: Account,
-  },
-  'accounts:update': { req: z.object({ id, email: email.optional(), name: name.optional(), opId }), res: Account },
+  }),
+  'accounts:update': () => ({ req: z.object({ id, email: email.optional(), name: name.optional(), opId }), res: Account }),
   /** Reads the account's status from the CA. */
-  'accounts:refresh': { req: z.object({ id, opId }), res: Account },
+  'accounts:refresh': () => ({ req: z.object({ id, opId }), res: Account }),
   /** RFC 8555 §7.3.5 key change: same account URL, new key. */
-  'accounts:rollover': { req: z.object({ id, opId }), res: Account },
+  'accounts:rollover': () => ({ req: z.object({ id, opId }), res: Account }),
   /** Irreversible at the CA. */
-  'accounts:deactivate': { req: z.object({ id, confirm, opId }), res: Account },
+  'accounts:deactivate': () => ({ req: z.object({ id, confirm, opId }), res: Account }),
   /** Removes the account from Certdesk only; it stays active at the CA. */
-  'accounts:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  'accounts:delete': () => ({ req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) }),
   /**
    * Writes the account key (PEM) to a file the user chose: `out` from the CLI; the Electron face asks with a
    * native save dialog; the key itself never crosses to a renderer.
    */
-  'accounts:export-key': {
+  'accounts:export-key': () => ({
     req: z.object({ id, out: filePath.optional(), force }),
     res: z.object({ path: z.string().nullable() }),
-  },
+  }),
 
   /**
    * Raises a certificate request (seed Step 2): validates everything, creates the key and the ACME order, and
    * returns the request with its challenges (status Pending).
    */
-  'requests:create': {
+  'requests:create': () => ({
     req: z.object({
       /** The account to order with; optional when there is exactly one valid account. */
       accountId: z.string().min(1).optional(),
@@ -304,39 +326,39 @@ export const contract = {
       opId,
     }),
     res: Request,
-  },
+  }),
   /** Sets (or, with null, removes) the DNS account of a dns-01 request. */
-  'requests:assign-dns': { req: z.object({ id, accountId: z.string().min(1).nullable() }), res: Request },
-  'requests:list': { req: z.object({}), res: z.array(Request) },
-  'requests:get': { req: z.object({ id }), res: Request },
+  'requests:assign-dns': () => ({ req: z.object({ id, accountId: z.string().min(1).nullable() }), res: Request }),
+  'requests:list': () => ({ req: z.object({}), res: z.array(Request) }),
+  'requests:get': () => ({ req: z.object({ id }), res: Request }),
   /** Submits the challenges and follows the order until Available or Failed (progress events per name). */
-  'requests:verify': { req: z.object({ id, opId }), res: Request },
+  'requests:verify': () => ({ req: z.object({ id, opId }), res: Request }),
   /**
    * Pre-flight of the manual challenges, before Verify: fetches each http-01 URL and asks every authoritative
    * name server for each TXT value; per name ready / not-found / wrong-content / not-visible / unreachable.
    */
-  'requests:preflight': { req: z.object({ id, opId }), res: PreflightResult },
+  'requests:preflight': () => ({ req: z.object({ id, opId }), res: PreflightResult }),
   /** A fresh order (and challenges) for a Failed or Pending request. */
-  'requests:new-challenge': { req: z.object({ id, opId }), res: Request },
+  'requests:new-challenge': () => ({ req: z.object({ id, opId }), res: Request }),
   /** Seed Step 5: a new order for the same names, key per the request's key policy. */
-  'requests:renew': { req: z.object({ id, opId }), res: Request },
+  'requests:renew': () => ({ req: z.object({ id, opId }), res: Request }),
   /** Seed Step 6: revokes the issued certificate at the CA. HTTPS breaks for sites that use it. */
-  'requests:revoke': {
+  'requests:revoke': () => ({
     req: z.object({ id, reason: RevocationReason.default('unspecified'), confirm, opId }),
     res: Request,
-  },
+  }),
   /** Seed Step 7: removes the request and its saved certificate from Certdesk; the certificate stays valid. */
-  'requests:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  'requests:delete': () => ({ req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) }),
 
   /** Seed Step 4: saves (or, after a renewal, replaces) the request's certificate in the repository. */
-  'certs:save': { req: z.object({ requestId: id }), res: Certificate },
-  'certs:list': { req: z.object({}), res: z.array(Certificate) },
-  'certs:get': { req: z.object({ id }), res: CertificateDetail },
+  'certs:save': () => ({ req: z.object({ requestId: id }), res: Certificate }),
+  'certs:list': () => ({ req: z.object({}), res: z.array(Certificate) }),
+  'certs:get': () => ({ req: z.object({ id }), res: CertificateDetail }),
   /**
    * Exports a saved certificate (or an Available request's) with its key. `out` only from the CLI; the
    * Electron face asks with a native save dialog. The password defaults to the request's keystore password.
    */
-  'certs:export': {
+  'certs:export': () => ({
     req: z.object({
       id,
       format: ExportFormat,
@@ -349,46 +371,46 @@ export const contract = {
       force,
     }),
     res: z.object({ paths: z.array(z.string()).nullable() }),
-  },
+  }),
   /** Removes a saved certificate (and its request) from Certdesk; it stays valid at the CA. */
-  'certs:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  'certs:delete': () => ({ req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) }),
 
   /** The DNS providers Certdesk knows, with their form fields. */
-  'dns:providers': { req: z.object({}), res: z.array(DnsProviderInfo) },
-  'dns:list': { req: z.object({}), res: z.array(DnsAccount) },
-  'dns:add': {
+  'dns:providers': () => ({ req: z.object({}), res: z.array(DnsProviderInfo) }),
+  'dns:list': () => ({ req: z.object({}), res: z.array(DnsAccount) }),
+  'dns:add': () => ({
     req: z.object({ name: dnsName, provider: z.string().trim().min(1, { error: 'Provider is required: choose a DNS provider.' }), fields: dnsFields.default({}), secrets: dnsSecrets.default({}) }),
     res: DnsAccount,
-  },
+  }),
   /** A secret not sent stays as stored. */
-  'dns:edit': { req: z.object({ id, name: dnsName.optional(), fields: dnsFields.optional(), secrets: dnsSecrets.optional() }), res: DnsAccount },
-  'dns:set-enabled': { req: z.object({ id, enabled: z.boolean() }), res: DnsAccount },
+  'dns:edit': () => ({ req: z.object({ id, name: dnsName.optional(), fields: dnsFields.optional(), secrets: dnsSecrets.optional() }), res: DnsAccount }),
+  'dns:set-enabled': () => ({ req: z.object({ id, enabled: z.boolean() }), res: DnsAccount }),
   /** Refused (CONFLICT) while a pending request uses the account. */
-  'dns:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
+  'dns:delete': () => ({ req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) }),
   /** Signs in and finds the zone of a sample domain (default: a pending request's, else `domain` is needed). */
-  'dns:test': { req: z.object({ id, domain: z.string().trim().min(1).optional(), opId }), res: z.object({ zone: z.string(), message: z.string() }) },
-  'dns:mappings': { req: z.object({}), res: z.array(DnsMapping) },
-  'dns:map': {
+  'dns:test': () => ({ req: z.object({ id, domain: z.string().trim().min(1).optional(), opId }), res: z.object({ zone: z.string(), message: z.string() }) }),
+  'dns:mappings': () => ({ req: z.object({}), res: z.array(DnsMapping) }),
+  'dns:map': () => ({
     req: z.object({ domain: dnsDomain, accountId: id, zone: z.string().trim().min(1).optional(), fields: dnsFields.optional(), secrets: dnsSecrets.optional() }),
     res: DnsMapping,
-  },
-  'dns:unmap': { req: z.object({ domain: dnsDomain }), res: z.object({ deleted: z.literal(true) }) },
+  }),
+  'dns:unmap': () => ({ req: z.object({ domain: dnsDomain }), res: z.object({ deleted: z.literal(true) }) }),
 
   /** End servers (Manage → Deploy). */
-  'servers:list': { req: z.object({}), res: z.array(EndServer) },
+  'servers:list': () => ({ req: z.object({}), res: z.array(EndServer) }),
   /**
    * Connects to host:port and reads the host key it offers (no login), compared with a pinned one: what the
    * "accept this fingerprint?" dialog shows before `servers:add`.
    */
-  'servers:probe': {
+  'servers:probe': () => ({
     req: z.object({ host: serverHost, port: serverPort.default(22), opId }),
     res: HostKeyProbe,
-  },
+  }),
   /**
    * Adds a server: logs in with the host key pinned to `acceptHostKey` (refused when the server offers another),
    * then stores it. Password, or private key (+ passphrase), go to the keychain.
    */
-  'servers:add': {
+  'servers:add': () => ({
     req: z.object({
       name: serverName,
       host: serverHost,
@@ -407,9 +429,9 @@ export const contract = {
       opId,
     }),
     res: EndServer,
-  },
+  }),
   /** Secrets not sent stay as stored; a new host or port needs `acceptHostKey` again. */
-  'servers:edit': {
+  'servers:edit': () => ({
     req: z.object({
       id,
       name: serverName.optional(),
@@ -428,17 +450,17 @@ export const contract = {
       opId,
     }),
     res: EndServer,
-  },
+  }),
   /** Logs in, runs a harmless command, and checks every mapped webroot can be written. */
-  'servers:test': {
+  'servers:test': () => ({
     req: z.object({ id, opId }),
     res: z.object({ server: EndServer, ok: z.boolean(), message: z.string(), checks: z.array(z.object({ what: z.string(), ok: z.boolean(), message: z.string() })) }),
-  },
+  }),
   /** Removes the server, its mappings and its secrets. */
-  'servers:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) },
-  'servers:mappings': { req: z.object({}), res: z.array(ServerMapping) },
+  'servers:delete': () => ({ req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true) }) }),
+  'servers:mappings': () => ({ req: z.object({}), res: z.array(ServerMapping) }),
   /** Maps domains to a server (one mapping per domain; an existing one is replaced by what is sent). */
-  'servers:map': {
+  'servers:map': () => ({
     req: z.object({
       serverId: id,
       domains: domainList,
@@ -447,18 +469,18 @@ export const contract = {
       deploy: DeployInput.nullable().optional(),
     }),
     res: z.array(ServerMapping),
-  },
-  'servers:unmap': { req: z.object({ serverId: id, domains: domainList }), res: z.object({ deleted: z.number() }) },
+  }),
+  'servers:unmap': () => ({ req: z.object({ serverId: id, domains: domainList }), res: z.object({ deleted: z.number() }) }),
 
   /** Certdesk agents (Manage → Windows agents, issue 10). Mapping: servers:map with the agent's id. */
-  'agents:list': { req: z.object({}), res: z.array(Agent) },
+  'agents:list': () => ({ req: z.object({}), res: z.array(Agent) }),
   /** Reads the certificate an agent URL offers (no pairing): what the "accept this certificate?" step shows. */
-  'agents:probe': { req: z.object({ url: agentUrl, opId }), res: AgentProbe },
+  'agents:probe': () => ({ req: z.object({ url: agentUrl, opId }), res: AgentProbe }),
   /**
    * Pairs with the agent: connects with its certificate pinned to `acceptCert` (refused when it offers another),
    * sends the one-time code and a new secret (kept in the keychain), stores the agent.
    */
-  'agents:pair': {
+  'agents:pair': () => ({
     req: z.object({
       name: agentName,
       url: agentUrl,
@@ -469,38 +491,38 @@ export const contract = {
       opId,
     }),
     res: Agent,
-  },
+  }),
   /** Asks the agent for its report (signed), checks every mapped webroot can be written. */
-  'agents:test': {
+  'agents:test': () => ({
     req: z.object({ id, opId }),
     res: z.object({ agent: Agent, ok: z.boolean(), message: z.string(), checks: z.array(z.object({ what: z.string(), ok: z.boolean(), message: z.string() })) }),
-  },
+  }),
   /** Unpairs (tells the agent, when it answers), removes the agent, its mappings and its secret. */
-  'agents:delete': { req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true), unpaired: z.boolean() }) },
+  'agents:delete': () => ({ req: z.object({ id, confirm }), res: z.object({ deleted: z.literal(true), unpaired: z.boolean() }) }),
   /**
    * The agent package for Windows (zip). `out` only from the CLI; the Electron face asks with a native save dialog
    * (null: the user cancelled).
    */
-  'agents:package': { req: z.object({ arch: AgentArch, out: filePath.optional(), force, opId }), res: z.object({ path: z.string().nullable(), bytes: z.number() }) },
+  'agents:package': () => ({ req: z.object({ arch: AgentArch, out: filePath.optional(), force, opId }), res: z.object({ path: z.string().nullable(), bytes: z.number() }) }),
 
   /**
    * Deploys a certificate (an Available request's, or a saved one) to every server mapped with Deploy on for one
    * of its names, one after another, or to one server. Each: upload, reload, TLS check, roll back on failure.
    */
-  'deploy:run': {
+  'deploy:run': () => ({
     req: z.object({ ...deployTarget, serverId: z.string().min(1).optional(), opId }),
     res: z.object({ ok: z.boolean(), deployments: z.array(Deployment) }),
-  },
+  }),
   /** Deployment history, newest first (filtered by request, certificate or server). */
-  'deploy:history': {
+  'deploy:history': () => ({
     req: z.object({ ...deployTarget, serverId: z.string().min(1).optional(), limit: z.number().int().min(1).max(500).optional() }),
     res: z.array(Deployment),
-  },
+  }),
 
   /** Every setting: DNS (propagation check), renewal, notifications, e-mail (never the SMTP password). */
-  'settings:get': { req: z.object({}), res: AppSettings },
+  'settings:get': () => ({ req: z.object({}), res: AppSettings }),
   /** Changes only what is sent; each part is checked as a whole before anything is stored. */
-  'settings:set': {
+  'settings:set': () => ({
     req: z.object({
       dnsServers: z.array(z.string().trim().min(1, { error: 'DNS server: give host or host:port.' })).max(16, { error: 'DNS servers: at most 16.' }).optional(),
       renewal: RenewalSettings.partial().optional(),
@@ -516,43 +538,43 @@ export const contract = {
       emailCaFile: filePath.optional(),
     }),
     res: AppSettings,
-  },
+  }),
 
   /** The renewal plan of every saved certificate: due time, why, state, automation, last attempt. */
-  'renewal:plans': { req: z.object({}), res: z.array(RenewalPlan) },
+  'renewal:plans': () => ({ req: z.object({}), res: z.array(RenewalPlan) }),
   /** A certificate's own renewal policy (null: back to the default from Settings). */
-  'renewal:set-policy': {
+  'renewal:set-policy': () => ({
     req: z.object({
       certificateId: id,
       policy: RenewalPolicy.nullable(),
       days: z.number({ error: 'Days must be a number.' }).int({ error: 'Days must be a whole number.' }).min(1, { error: 'Days must be between 1 and 365.' }).max(365, { error: 'Days must be between 1 and 365.' }).optional(),
     }),
     res: RenewalPlan,
-  },
+  }),
   /** Renews now what is due now (what the scheduler does at each reconcile; `renew --due`). */
-  'renewal:run-due': { req: z.object({ opId }), res: z.object({ results: z.array(RenewalResult) }) },
+  'renewal:run-due': () => ({ req: z.object({ opId }), res: z.object({ results: z.array(RenewalResult) }) }),
   /** What would renew at `at` (default now), when, and why; changes nothing. */
-  'renewal:dry-run': {
+  'renewal:dry-run': () => ({
     req: z.object({ at: z.string().refine((v) => !Number.isNaN(Date.parse(v)), { error: 'At must be a date and time, e.g. 2027-01-31T12:00:00Z.' }).optional() }),
     res: z.object({ at: z.string(), plans: z.array(RenewalPlan), due: z.array(z.string()) }),
-  },
+  }),
 
   /** Alerts behind the bell, newest first (dismissed ones too, flagged). */
-  'alerts:list': { req: z.object({}), res: z.array(Alert) },
+  'alerts:list': () => ({ req: z.object({}), res: z.array(Alert) }),
   /** Hides an alert until its state changes. */
-  'alerts:dismiss': { req: z.object({ id }), res: z.object({ dismissed: z.literal(true) }) },
+  'alerts:dismiss': () => ({ req: z.object({ id }), res: z.object({ dismissed: z.literal(true) }) }),
 
   /** Sends a test mail with the stored SMTP settings (to `to`, default the settings' recipients). */
-  'email:test': { req: z.object({ to: z.array(z.string()).optional(), opId }), res: z.object({ sent: z.literal(true), to: z.array(z.string()), message: z.string() }) },
+  'email:test': () => ({ req: z.object({ to: z.array(z.string()).optional(), opId }), res: z.object({ sent: z.literal(true), to: z.array(z.string()), message: z.string() }) }),
   /**
    * Seed "E-mail": mails an Available or saved certificate as an attachment in `format` (with its key for
    * pfx/jks, protected by the keystore password, which is never in the mail).
    */
-  'certs:email': {
+  'certs:email': () => ({
     req: z.object({ id, to: z.array(z.string()).optional(), format: ExportFormat.default('pfx'), opId }),
     res: z.object({ sent: z.literal(true), to: z.array(z.string()), attachment: z.string() }),
-  },
-} as const satisfies Record<string, { req: z.ZodType; res: z.ZodType }>;
+  }),
+} as const satisfies Record<string, () => { req: z.ZodType; res: z.ZodType }>);
 
 export type Contract = typeof contract;
 export type Channel = keyof Contract;
