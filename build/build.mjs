@@ -110,15 +110,46 @@ module.exports = { http: side('http'), https: side('https') };`,
   // Used only for httpVersion 2 requests: connect() and constants.
   http2: `module.exports = { connect: (...a) => require('node:http2').connect(...a), get constants() { return require('node:http2').constants; } };`,
 };
+// acme-client's crypto helpers (required by its Client for two PEM utilities) load @peculiar/x509 (with tsyringe,
+// reflect-metadata, the ASN.1 schemas) and asn1js at evaluation and set x509's crypto provider. Certdesk builds its
+// CSRs itself (electron/orders/csr.ts) and finalizes without them, so in the CLI they are stand-ins that load the
+// real library on first use of any of its exports (then with the provider acme-client set).
+const ACME_CRYPTO = /[\\/]node_modules[\\/]acme-client[\\/]src[\\/]crypto[\\/]index\.js$/;
+const LAZY_FOR_ACME_CRYPTO = {
+  '@peculiar/x509': `let real = null;
+let provider = null;
+const load = () => {
+  if (real === null) {
+    real = require('@peculiar/x509');
+    if (provider !== null) real.cryptoProvider.set(provider);
+  }
+  return real;
+};
+const cryptoProvider = { set(p) { provider = p; if (real !== null) real.cryptoProvider.set(p); } };
+module.exports = new Proxy({}, {
+  get: (_, k) => (k === 'cryptoProvider' && real === null ? cryptoProvider : load()[k]),
+  has: (_, k) => k in load(),
+});`,
+  asn1js: `module.exports = new Proxy({}, { get: (_, k) => require('asn1js')[k], has: (_, k) => k in require('asn1js') });`,
+};
+const LAZY = [
+  { importer: AXIOS_NODE, modules: LAZY_FOR_AXIOS },
+  { importer: ACME_CRYPTO, modules: LAZY_FOR_ACME_CRYPTO },
+];
 const axiosLazyPlugin = {
-  name: 'certdesk-axios-lazy',
+  name: 'certdesk-lazy-requires',
   setup(b) {
-    const names = Object.keys(LAZY_FOR_AXIOS);
-    b.onResolve({ filter: new RegExp(`^(node:)?(${names.map((n) => n.replace(/[-/]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
-      if (!AXIOS_NODE.test(args.importer)) return undefined;
-      return { path: args.path.replace(/^node:/, ''), namespace: 'certdesk-lazy' };
+    const names = LAZY.flatMap((l) => Object.keys(l.modules));
+    b.onResolve({ filter: new RegExp(`^(node:)?(${names.map((n) => n.replace(/[-/.@]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
+      const bare = args.path.replace(/^node:/, '');
+      const i = LAZY.findIndex((l) => l.importer.test(args.importer) && Object.prototype.hasOwnProperty.call(l.modules, bare));
+      if (i < 0) return undefined;
+      return { path: `${i}:${bare}`, namespace: 'certdesk-lazy' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'certdesk-lazy' }, (args) => ({ contents: LAZY_FOR_AXIOS[args.path], loader: 'js', resolveDir: root }));
+    b.onLoad({ filter: /.*/, namespace: 'certdesk-lazy' }, (args) => {
+      const at = args.path.indexOf(':');
+      return { contents: LAZY[Number(args.path.slice(0, at))].modules[args.path.slice(at + 1)], loader: 'js', resolveDir: root };
+    });
   },
 };
 /** Source changes applied to a package file before it is bundled (the CLI only); each must match exactly once. */

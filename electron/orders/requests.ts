@@ -32,7 +32,7 @@ import type { AccountRecord, AuthorizationRecord, DeploymentRecord, OrderRecord,
 import type { Store } from '../store/store.ts';
 import { validatePassword } from '../keystore/index.ts';
 import { daysLeft, publicKeyDer, splitPem, summarize } from './certinfo.ts';
-import { createCsr } from './csr.ts';
+import { createCsr, pemBodyBase64Url } from './csr.ts';
 import { alternateLinks, checkPreferredChain, pickChain } from './chains.ts';
 import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
@@ -105,6 +105,19 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/**
+ * Sends the finalize request (RFC 8555 §7.4). acme-client's finalizeOrder() turns the PEM into base64url with
+ * @peculiar/x509's PEM decoder, which would load that library (and its ASN.1 stack) for one base64 conversion; its
+ * API object sends the very same signed request. Older or newer acme-client without that object: its own method.
+ */
+async function finalizeOrder(client: acme.Client, order: AcmeOrder, csrPem: string): Promise<AcmeOrder> {
+  const api = (client as unknown as { api?: { finalizeOrder?(url: string, data: { csr: string }): Promise<{ data: AcmeOrder }> } }).api;
+  if (!order.finalize) throw new AppError('ACME_ERROR', 'The CA gave no finalize URL for the order.');
+  if (typeof api?.finalizeOrder !== 'function') return (await client.finalizeOrder(order as never, csrPem)) as AcmeOrder;
+  const resp = await api.finalizeOrder(order.finalize, { csr: pemBodyBase64Url(csrPem) });
+  return resp.data;
 }
 
 /** Profiles whose policy caps the number of names (Let's Encrypt, 2025). */
@@ -692,7 +705,7 @@ export class RequestService {
         await this.store.writeFile(csrFile, csr, 0o644);
         await this.patch(id, { csrFile });
       }
-      order = (await this.call('Finalizing the order', account, op, () => client.finalizeOrder(order as never, csr), {
+      order = (await this.call('Finalizing the order', account, op, () => finalizeOrder(client, order, csr), {
         idempotent: false,
       })) as AcmeOrder;
       order.url = rec.order!.url;
