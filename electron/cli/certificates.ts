@@ -196,6 +196,11 @@ export const requestCommands: Record<string, Command> = {
       allowMixedScripts: '--allow-mixed-scripts',
       dnsAccountId: '--dns-account',
     },
+    async prepare(v) {
+      // A new key (not an imported one) of the kind asked for: start it before the store and keychain are opened.
+      const keyPolicy = (v['key-policy'] as string | undefined) ?? (v['key-file'] ? 'import' : 'new');
+      if (keyPolicy !== 'import' && typeof v.key === 'string') (await import('../orders/keys.ts')).pregenerateKey(v.key);
+    },
     async run(ctx, v) {
       const dnsAccount = typeof v['dns-account'] === 'string' ? await dnsAccountByName(ctx, v['dns-account'], 'dns-account') : null;
       const domains = required(v, 'domains', 'the names to certify, comma-separated (the first is the common name)')

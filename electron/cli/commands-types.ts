@@ -23,6 +23,12 @@ export interface Command {
    * fields whose flag is not simply `--<field>` (e.g. challengeType → --challenge).
    */
   flags?: Record<string, string>;
+  /**
+   * Called with the parsed options before the app is built (store, keychain): work that needs nothing of the app
+   * can start here and overlap with that (request create starts its key). Must not throw or report errors: run()
+   * validates the options as before.
+   */
+  prepare?(v: Values): void | Promise<void>;
   run(ctx: CliContext, v: Values, args: string[]): Promise<unknown>;
   print?(result: never): string;
   /** Exit code for a successful call whose result still means failure (e.g. a Failed request). */

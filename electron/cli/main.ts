@@ -343,6 +343,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   let app: App | undefined;
   try {
+    await cmd.prepare?.(values);
     const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
     const [{ bootstrap }, { headlessPlatform }, { dispatch }] = await Promise.all([
       import('../app/bootstrap.ts'),
