@@ -54,6 +54,8 @@ interface CallState {
 }
 
 const calls = new AsyncLocalStorage<CallState>();
+/** ACME calls running now (withTransport): the AsyncLocalStorage is enabled only while there are any. */
+let active = 0;
 /** Unused Replay-Nonce values per trust and origin (RFC 8555 §7.2: every response carries a fresh one). */
 const nonces = new Map<string, string[]>();
 const MAX_POOLED_NONCES = 32;
@@ -302,5 +304,14 @@ export async function withTransport<T>(signal: AbortSignal | undefined, trust: T
   await loadAcmeLibs();
   installTransport();
   const state: CallState = { signal, trust, lastProblem: null, retryAfterSeconds: null, lastRetryAfterSeconds: null, lastNetworkError: null };
-  return calls.run(state, () => fn(() => state));
+  active++;
+  try {
+    return await calls.run(state, () => fn(() => state));
+  } finally {
+    // On Node 20 and 22 an enabled AsyncLocalStorage runs an async_hooks callback for every promise the whole process
+    // creates, also between ACME calls (store writes, schema checks): ~10 ms of CPU in a `request verify`. So it is
+    // switched off whenever no call is running (the next run() switches it on again). Everything a call does is
+    // awaited inside it, so nothing of a finished call still reads its state.
+    if (--active === 0) calls.disable();
+  }
 }
