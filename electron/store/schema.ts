@@ -387,7 +387,7 @@ const names = z.array(text).min(1, { error: 'expected at least one name' });
 
 export const REQUEST_PHASES = ['ordering', 'challenges', 'validating', 'finalizing', 'downloading', 'done', 'failed'] as const;
 
-export const AccountRecordSchema = z.object({
+export const AccountRecordSchema = z.lazy(() => z.object({
   id,
   name: text,
   email: text.nullable(),
@@ -405,13 +405,13 @@ export const AccountRecordSchema = z.object({
   eabKid: text.nullable(),
   createdAt: timestampText,
   updatedAt: timestampText,
-});
+}));
 
 const AcmeErrorSchema = z.object({ type: text, detail: text });
 
 export const AlternateChallengeSchema = z.object({ type: ChallengeType, url: text, token: text, status: text });
 
-export const AuthorizationRecordSchema = z.object({
+export const AuthorizationRecordSchema = z.lazy(() => z.object({
   url: text,
   identifier: text,
   wildcard: z.boolean(),
@@ -420,21 +420,21 @@ export const AuthorizationRecordSchema = z.object({
     .object({ type: ChallengeType, url: text, token: text, status: text, error: AcmeErrorSchema.nullable() })
     .nullable(),
   alternates: z.array(AlternateChallengeSchema).optional(),
-});
+}));
 
-export const OrderRecordSchema = z.object({
+export const OrderRecordSchema = z.lazy(() => z.object({
   url: text,
   status: text,
   expires: text.nullable(),
   finalizeUrl: text,
   certificateUrl: text.nullable(),
   authorizations: z.array(AuthorizationRecordSchema),
-});
+}));
 
 export const PresentedRecordSchema = z.object({ name: text, accountId: id, mappingDomain: text.nullable(), fqdn: text, value: text });
 export const PlacedFileSchema = z.object({ name: text, targetId: id, path: z.string().min(1, { error: 'expected a path' }) });
 
-export const RequestRecordSchema = z.object({
+export const RequestRecordSchema = z.lazy(() => z.object({
   id,
   accountId: id,
   names,
@@ -467,18 +467,18 @@ export const RequestRecordSchema = z.object({
   ordersCreated: z.number().int().nonnegative(),
   createdAt: timestampText,
   updatedAt: timestampText,
-});
+}));
 
-export const CertificateVersionRecordSchema = z.object({
+export const CertificateVersionRecordSchema = z.lazy(() => z.object({
   serial: text,
   notBefore: text,
   notAfter: text,
   sha256: text,
   savedAt: timestampText,
   certFile: relPath,
-});
+}));
 
-export const CertificateRecordSchema = z.object({
+export const CertificateRecordSchema = z.lazy(() => z.object({
   id,
   requestId: text.nullable(),
   names,
@@ -489,11 +489,11 @@ export const CertificateRecordSchema = z.object({
   savedAt: timestampText,
   revoked: z.boolean(),
   history: z.array(CertificateVersionRecordSchema),
-});
+}));
 
 const fieldValues = z.record(z.string(), z.string());
 
-export const DnsAccountRecordSchema = z.object({
+export const DnsAccountRecordSchema = z.lazy(() => z.object({
   id,
   name: z.string().min(1, { error: 'expected a name' }),
   provider: z.string().min(1, { error: 'expected a provider id' }),
@@ -502,20 +502,20 @@ export const DnsAccountRecordSchema = z.object({
   secretFields: z.array(text),
   createdAt: timestampText,
   updatedAt: timestampText,
-});
+}));
 
-export const DnsMappingRecordSchema = z.object({
+export const DnsMappingRecordSchema = z.lazy(() => z.object({
   domain: z.string().min(1, { error: 'expected a domain' }),
   accountId: id,
   zone: text.nullable(),
   fields: fieldValues,
   secretFields: z.array(text),
   updatedAt: timestampText,
-});
+}));
 
 const octalMode = z.string().regex(/^0?[0-7]{3}$/, { error: 'expected an octal mode such as 600' });
 
-export const ServerRecordSchema = z.object({
+export const ServerRecordSchema = z.lazy(() => z.object({
   id,
   name: z.string().min(1, { error: 'expected a name' }),
   host: z.string().min(1, { error: 'expected a host' }),
@@ -527,9 +527,9 @@ export const ServerRecordSchema = z.object({
   lastTest: z.object({ at: timestampText, ok: z.boolean(), message: text }).nullable(),
   createdAt: timestampText,
   updatedAt: timestampText,
-});
+}));
 
-export const DeploySettingsRecordSchema = z.object({
+export const DeploySettingsRecordSchema = z.lazy(() => z.object({
   enabled: z.boolean(),
   format: DeployFormat,
   certPath: text.nullable(),
@@ -543,9 +543,9 @@ export const DeploySettingsRecordSchema = z.object({
   reload: text.nullable(),
   check: text.nullable(),
   site: text.nullable(),
-});
+}));
 
-export const AgentRecordSchema = z.object({
+export const AgentRecordSchema = z.lazy(() => z.object({
   id,
   name: text,
   url: text,
@@ -556,17 +556,17 @@ export const AgentRecordSchema = z.object({
   lastTest: z.object({ at: timestampText, ok: z.boolean(), message: text }).nullable(),
   createdAt: timestampText,
   updatedAt: timestampText,
-});
+}));
 
-export const ServerMappingRecordSchema = z.object({
+export const ServerMappingRecordSchema = z.lazy(() => z.object({
   serverId: id,
   domain: z.string().min(1, { error: 'expected a domain' }),
   webroot: text.nullable(),
   deploy: DeploySettingsRecordSchema.nullable(),
   updatedAt: timestampText,
-});
+}));
 
-export const DeploymentRecordSchema = z.object({
+export const DeploymentRecordSchema = z.lazy(() => z.object({
   id,
   requestId: text.nullable(),
   certificateId: text.nullable(),
@@ -583,9 +583,9 @@ export const DeploymentRecordSchema = z.object({
   trigger: z.enum(['issued', 'renewed', 'manual']),
   startedAt: timestampText,
   finishedAt: timestampText,
-});
+}));
 
-export const RenewalRecordSchema = z.object({
+export const RenewalRecordSchema = z.lazy(() => z.object({
   certificateId: id,
   policy: RenewalPolicy.nullable(),
   days: z.number().int().min(1).max(365).nullable(),
@@ -602,10 +602,13 @@ export const RenewalRecordSchema = z.object({
   nextAttemptAt: timestampText.nullable(),
   lastAttempt: z.object({ at: timestampText, ok: z.boolean(), message: text }).nullable(),
   updatedAt: timestampText,
-});
+}));
 
 export const NoticeRecordSchema = z.object({ key: z.string().min(1, { error: 'expected a key' }), at: timestampText });
 export const DismissalRecordSchema = z.object({ alertId: z.string().min(1, { error: 'expected an alert id' }), stateKey: text, at: timestampText });
+
+// The multi-line record schemas are z.lazy(): built at the first check of such a record, not when the module loads
+// (every CLI command loads this file; most check few or no records: ~1-2 ms of CPU each time, issue 11).
 
 /** The record lists of db.json, with the schema of one record and what a record is called in messages. */
 export const COLLECTIONS = {

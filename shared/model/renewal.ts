@@ -1,5 +1,8 @@
 // Automatic renewal, alerts, notifications and e-mail (issue 9): the views the faces see.
 import { z } from 'zod';
+// Object schemas are z.lazy(): each is built at its first parse, not when this module loads. A CLI process loads
+// every model but checks only a few of them, and building them all cost ~5 ms of CPU per command (issue 11).
+// Schemas whose object methods are used (.extend, .partial, .omit) stay plain z.object.
 
 /**
  * When a certificate is due:
@@ -32,7 +35,7 @@ export const RenewalState = z.enum([
 export type RenewalState = z.infer<typeof RenewalState>;
 
 /** The renewal plan of one saved certificate. Instants are UTC ISO strings. */
-export const RenewalPlan = z.object({
+export const RenewalPlan = z.lazy(() => z.object({
   certificateId: z.string(),
   requestId: z.string().nullable(),
   commonName: z.string(),
@@ -58,11 +61,11 @@ export const RenewalPlan = z.object({
   /** After a failure: when the next attempt is made. */
   nextAttemptAt: z.string().nullable(),
   lastAttempt: z.object({ at: z.string(), ok: z.boolean(), message: z.string() }).nullable(),
-});
+}));
 export type RenewalPlan = z.infer<typeof RenewalPlan>;
 
 /** What one automatic renewal did (`renew --due`, the scheduler). */
-export const RenewalResult = z.object({
+export const RenewalResult = z.lazy(() => z.object({
   certificateId: z.string(),
   requestId: z.string().nullable(),
   commonName: z.string(),
@@ -74,22 +77,22 @@ export const RenewalResult = z.object({
   replaced: z.boolean(),
   /** Deployments after the renewal (where servers are mapped): server name and whether it serves the new serial. */
   deployments: z.array(z.object({ server: z.string(), ok: z.boolean(), reason: z.string().nullable() })),
-});
+}));
 export type RenewalResult = z.infer<typeof RenewalResult>;
 
 export const AlertKind = z.enum(['expiring', 'expired', 'renewal-failed', 'request-failed', 'challenge-waiting', 'manual-renewal', 'deploy-failed']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 /** What resolves an alert, for the button beside it. */
-export const AlertAction = z.object({
+export const AlertAction = z.lazy(() => z.object({
   kind: z.enum(['open-request', 'open-certificate', 'renew', 'open-settings']),
   label: z.string(),
   requestId: z.string().nullable(),
   certificateId: z.string().nullable(),
-});
+}));
 export type AlertAction = z.infer<typeof AlertAction>;
 
-export const Alert = z.object({
+export const Alert = z.lazy(() => z.object({
   /** Stable for one subject and kind, e.g. `renewal-failed:<certificateId>`. */
   id: z.string(),
   kind: AlertKind,
@@ -104,7 +107,7 @@ export const Alert = z.object({
    * state (another failure, a new threshold) makes a new alert.
    */
   dismissed: z.boolean(),
-});
+}));
 export type Alert = z.infer<typeof Alert>;
 
 export const SmtpSecurity = z.enum(['starttls', 'tls', 'none']);

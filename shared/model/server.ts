@@ -3,6 +3,9 @@
 // Secrets (password, private key, passphrase, keystore passwords) never appear here: a face only learns
 // whether each one is stored.
 import { z } from 'zod';
+// Object schemas are z.lazy(): each is built at its first parse, not when this module loads. A CLI process loads
+// every model but checks only a few of them, and building them all cost ~5 ms of CPU per command (issue 11).
+// Schemas whose object methods are used (.extend, .partial, .omit) stay plain z.object.
 
 /** A host key as pinned or as offered: OpenSSH's algorithm name and `SHA256:<base64, no padding>` of the key blob. */
 export const HostKey = z.object({ algorithm: z.string(), sha256: z.string() });
@@ -16,14 +19,14 @@ export const DeployFormat = z.enum(['pem', 'pfx', 'jks', 'iis']);
 export type DeployFormat = z.infer<typeof DeployFormat>;
 
 /** What a connection test found (kept on the server, shown in the Deploy tab). */
-export const ServerTestResult = z.object({
+export const ServerTestResult = z.lazy(() => z.object({
   at: z.string(),
   ok: z.boolean(),
   message: z.string(),
-});
+}));
 export type ServerTestResult = z.infer<typeof ServerTestResult>;
 
-export const EndServer = z.object({
+export const EndServer = z.lazy(() => z.object({
   id: z.string(),
   name: z.string(),
   host: z.string(),
@@ -39,11 +42,11 @@ export const EndServer = z.object({
   domains: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}));
 export type EndServer = z.infer<typeof EndServer>;
 
 /** What Certdesk deploys to a server for a domain's certificates, and how it checks the result. */
-export const DeploySettings = z.object({
+export const DeploySettings = z.lazy(() => z.object({
   /** The seed's "Deploy Certificate" check-box. */
   enabled: z.boolean(),
   format: DeployFormat,
@@ -69,10 +72,10 @@ export const DeploySettings = z.object({
   check: z.string().nullable(),
   /** iis (agents on Windows): the IIS site whose https binding gets the certificate. */
   site: z.string().nullable(),
-});
+}));
 export type DeploySettings = z.infer<typeof DeploySettings>;
 
-export const ServerMapping = z.object({
+export const ServerMapping = z.lazy(() => z.object({
   serverId: z.string(),
   /** ASCII domain, lower case; covers its subdomains too (the most specific mapping wins). */
   domain: z.string(),
@@ -80,11 +83,11 @@ export const ServerMapping = z.object({
   webroot: z.string().nullable(),
   deploy: DeploySettings.nullable(),
   updatedAt: z.string(),
-});
+}));
 export type ServerMapping = z.infer<typeof ServerMapping>;
 
 /** What a deploy input looks like (CLI flags / Deploy tab form); the password goes to the keychain. */
-export const DeployInput = z.object({
+export const DeployInput = z.lazy(() => z.object({
   enabled: z.boolean().default(true),
   format: DeployFormat.default('pem'),
   certPath: z.string().trim().min(1).nullable().optional(),
@@ -100,11 +103,11 @@ export const DeployInput = z.object({
   check: z.string().trim().min(1).nullable().optional(),
   /** iis: the IIS site name (e.g. `Default Web Site`). */
   site: z.string().trim().min(1).max(256).nullable().optional(),
-});
+}));
 export type DeployInput = z.infer<typeof DeployInput>;
 
 /** The host key a server offers now, compared with the pinned one (if the server is known). */
-export const HostKeyProbe = z.object({
+export const HostKeyProbe = z.lazy(() => z.object({
   host: z.string(),
   port: z.number(),
   offered: HostKey,
@@ -113,14 +116,14 @@ export const HostKeyProbe = z.object({
   pinned: HostKey.nullable(),
   /** The server whose pin was compared (mismatch/match). */
   serverId: z.string().nullable(),
-});
+}));
 export type HostKeyProbe = z.infer<typeof HostKeyProbe>;
 
 export const DeploymentStatus = z.enum(['deployed', 'failed']);
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
 /** One certificate deployed (or not) to one server. */
-export const Deployment = z.object({
+export const Deployment = z.lazy(() => z.object({
   id: z.string(),
   requestId: z.string().nullable(),
   certificateId: z.string().nullable(),
@@ -144,5 +147,5 @@ export const Deployment = z.object({
   trigger: z.enum(['issued', 'renewed', 'manual']),
   startedAt: z.string(),
   finishedAt: z.string(),
-});
+}));
 export type Deployment = z.infer<typeof Deployment>;
