@@ -1,6 +1,6 @@
 // `certdesk request ...` and `certdesk cert ...`: certificate requests, the repository, exports.
 import { AppError } from '../../shared/ipc/errors.ts';
-import { hostOfUrl, reducedUrlText } from '../../shared/model/domains.ts';
+import { hostOfUrl, parseDomains, reducedUrlText } from '../../shared/model/domains.ts';
 import { plainProblem } from '../../shared/model/problems.ts';
 import { PREFLIGHT_LABELS, type PreflightResult } from '../../shared/model/preflight.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
@@ -198,8 +198,14 @@ export const requestCommands: Record<string, Command> = {
     },
     async prepare(v) {
       // A new key (not an imported one) of the kind asked for: start it before the store and keychain are opened.
+      // Not when the names are already wrong: the command fails then, and would wait for a key nobody takes.
       const keyPolicy = (v['key-policy'] as string | undefined) ?? (v['key-file'] ? 'import' : 'new');
-      if (keyPolicy !== 'import' && typeof v.key === 'string') (await import('../orders/keys.ts')).pregenerateKey(v.key);
+      if (keyPolicy === 'import' || typeof v.key !== 'string' || typeof v.domains !== 'string') return;
+      const challengeType = v.challenge === 'dns-01' ? 'dns-01' : v.challenge === 'http-01' ? 'http-01' : null;
+      if (challengeType === null) return;
+      const domains = v.domains.split(',').map((s) => hostOfUrl(s) ?? s.trim());
+      if (parseDomains(domains, { challengeType }).issues.length > 0) return;
+      (await import('../orders/keys.ts')).pregenerateKey(v.key);
     },
     async run(ctx, v) {
       const dnsAccount = typeof v['dns-account'] === 'string' ? await dnsAccountByName(ctx, v['dns-account'], 'dns-account') : null;

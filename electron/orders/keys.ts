@@ -26,17 +26,19 @@ async function limited<T>(fn: () => Promise<T>): Promise<T> {
 /** Keys started ahead of need (pregenerateKey), per kind, oldest first. */
 const ahead = new Map<KeySpec, Promise<string>[]>();
 
-const KEY_SPECS: readonly string[] = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256', 'ec-p384'];
+const AHEAD_SPECS: readonly string[] = ['rsa-2048', 'ec-p256', 'ec-p384'];
 
 /**
  * Starts making a key of `spec` now, for the next generateCertificateKey(spec) in this process. For a face that
  * knows early that it will need one: `certdesk request create --key rsa-2048` starts it as soon as its command line
  * is read, so that the RSA generation (tens to hundreds of ms on libuv's thread pool) runs while the process opens
- * its store and keychain instead of after. Anything but a known key kind is ignored (the request's own validation
- * reports it). A key nobody takes is dropped with the process; a failure is reported to the one who takes it.
+ * its store and keychain instead of after. A key nobody takes is dropped with the process, but only once made: a
+ * generation on the thread pool cannot be stopped, and even process.exit() waits for it. So only the kinds that
+ * are made quickly are started ahead (RSA-3072/4096 take seconds at times); anything else is ignored (the request's
+ * own validation reports an unknown kind). A failure is reported to the one who takes the key.
  */
 export function pregenerateKey(spec: string): void {
-  if (!KEY_SPECS.includes(spec)) return;
+  if (!AHEAD_SPECS.includes(spec)) return;
   const p = generateCertificateKey(spec as KeySpec);
   p.catch(() => undefined); // reported to its taker; never an unhandled rejection when none comes
   const list = ahead.get(spec as KeySpec) ?? [];
