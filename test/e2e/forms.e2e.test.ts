@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { artifacts, E2ESession, shot } from '../helpers/e2e.ts';
+import { artifacts, E2ESession, shot, openRequestForm } from '../helpers/e2e.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
@@ -175,12 +175,7 @@ describe('e2e: forms — first run, registration errors, discard confirmation, p
       await ensureAccount();
       await page.reload();
       await page.setViewportSize({ width: 1366, height: 850 });
-      const open = async () => {
-        await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-        const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-        await dialog.waitFor();
-        return dialog;
-      };
+      const open = () => openRequestForm(page);
       const confirm = page.getByRole('dialog', { name: 'Discard the changes?' });
 
       // Pristine: Escape closes at once.
@@ -271,9 +266,7 @@ describe('e2e: forms — first run, registration errors, discard confirmation, p
       await ensureAccount();
       await page.reload();
       await page.setViewportSize({ width: 1024, height: 700 });
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await dialog.waitFor();
+      const dialog = await openRequestForm(page);
       const pw = dialog.getByLabel('Keystore password', { exact: false }).first();
       await pw.scrollIntoViewIfNeeded();
       // Resting label (empty field), then floated (typed), then shown in clear.

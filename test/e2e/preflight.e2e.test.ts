@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { E2ESession, shot } from '../helpers/e2e.ts';
+import { E2ESession, shot, openRequestForm } from '../helpers/e2e.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
@@ -76,9 +76,7 @@ describe('e2e: pre-flight check, verify steps, plain CA errors, wording (bridge 
       const missing = `missing-${label}.example.test`;
 
       // Item 9: the pasted URL (spaces, scheme, trailing slash) is reduced, and the form says so.
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await dialog.waitFor();
+      const dialog = await openRequestForm(page);
       const input = dialog.getByTestId('domain-input');
       await paste(input, `  http://${www}/  `);
       const chips = dialog.getByTestId('domain-chip');
