@@ -17,6 +17,7 @@ import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import vm from 'node:vm';
+import { fastCertList } from './fast-list.ts';
 
 declare const __CERTDESK_MAIN__: string;
 /** A hash of the main bundle's content, from the build. */
@@ -112,8 +113,23 @@ function debugModules(): void {
   });
 }
 
+/** `cert list` answered from the store's listing (fast-list.ts); false: load the CLI proper. */
+function answeredFast(): boolean {
+  let out: Buffer | null;
+  try {
+    out = fastCertList(process.argv.slice(2));
+  } catch {
+    return false; // any doubt: the normal path
+  }
+  if (out === null) return false;
+  process.stdout.write(out); // one write
+  process.exitCode = 0;
+  return true;
+}
+
 function start(): void {
   if (process.env.CERTDESK_DEBUG_MODULES === '1') debugModules();
+  if (answeredFast()) return;
   const file = join(__dirname, __CERTDESK_MAIN__);
   const dir = compileCacheDir();
   const M = Module as typeof Module & { enableCompileCache?: (dir?: string) => unknown };
