@@ -9,8 +9,8 @@
 // Body of the listing (after the header line the store adds), UTF-8:
 //   line 1  the table rows: [[id8, commonName, nameCount, issuer, notAfter (date), keyType, notAfter ms], ...]
 //   line 2  for the JSON: [notAfter ms, byte offset, ...] per certificate: where in the text below its
-//           daysLeft goes (daysLeft changes with the clock, so it is computed when printed)
-//   rest    JSON.stringify(list, null, 2) with every daysLeft value left out
+//           daysLeft stands (daysLeft changes with the clock, so it is computed when printed)
+//   rest    JSON.stringify(list, null, 2) with every daysLeft written as 0 (one byte, replaced when printed)
 // Only types and node:buffer here: the fast path loads this module before (instead of) the big bundle.
 import type { Certificate } from '../../shared/model/request.ts';
 import type { CertificateRecord, StoreData } from '../store/schema.ts';
@@ -93,25 +93,23 @@ export function buildCertListing(data: Pick<StoreData, 'certificates'>): string 
     v.daysLeft = 0;
   }
   const text = JSON.stringify(views, null, 2);
-  // Cut out each "0" that stands for daysLeft: a raw newline only ever stands between JSON tokens (never inside a
-  // string), so DAYS_KEY finds exactly the top-level key of each element, in order.
-  const parts: string[] = [];
+  // Find the "0" that stands for each daysLeft: a raw newline only ever stands between JSON tokens (never inside
+  // a string), so DAYS_KEY finds exactly the top-level key of each element, in order. Offsets are in bytes (UTF-8);
+  // for all-ASCII text (the usual case: names are A-labels, dates and hex) they are the string's own.
+  const ascii = Buffer.byteLength(text) === text.length;
   const offsets: number[] = [];
   let from = 0;
   let bytes = 0;
   for (let i = 0; i < views.length; i++) {
     const k = text.indexOf(DAYS_KEY, from);
-    if (k < 0 || text[k + DAYS_KEY.length] !== '0') return null;
     const cut = k + DAYS_KEY.length;
-    const piece = text.slice(from, cut);
-    parts.push(piece);
-    bytes += Buffer.byteLength(piece);
+    if (k < 0 || text[cut] !== '0' || text[cut + 1] !== ',') return null;
+    bytes = ascii ? cut : bytes + Buffer.byteLength(text.slice(from, cut));
     offsets.push(at[i]!, bytes);
-    from = cut + 1;
+    from = cut;
   }
-  if (text.indexOf(DAYS_KEY, from) >= 0) return null;
-  parts.push(text.slice(from));
-  return `${JSON.stringify(rows)}\n${JSON.stringify(offsets)}\n${parts.join('')}`;
+  if (text.indexOf(DAYS_KEY, from + 1) >= 0) return null;
+  return `${JSON.stringify(rows)}\n${JSON.stringify(offsets)}\n${text}`;
 }
 
 /**
@@ -144,9 +142,9 @@ export function renderCertListing(body: Buffer, json: boolean, now: Date): Buffe
     for (let i = 0; i < cuts.length; i += 2) {
       const ms = cuts[i] as unknown;
       const cut = cuts[i + 1] as unknown;
-      if (typeof ms !== 'number' || typeof cut !== 'number' || !Number.isInteger(cut) || cut < prev || cut > text.length) return null;
+      if (typeof ms !== 'number' || typeof cut !== 'number' || !Number.isInteger(cut) || cut < prev || cut >= text.length || text[cut] !== 0x30) return null;
       pieces.push(text.subarray(prev, cut), Buffer.from(String(daysLeftAt(ms, nowMs))));
-      prev = cut;
+      prev = cut + 1; // past the 0 that stood for it
     }
     pieces.push(text.subarray(prev), Buffer.from('\n'));
     return Buffer.concat(pieces);
