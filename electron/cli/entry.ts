@@ -9,6 +9,9 @@
 // Either way the cache lives under the user's cache folder (CERTDESK_COMPILE_CACHE=DIR elsewhere, =off for none),
 // and anything that goes wrong with it falls back to a plain require(): a cache never decides whether the CLI runs.
 //
+// Before any of that, `cert list` may be answered at once from the store's listing cache (fast-list.ts): with a
+// current db.json.list and no lock owner, nothing else is loaded.
+//
 // CERTDESK_DEBUG_MODULES=1 prints, at exit, one stderr line `certdesk-modules {json}`: the heavy packages bundled
 // in certdesk-main.cjs that were evaluated (build/build.mjs marks them) and the files require() loaded from
 // node_modules. test/integration/cli-startup.test.ts uses it to check that e.g. `cert list` loads no ACME client.
