@@ -13,6 +13,7 @@ import { createKeyringStore } from '../secrets/keyring-store.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { checkDataDir } from '../store/paths.ts';
 import { DB_FILE, openStore, type StoreProblem } from '../store/store.ts';
+import { buildCertListing, certListingFormat } from '../repository/cert-listing.ts';
 import { RequestService } from '../orders/requests.ts';
 import { DnsService } from '../dns/accounts.ts';
 import { Repository } from '../repository/certificates.ts';
@@ -104,7 +105,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   const secrets = opts.secrets ?? createKeyringStore({ logger });
   // Fail closed: without a working keychain nothing secret can be stored, so nothing starts.
   await secrets.check();
-  const store = await openStore({ dataDir: opts.dataDir, secrets, face: opts.face, logger });
+  // The store keeps what `cert list` prints in db.json.list, for the CLI's fast path (electron/cli/fast-list.ts).
+  const listing = { format: certListingFormat(VERSION), build: buildCertListing };
+  const store = await openStore({ dataDir: opts.dataDir, secrets, face: opts.face, logger, listing });
   await restrictLogs(logsDir, logFile);
   const hub = new EventHub();
   const ops = new Operations(hub);
