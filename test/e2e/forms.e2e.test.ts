@@ -254,10 +254,25 @@ describe('e2e: forms — first run, registration errors, discard confirmation, p
       await confirm.waitFor();
       await confirm.getByRole('button', { name: 'Keep editing' }).click();
       assert.equal(await manage.getByLabel('Account name').inputValue(), 'Half typed');
+      // Another tab unmounts the form: that asks too, saying Discard leaves the tab; Keep editing stays on it.
+      await manage.getByRole('tab', { name: 'DNS' }).click();
+      await confirm.waitFor();
+      assert.match(await confirm.innerText(), /Discarding leaves the Account tab and loses it/);
+      await confirm.getByRole('button', { name: 'Keep editing' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      assert.equal(await manage.getByRole('tab', { name: 'Account' }).getAttribute('aria-selected'), 'true');
+      assert.equal(await manage.getByLabel('Account name').inputValue(), 'Half typed');
       await manage.getByRole('button', { name: 'Close', exact: true }).click();
       await confirm.waitFor();
+      await confirm.getByRole('button', { name: 'Keep editing' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      // Discard on a tab switch goes to the tab; Manage holds nothing typed any more and closes at once.
+      await manage.getByRole('tab', { name: 'DNS' }).click();
       await confirm.getByRole('button', { name: 'Discard' }).click();
+      await manage.getByRole('tab', { name: 'DNS', selected: true }).waitFor();
+      await manage.getByRole('button', { name: 'Close', exact: true }).click();
       await manage.waitFor({ state: 'detached' });
+      assert.equal(await confirm.count(), 0);
       assert.deepEqual(pageErrors, []);
     }));
 
