@@ -13,6 +13,7 @@ import { createKeyringStore } from '../secrets/keyring-store.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { checkDataDir } from '../store/paths.ts';
 import { DB_FILE, openStore, type StoreProblem } from '../store/store.ts';
+import { buildCertListing, certListingFormat } from '../repository/cert-listing.ts';
 import { RequestService } from '../orders/requests.ts';
 import { DnsService } from '../dns/accounts.ts';
 import { Repository } from '../repository/certificates.ts';
@@ -107,7 +108,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<App> {
   // found" there runs this same check before anything else happens (Vault.open). So the probe item (a write, a read
   // and a delete over D-Bus, ~15 ms of CPU in every CLI process) is made only for a directory not set up yet.
   if (!existsSync(join(opts.dataDir, DB_FILE))) await secrets.check();
-  const store = await openStore({ dataDir: opts.dataDir, secrets, face: opts.face, logger });
+  // The store keeps what `cert list` prints in db.json.list, for the CLI's fast path (electron/cli/fast-list.ts).
+  const listing = { format: certListingFormat(VERSION), build: buildCertListing };
+  const store = await openStore({ dataDir: opts.dataDir, secrets, face: opts.face, logger, listing });
   await restrictLogs(logsDir, logFile);
   const hub = new EventHub();
   const ops = new Operations(hub);

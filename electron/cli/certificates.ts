@@ -4,6 +4,7 @@ import { hostOfUrl, parseDomains, reducedUrlText } from '../../shared/model/doma
 import { plainProblem } from '../../shared/model/problems.ts';
 import { PREFLIGHT_LABELS, type PreflightResult } from '../../shared/model/preflight.ts';
 import { MAX_SECRET_FILE_BYTES, readUserText } from '../core/files.ts';
+import { certListRow, certListText, table } from '../repository/cert-listing.ts';
 import type { Certificate, CertificateDetail, Request } from '../../shared/model/request.ts';
 import type { CliContext, Command, Values } from './commands-types.ts';
 import { dnsAccountByName } from './dns.ts';
@@ -72,10 +73,6 @@ const STATUS: Record<Request['status'], string> = {
   revoked: 'Revoked',
 };
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
 
 function describeRequest(r: Request): string {
   const lines = [
@@ -323,13 +320,8 @@ export const certCommands: Record<string, Command> = {
     usage: 'cert list',
     options: {},
     run: (ctx) => ctx.call('certs:list', {}),
-    print: (list: Certificate[]) =>
-      list.length === 0
-        ? 'The repository is empty. Save an Available request with certdesk cert save ID.'
-        : table([
-            ['ID', 'COMMON NAME', 'NAMES', 'ISSUER', 'EXPIRES', 'DAYS', 'KEY'],
-            ...list.map((c) => [c.id.slice(0, 8), c.commonName, String(c.names.length), c.issuer, c.notAfter.slice(0, 10), String(c.daysLeft), c.keyType]),
-          ]),
+    // The same text as the fast path's (electron/cli/fast-list.ts), from the same function.
+    print: (list: Certificate[]) => certListText(list.map(certListRow)),
   },
   show: {
     summary: 'Show a saved certificate with its renewal (due time, policy, why), PEM and chain',

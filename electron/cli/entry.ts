@@ -9,6 +9,9 @@
 // Either way the cache lives under the user's cache folder (CERTDESK_COMPILE_CACHE=DIR elsewhere, =off for none),
 // and anything that goes wrong with it falls back to a plain require(): a cache never decides whether the CLI runs.
 //
+// Before any of that, `cert list` may be answered at once from the store's listing cache (fast-list.ts): with a
+// current db.json.list and no lock owner, nothing else is loaded.
+//
 // CERTDESK_DEBUG_MODULES=1 prints, at exit, one stderr line `certdesk-modules {json}`: the heavy packages bundled
 // in certdesk-main.cjs that were evaluated (build/build.mjs marks them), the files require() loaded from
 // node_modules and Node's own modules that were loaded (`builtins`). test/integration/cli-startup.test.ts uses it
@@ -18,6 +21,7 @@ import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import vm from 'node:vm';
+import { fastCertList } from './fast-list.ts';
 
 declare const __CERTDESK_MAIN__: string;
 /** A hash of the main bundle's content, from the build. */
@@ -116,8 +120,23 @@ function debugModules(): void {
   });
 }
 
+/** `cert list` answered from the store's listing (fast-list.ts); false: load the CLI proper. */
+function answeredFast(): boolean {
+  let out: Buffer | null;
+  try {
+    out = fastCertList(process.argv.slice(2));
+  } catch {
+    return false; // any doubt: the normal path
+  }
+  if (out === null) return false;
+  process.stdout.write(out); // one write
+  process.exitCode = 0;
+  return true;
+}
+
 function start(): void {
   if (process.env.CERTDESK_DEBUG_MODULES === '1') debugModules();
+  if (answeredFast()) return;
   const file = join(__dirname, __CERTDESK_MAIN__);
   const dir = compileCacheDir();
   const M = Module as typeof Module & { enableCompileCache?: (dir?: string) => unknown };

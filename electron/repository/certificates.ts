@@ -8,10 +8,11 @@ import type { EventHub } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { writeUserFile, writeUserFolder } from '../core/files.ts';
 import { exportKeystore, keystoreFileName, validatePassword, type ExportedFile } from '../keystore/index.ts';
-import { daysLeft, splitPem } from '../orders/certinfo.ts';
+import { splitPem } from '../orders/certinfo.ts';
 import type { RequestService } from '../orders/requests.ts';
 import type { CertificateRecord, RequestRecord } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { certificateView } from './cert-listing.ts';
 
 export type RepositoryStore = Pick<Store, 'dataDir' | 'data' | 'update' | 'writeSecret' | 'readSecret' | 'writeFile' | 'readFile' | 'removeFile' | 'removeDir'>;
 
@@ -241,23 +242,6 @@ export class Repository {
   }
 
   private view(c: CertificateRecord): Certificate {
-    return {
-      id: c.id,
-      requestId: c.requestId,
-      commonName: c.names[0] ?? '',
-      names: c.names,
-      namesUnicode: c.namesUnicode,
-      issuer: c.summary.issuer,
-      serial: c.summary.serial,
-      notBefore: c.summary.notBefore,
-      notAfter: c.summary.notAfter,
-      daysLeft: daysLeft(c.summary.notAfter, this.now()),
-      keyType: c.summary.keyType,
-      sha256: c.summary.sha256,
-      sha1: c.summary.sha1,
-      savedAt: c.savedAt,
-      revoked: c.revoked,
-      history: c.history.map((h) => ({ serial: h.serial, notBefore: h.notBefore, notAfter: h.notAfter, savedAt: h.savedAt, sha256: h.sha256 })),
-    };
+    return certificateView(c, this.now());
   }
 }

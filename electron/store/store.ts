@@ -30,6 +30,7 @@ import type { SecretStore } from '../secrets/secret-store.ts';
 import { isTempName, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tempNameFor, writeFileAtomic } from './atomic.ts';
 import { createDraft, finishDraft } from './cow.ts';
 import { cutTornTail, diffOps, JournalWriter, newJournalId, readJournal, replay, type JournalRead } from './journal.ts';
+import { currentStamp, listingHeader, listingIsCurrent, LISTING_FILE } from './listing.ts';
 import { acquireLock, LOCK_FILE, type Face, type StoreLock } from './lock.ts';
 import { backupBeforeMigration, migrate } from './migrations.ts';
 import { checkDataDir } from './paths.ts';
@@ -61,6 +62,18 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** When changes go to the journal instead of a whole rewrite of db.json (tests; defaults suit real use). */
   journal?: JournalOptions;
+  /**
+   * A listing derived from the data (db.json.list, listing.ts), rewritten at close() when db.json or its journal
+   * changed since it was made: what `certdesk cert list` prints without opening the store (electron/cli/fast-list.ts).
+   */
+  listing?: ListingSpec;
+}
+
+export interface ListingSpec {
+  /** Names the body's format and the build that wrote it; a reader refuses any other. */
+  format: string;
+  /** The body for `data`, or null when none can be made (the listing is then removed). */
+  build(data: StoreData): string | null;
 }
 
 export interface JournalOptions {
@@ -432,6 +445,7 @@ interface StoreContext {
   logger: Logger;
   journalOptions: JournalOptions;
   disk: DiskState;
+  listing: ListingSpec | null;
 }
 
 /** What is on disk: db.json and the journal that continues it. */
@@ -442,6 +456,11 @@ interface DiskState {
   meta: JournalMeta | null;
   /** The journal of db.json: as read at open (not opened for writing yet), or being written. */
   journal: { read: JournalRead } | { writer: JournalWriter } | null;
+  /**
+   * A write of db.json or the journal failed part way: what is on disk may differ from the data in memory, so
+   * no listing is made from the data (the next open reads what the disk holds).
+   */
+  doubt: boolean;
 }
 
 function journalIdOf(j: NonNullable<DiskState['journal']>): string {
@@ -475,6 +494,29 @@ async function writeWhole(ctx: StoreContext, full: StoreData, quarantine: Quaran
 }
 
 type BadIndices = Partial<Record<CollectionName, number[]>>;
+
+/**
+ * Rewrites db.json.list from the data when db.json or its journal changed since it was made (listing.ts). Best
+ * effort, like db.json.checked: a listing that cannot be written is removed, and `cert list` takes the normal path.
+ * None is kept while records are set aside (the normal path warns about them) or after a failed write.
+ */
+async function saveListing(ctx: StoreContext, state: StoreState): Promise<void> {
+  const spec = ctx.listing;
+  if (spec === null) return;
+  const file = path.join(ctx.dataDir, LISTING_FILE);
+  const drop = (): Promise<void> => unlink(file).catch(() => undefined);
+  try {
+    const stamp = state.problems.length === 0 && !ctx.disk.doubt ? currentStamp(ctx.dataDir) : null;
+    if (stamp === null) return await drop();
+    if (listingIsCurrent(ctx.dataDir, spec.format, stamp)) return;
+    const body = spec.build(state.data);
+    if (body === null) return await drop();
+    await writeFileAtomic(file, listingHeader(spec.format, stamp, Buffer.byteLength(body)) + body, { mode: PRIVATE_FILE_MODE });
+  } catch (err) {
+    ctx.logger.warn('could not write the listing cache', { file, error: (err as Error).message });
+    await drop();
+  }
+}
 
 async function dbIdentity(dbPath: string): Promise<{ size: string; mtimeNs: string; ino: string }> {
   const s = await stat(dbPath, { bigint: true });
@@ -615,7 +657,8 @@ async function openStoreIn(opts: OpenStoreOptions): Promise<Store> {
     face: opts.face,
     logger,
     journalOptions: opts.journal ?? {},
-    disk: { dbSize: 0, meta: null, journal: null },
+    disk: { dbSize: 0, meta: null, journal: null, doubt: false },
+    listing: opts.listing ?? null,
   };
   await checkDataDir(dataDir);
 
@@ -844,6 +887,15 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
     await ensureMaterialized();
     if (changed.size === 0 && !firstWrite) return; // nothing to save
     const fullAfter = withSetAside(after, state.quarantine);
+    try {
+      await writeChange(before, after, fullAfter, changed);
+    } catch (err) {
+      ctx.disk.doubt = true;
+      throw err;
+    }
+    state.data = deepFreeze(after);
+  };
+  const writeChange = async (before: StoreData, after: StoreData, fullAfter: StoreData, changed: ReturnType<typeof finishDraft>['changed']): Promise<void> => {
     if (!journaling(ctx)) {
       await writeWhole(ctx, fullAfter, state.quarantine);
     } else {
@@ -858,7 +910,6 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
         queue = queue.then(fold);
       }
     }
-    state.data = deepFreeze(after);
   };
   /** Folds the journal into db.json (a whole rewrite). A failure leaves the journal as it is: nothing is lost. */
   const fold = async (): Promise<void> => {
@@ -868,6 +919,7 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       await writeWhole(ctx, withSetAside(state.data, state.quarantine), state.quarantine);
       logger.info('folded the change journal into db.json', { db: dbPath });
     } catch (err) {
+      ctx.disk.doubt = true;
       logger.warn('could not fold the change journal into db.json; changes stay in the journal', { db: dbPath, error: (err as Error).message });
     }
   };
@@ -969,6 +1021,8 @@ function makeStore(ctx: StoreContext, state: StoreState): Store {
       if (journal !== null && ctx.face !== 'cli' && ('writer' in journal ? journal.writer.nextSeq > 1 : journal.read.entries.length > 0)) await fold();
       closed = true;
       if (ctx.disk.journal !== null && 'writer' in ctx.disk.journal) await ctx.disk.journal.writer.close();
+      // With the lock still held: nobody changes db.json or the journal between their look and the listing.
+      if (state.lock !== null && state.vault !== null) await saveListing(ctx, state);
       state.lock?.release();
     },
   };

@@ -4,7 +4,8 @@
 // and sealed keys) and timed, median of --runs (test/bench/scale-worker.ts):
 //   store open      openStore() in-process: read db.json (+ journal), check every record, the data key
 //   one change      one saved change through the Store API (a certificate's renewal policy, as the service does)
-//   cert list       `certdesk --data-dir D --json cert list` as a whole process (the built CLI)
+//   cert list       `certdesk --data-dir D --json cert list` as a whole process (the built CLI), answered from the
+//                   listing cache; the normal path (no cache) and the cost of rebuilding the listing are shown too
 // Targets: open < 1 s, change < 50 ms, cert list < 300 ms, at each size, judged on the wall-time medians (PASS/MISS).
 // The CPU time of each measure is shown beside it: on a busy machine wall time mostly measures the others.
 //
@@ -63,6 +64,10 @@ function table(results) {
     }
     rows.push([r.n.toLocaleString('en-US'), 'db.json size', `${(r.dbBytes / 1e6).toFixed(1)} MB`, '', '', '']);
     rows.push([r.n.toLocaleString('en-US'), 'open replaying a journal / fold (info)', `${r.openWithJournalMs} / ${r.foldMs} ms`, '', '', '']);
+    if (r.listNormalMs !== undefined) {
+      rows.push([r.n.toLocaleString('en-US'), 'cert list, normal path, no cache (info)', `${r.listNormalMs} ms`, `${r.listNormalCpuMs} ms`, '', '']);
+      rows.push([r.n.toLocaleString('en-US'), 'close rebuilding the listing (info)', `${r.listingWriteMs} ms`, `${r.listingWriteCpuMs} ms`, `${(r.listingBytes / 1e6).toFixed(1)} MB`, '']);
+    }
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');

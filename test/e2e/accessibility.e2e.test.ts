@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { Http01Server } from '../helpers/challenges.ts';
-import { artifacts, E2ESession } from '../helpers/e2e.ts';
+import { artifacts, E2ESession, openRequestForm } from '../helpers/e2e.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
@@ -146,8 +146,7 @@ describe('e2e: accessibility (axe-core) on every main screen, light and dark, wi
     {
       name: 'certificate-request',
       open: async (page) => {
-        await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-        await page.getByRole('dialog', { name: /^Certificate Request/ }).waitFor();
+        await openRequestForm(page);
       },
     },
     {

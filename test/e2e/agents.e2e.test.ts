@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { AGENT_BUNDLE, startAgentProcess, type AgentProcess } from '../helpers/agent-process.ts';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { E2ESession, shot as takeShot, openRequestForm } from '../helpers/e2e.ts';
 import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
 
 const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS', 'BED_WORK_DIR', 'CHALLTESTSRV_DNS_PORT']);
@@ -204,8 +204,7 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
       const name = `issue-${Date.now().toString(36)}.example.test`;
       try {
         // Raise the request: nothing answers it yet, so the window says manual.
-        await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-        const req = page.getByRole('dialog', { name: /^Certificate Request/ });
+        const req = await openRequestForm(page);
         await req.getByTestId('domain-input').fill(name);
         await req.getByTestId('domain-input').press('Enter');
         await req.getByLabel('Keystore password', { exact: false }).first().fill('keystore-pass-1');

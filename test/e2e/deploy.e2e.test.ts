@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedEnv, bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { E2ESession, shot as takeShot, openRequestForm } from '../helpers/e2e.ts';
 import { startExtraPebble, type ExtraPebble } from '../helpers/pebble-extra.ts';
 import { servedSerial } from '../helpers/tls.ts';
 
@@ -153,9 +153,7 @@ describe('e2e: end servers, automatic http-01 and deployment in the UI (bridge +
       await manage.waitFor({ state: 'detached' });
 
       // Raise the http-01 request: the window says the end server answers, Verify needs nothing by hand.
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const req = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await req.waitFor();
+      const req = await openRequestForm(page);
       await req.getByTestId('domain-input').fill(domain);
       await req.getByTestId('domain-input').press('Enter');
       await req.getByLabel('Keystore password', { exact: false }).first().fill(PASSWORD);

@@ -15,7 +15,7 @@ import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
 import dnsPacket from 'dns-packet';
 import { digTxt, nsupdate } from '../helpers/dns-tools.ts';
-import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { E2ESession, shot as takeShot, openRequestForm } from '../helpers/e2e.ts';
 
 const gate = bedGate(['BED_WORK_DIR', 'BIND_PORT', 'BIND_ZONE', 'BIND_TSIG_NAME', 'BIND_TSIG_SECRET', 'BIND_TSIG_ALGORITHM']);
 const BIND_PORT = process.env.BIND_PORT ?? '';
@@ -267,9 +267,7 @@ describe('e2e: DNS accounts and automatic dns-01 in the UI (bridge + Pebble reso
       await page.getByRole('button', { name: "Let's Encrypt" }).click();
 
       // The request: apex + wildcard, dns-01 with the DNS account.
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await dialog.waitFor();
+      const dialog = await openRequestForm(page);
       for (const n of [ZONE, `*.${ZONE}`]) {
         await dialog.getByTestId('domain-input').fill(n);
         await dialog.getByTestId('domain-input').press('Enter');

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { artifacts, E2ESession, shot } from '../helpers/e2e.ts';
+import { artifacts, E2ESession, shot, openRequestForm } from '../helpers/e2e.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
@@ -175,12 +175,7 @@ describe('e2e: forms — first run, registration errors, discard confirmation, p
       await ensureAccount();
       await page.reload();
       await page.setViewportSize({ width: 1366, height: 850 });
-      const open = async () => {
-        await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-        const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-        await dialog.waitFor();
-        return dialog;
-      };
+      const open = () => openRequestForm(page);
       const confirm = page.getByRole('dialog', { name: 'Discard the changes?' });
 
       // Pristine: Escape closes at once.
@@ -259,10 +254,25 @@ describe('e2e: forms — first run, registration errors, discard confirmation, p
       await confirm.waitFor();
       await confirm.getByRole('button', { name: 'Keep editing' }).click();
       assert.equal(await manage.getByLabel('Account name').inputValue(), 'Half typed');
+      // Another tab unmounts the form: that asks too, saying Discard leaves the tab; Keep editing stays on it.
+      await manage.getByRole('tab', { name: 'DNS' }).click();
+      await confirm.waitFor();
+      assert.match(await confirm.innerText(), /Discarding leaves the Account tab and loses it/);
+      await confirm.getByRole('button', { name: 'Keep editing' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      assert.equal(await manage.getByRole('tab', { name: 'Account' }).getAttribute('aria-selected'), 'true');
+      assert.equal(await manage.getByLabel('Account name').inputValue(), 'Half typed');
       await manage.getByRole('button', { name: 'Close', exact: true }).click();
       await confirm.waitFor();
+      await confirm.getByRole('button', { name: 'Keep editing' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      // Discard on a tab switch goes to the tab; Manage holds nothing typed any more and closes at once.
+      await manage.getByRole('tab', { name: 'DNS' }).click();
       await confirm.getByRole('button', { name: 'Discard' }).click();
+      await manage.getByRole('tab', { name: 'DNS', selected: true }).waitFor();
+      await manage.getByRole('button', { name: 'Close', exact: true }).click();
       await manage.waitFor({ state: 'detached' });
+      assert.equal(await confirm.count(), 0);
       assert.deepEqual(pageErrors, []);
     }));
 
@@ -271,9 +281,7 @@ describe('e2e: forms — first run, registration errors, discard confirmation, p
       await ensureAccount();
       await page.reload();
       await page.setViewportSize({ width: 1024, height: 700 });
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await dialog.waitFor();
+      const dialog = await openRequestForm(page);
       const pw = dialog.getByLabel('Keystore password', { exact: false }).first();
       await pw.scrollIntoViewIfNeeded();
       // Resting label (empty field), then floated (typed), then shown in clear.

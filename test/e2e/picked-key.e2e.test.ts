@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { pebble, tempDir } from '../helpers/bed.ts';
-import { E2ESession } from '../helpers/e2e.ts';
+import { E2ESession, openRequestForm } from '../helpers/e2e.ts';
 
 const PASSWORD = 'keystore-pass-1';
 
@@ -61,9 +61,7 @@ describe('desktop key picker: the key stays in the main process', () => {
 
   it('Import key: picked by the dialog, type shown, request created with the handle; no key in the page', () =>
     e2e.withPage('picker-import-key', async (page: Page) => {
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await dialog.waitFor();
+      const dialog = await openRequestForm(page);
       const name = `picked-${Date.now().toString(36)}.example.test`;
       await dialog.getByTestId('domain-input').fill(name);
       await dialog.getByTestId('domain-input').press('Enter');

@@ -6,11 +6,11 @@
 // challenge-verifying.png (copied to test/screenshots/ for the README).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { E2ESession, shot } from '../helpers/e2e.ts';
+import { E2ESession, shot, openRequestForm } from '../helpers/e2e.ts';
+import { Http01Server } from '../helpers/challenges.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
@@ -19,53 +19,6 @@ const gate = bedGate(['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'PEBBLE_HTTP_PORT', 
 const PASSWORD = 'keystore-pass-1';
 const SIZE = { width: 1366, height: 850 };
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-/** The administrator's web server on the port Pebble dials; `hold` makes answers wait (to watch a check or a validation). */
-class ChallengeServer {
-  private readonly files = new Map<string, string>();
-  private server: Server | null = null;
-  private hold: Promise<void> | null = null;
-  private releaseHold: (() => void) | null = null;
-  hits = 0;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.hits++;
-      const answer = () => {
-        const body = this.files.get(req.url ?? '');
-        if (body === undefined) res.writeHead(404).end('not found');
-        else res.writeHead(200).end(body);
-      };
-      if (this.hold) void this.hold.then(answer);
-      else answer();
-    });
-    await new Promise<void>((ok, fail) => {
-      this.server!.once('error', fail);
-      this.server!.listen(PEBBLE_HTTP_PORT, '127.0.0.1', () => ok());
-    });
-    return this;
-  }
-
-  serve(path: string, content: string): void {
-    this.files.set(path, content);
-  }
-
-  holdAnswers(): void {
-    this.hold = new Promise<void>((ok) => (this.releaseHold = ok));
-  }
-
-  release(): void {
-    this.releaseHold?.();
-    this.hold = null;
-    this.releaseHold = null;
-  }
-
-  async stop(): Promise<void> {
-    this.release();
-    this.server?.closeAllConnections();
-    await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
-  }
-}
 
 /** Dispatches a paste of `text` on an input, as a person pasting from the clipboard would. */
 async function paste(input: Locator, text: string): Promise<void> {
@@ -88,7 +41,7 @@ async function footerButtons(win: Locator): Promise<string[]> {
 describe('e2e: pre-flight check, verify steps, plain CA errors, wording (bridge + Pebble)', { skip: gate.skip }, () => {
   failWithoutBed(gate);
   const e2e = new E2ESession('certdesk-e2e-preflight-');
-  let http: ChallengeServer;
+  let http: Http01Server;
   const savedAddress = process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS;
 
   before(async () => {
@@ -97,7 +50,7 @@ describe('e2e: pre-flight check, verify steps, plain CA errors, wording (bridge 
     process.env.CERTDESK_HTTP01_PREFLIGHT_ADDRESS = `127.0.0.1:${PEBBLE_HTTP_PORT}`;
     await e2e.start({
       beforeBrowser: async () => {
-        http = await new ChallengeServer().start();
+        http = await new Http01Server().start();
         await e2e.call('accounts:register', {
           name: 'Pre-flight e2e',
           email: 'preflight@certdesk.example.org',
@@ -123,9 +76,7 @@ describe('e2e: pre-flight check, verify steps, plain CA errors, wording (bridge 
       const missing = `missing-${label}.example.test`;
 
       // Item 9: the pasted URL (spaces, scheme, trailing slash) is reduced, and the form says so.
-      await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
-      await dialog.waitFor();
+      const dialog = await openRequestForm(page);
       const input = dialog.getByTestId('domain-input');
       await paste(input, `  http://${www}/  `);
       const chips = dialog.getByTestId('domain-chip');

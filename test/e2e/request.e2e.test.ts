@@ -7,16 +7,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { Http01Server } from '../helpers/challenges.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
 const PEBBLE_CA_FILE = process.env.PEBBLE_CA_FILE;
-const PEBBLE_HTTP_PORT = Number(process.env.PEBBLE_HTTP_PORT);
 const gate = bedGate(['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'PEBBLE_HTTP_PORT']);
 
 const PASSWORD = 'keystore-pass-1';
@@ -24,55 +23,6 @@ const EXPORT_PASSWORD = 'export-pass-22';
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 const shot = (page: Page, name: string) => takeShot(page, name, { settleMs: 400 });
-
-/**
- * The administrator's web server for http-01: serves what the test put there, on the port Pebble dials.
- * While `hold` is set, answers wait for it, so the page can be seen while the CA is validating.
- */
-class ChallengeServer {
-  private readonly files = new Map<string, string>();
-  private server: Server | null = null;
-  private hold: Promise<void> | null = null;
-  private releaseHold: (() => void) | null = null;
-  hits: string[] = [];
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.hits.push(req.url ?? '');
-      const answer = () => {
-        const body = this.files.get(req.url ?? '');
-        if (body === undefined) res.writeHead(404).end('not found');
-        else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
-      };
-      if (this.hold) void this.hold.then(answer);
-      else answer();
-    });
-    await new Promise<void>((ok, fail) => {
-      this.server!.once('error', fail);
-      this.server!.listen(PEBBLE_HTTP_PORT, '127.0.0.1', () => ok());
-    });
-    return this;
-  }
-
-  serve(path: string, content: string): void {
-    this.files.set(path, content);
-  }
-
-  holdAnswers(): void {
-    this.hold = new Promise<void>((ok) => (this.releaseHold = ok));
-  }
-
-  release(): void {
-    this.releaseHold?.();
-    this.hold = null;
-    this.releaseHold = null;
-  }
-
-  async stop(): Promise<void> {
-    this.release();
-    await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
-  }
-}
 
 interface ShownChallenge {
   name: string;
@@ -99,7 +49,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
   failWithoutBed(gate);
   const e2e = new E2ESession('certdesk-e2e-req-');
   const { pageErrors } = e2e;
-  let http: ChallengeServer;
+  let http: Http01Server;
   let exportDir: string;
   const progress: Array<{ step: string; item?: string | undefined }> = [];
   const call = e2e.call.bind(e2e);
@@ -145,7 +95,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
         }
       },
       beforeBrowser: async () => {
-        http = await new ChallengeServer().start();
+        http = await new Http01Server().start();
         // The account is not what this test is about: register it through the API (faster than the form).
         await call('accounts:register', {
           name: 'Requests e2e',

@@ -7,7 +7,6 @@
 // manager stand-in with the exported path. Screenshots of both tables at both sizes go to test/screenshots/.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +14,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { Request } from '../../shared/model/request.ts';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
 import { E2ESession } from '../helpers/e2e.ts';
+import { Http01Server } from '../helpers/challenges.ts';
 
 const gate = bedGate(['PEBBLE_DIRECTORY', 'PEBBLE_CA_FILE', 'PEBBLE_HTTP_PORT', 'DBUS_SESSION_BUS_ADDRESS']);
 const screenshots = resolve(fileURLToPath(new URL('../screenshots', import.meta.url)));
@@ -25,50 +25,6 @@ const SIZES = [
 ];
 /** Requests in the table for the keyboard test (the issue's "100 requests"). */
 const MANY = 100;
-
-/** The administrator's http-01 answers; answers for `held` paths wait until released (the CA keeps validating). */
-class AnswerServer {
-  private readonly files = new Map<string, string>();
-  private readonly held = new Set<string>();
-  private readonly waiting: Array<() => void> = [];
-  private server: Server | null = null;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const answer = () => {
-        const body = this.files.get(req.url ?? '');
-        if (body === undefined) res.writeHead(404).end('not found');
-        else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
-      };
-      if (this.held.has(req.url ?? '')) this.waiting.push(answer);
-      else answer();
-    });
-    await new Promise<void>((ok, fail) => {
-      this.server!.once('error', fail);
-      this.server!.listen(Number(process.env.PEBBLE_HTTP_PORT), '127.0.0.1', () => ok());
-    });
-    return this;
-  }
-
-  serve(r: Request, opts: { hold?: boolean } = {}): void {
-    for (const c of r.challenges) {
-      if (!c.httpPath) continue;
-      this.files.set(c.httpPath, c.httpContent ?? '');
-      if (opts.hold) this.held.add(c.httpPath);
-    }
-  }
-
-  release(): void {
-    this.held.clear();
-    for (const answer of this.waiting.splice(0)) answer();
-  }
-
-  async stop(): Promise<void> {
-    this.release();
-    this.server?.closeAllConnections();
-    await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
-  }
-}
 
 interface Box {
   x: number;
@@ -162,7 +118,7 @@ describe('e2e: tables that fit, the Saved mark, one tab stop per table, Show in 
   failWithoutBed(gate);
   const e2e = new E2ESession('certdesk-e2e-tables-');
   const call = e2e.call.bind(e2e);
-  const answers = new AnswerServer();
+  const answers = new Http01Server();
   const tag = uniq();
   const longName = `customer-portal-eu-west-${tag}.example.test`;
   const threeNames = [`shop-${tag}.example.test`, `www.shop-${tag}.example.test`, `api.shop-${tag}.example.test`];
@@ -175,7 +131,7 @@ describe('e2e: tables that fit, the Saved mark, one tab stop per table, Show in 
   /** Three names whose answers the server holds: the CA keeps validating, the row says Processing. */
   const startHeld = async (names: string[]): Promise<void> => {
     const slow = await call('requests:create', { domains: names, challengeType: 'http-01', key: 'rsa-2048' });
-    answers.serve(slow, { hold: true });
+    answers.serve(slow, undefined, { hold: true });
     held.push(call('requests:verify', { id: slow.id }).catch(() => undefined));
     for (let i = 0; i < 100; i++) {
       if ((await call('requests:get', { id: slow.id })).status === 'processing') return;

@@ -1,9 +1,7 @@
 // dig as the independent witness of what a DNS server holds (not our own query code), and the small tools
 // every DNS test file uses: the AppError a call fails with, a port that refuses connections.
-import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { AppError } from '../../shared/ipc/errors.ts';
 
 export function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -38,17 +36,7 @@ export async function nsupdate(server: string, key: { name: string; algorithm: s
   });
 }
 
-/** The AppError `p` fails with (the test fails if it succeeds or fails otherwise), after `check` has looked at it. */
-export async function rejectsWith(p: Promise<unknown>, check: (e: AppError) => void = () => undefined): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
-    check(e);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
+export { rejectsWith } from './assert.ts';
 
 /** A loopback port nothing listens on (connections are refused). */
 export async function closedPort(): Promise<number> {

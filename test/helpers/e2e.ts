@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { bootstrap, type App } from '../../electron/app/bootstrap.ts';
 import { headlessPlatform } from '../../electron/app/platform-services.ts';
 import { startBridge, type Bridge } from '../../electron/bridge/server.ts';
@@ -38,6 +38,14 @@ export async function shot(page: Page, name: string, opts: { height?: number; se
   await page.waitForTimeout(opts.settleMs ?? 350);
   await page.screenshot({ path: join(artifacts, `${name}.png`), animations: 'disabled' });
   if (opts.height) await page.setViewportSize(VIEWPORT);
+}
+
+/** Opens the Certificate Request form from the Let's Encrypt toolbar, as a person would; resolves with the dialog. */
+export async function openRequestForm(page: Page): Promise<Locator> {
+  await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
+  await dialog.waitFor();
+  return dialog;
 }
 
 export interface E2EStartOptions {

@@ -15,6 +15,7 @@ import { parseHostPort, servedCertificate } from '../../electron/deploy/tls-chec
 import type { SshEndpoint, TargetSession } from '../../electron/deploy/types.ts';
 import { bedEnv, bedGate, closedPort, failWithoutBed, tempDir } from '../helpers/bed.ts';
 import { startExtraSshd, type ExtraSshd } from '../helpers/ssh-bed.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 
 const gate = bedGate(['SSHD_PORT', 'SSHD_CLIENT_KEY', 'SSHD_HOST_KEY_SHA256', 'SSHD_PASSWORD_USER', 'SSHD_PASSWORD_FILE', 'NGINX_HTTP_PORT', 'NGINX_HTTPS_PORT', 'NGINX_WEBROOT', 'NGINX_TLS_DIR', 'NGINX_RELOAD']);
 
@@ -44,19 +45,6 @@ function passwordEndpoint(over: Partial<SshEndpoint> = {}): SshEndpoint & { desc
 }
 
 /** Asserts that `p` rejects with an AppError of `code` (and `field`); returns it for more checks. */
-async function rejectsWith(p: Promise<unknown>, code: string, field?: string): Promise<AppError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof AppError, `expected AppError ${code}, got ${caught === undefined ? 'success' : String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (field !== undefined) assert.equal(caught.field, field, caught.message);
-  return caught;
-}
-
 function sshKeygen(file: string, passphrase: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'certdesk-test', '-f', file]);
 }

@@ -10,13 +10,14 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { AppInfo } from '../../shared/ipc/contract.ts';
 import { dispatch } from '../../shared/ipc/dispatch.ts';
-import { AppError, type Envelope } from '../../shared/ipc/errors.ts';
+import type { Envelope } from '../../shared/ipc/errors.ts';
 import type { Account } from '../../shared/model/account.ts';
 import { bootstrap } from '../../electron/app/bootstrap.ts';
 import { createMemoryLogger } from '../../electron/core/logger.ts';
 import { MemorySecretStore } from '../../electron/secrets/memory-store.ts';
 import { SCHEMA_VERSION, type AccountRecord, type StoreData } from '../../electron/store/schema.ts';
 import { DB_FILE, openStore, type Store } from '../../electron/store/store.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 
 const posix = process.platform !== 'win32';
 const roots: string[] = [];
@@ -28,17 +29,6 @@ async function tempDir(): Promise<string> {
   const d = await mkdtemp(path.join(os.tmpdir(), 'certdesk-integrity-'));
   roots.push(d);
   return d;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected AppError ${code}, got ${String(err)}`);
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-    return err;
-  }
-  assert.fail(`expected AppError ${code}, but it resolved`);
 }
 
 function account(n: number, extra: Partial<AccountRecord> = {}): AccountRecord {

@@ -9,13 +9,13 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } f
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { AppError } from '../../shared/ipc/errors.ts';
 import { createMemoryLogger } from '../../electron/core/logger.ts';
 import { MemorySecretStore } from '../../electron/secrets/memory-store.ts';
 import { LOCK_FILE } from '../../electron/store/lock.ts';
 import type { StoreData } from '../../electron/store/schema.ts';
 import { CHECKED_FILE, DB_BACKUP_FILE, DB_FILE, JOURNAL_FILE, openStore, type OpenStoreOptions, type Store } from '../../electron/store/store.ts';
 import { makeScaleData } from '../helpers/scale-data.ts';
+import { rejectsWith } from '../helpers/assert.ts';
 
 const tmpRoots: string[] = [];
 after(async () => {
@@ -26,17 +26,6 @@ async function dataDirPath(): Promise<string> {
   const d = await mkdtemp(path.join(os.tmpdir(), 'certdesk-journal-test-'));
   tmpRoots.push(d);
   return path.join(d, 'data');
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected AppError ${code}, got ${String(err)}`);
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-    return err;
-  }
-  assert.fail(`expected AppError ${code}, but it resolved`);
 }
 
 const journaled = { minDbBytes: 0 };

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AppError } from '../../shared/ipc/errors.ts';
 import { createMemoryLogger } from '../../electron/core/logger.ts';
 import { MemorySecretStore } from '../../electron/secrets/memory-store.ts';
 import { writeFileAtomic } from '../../electron/store/atomic.ts';
@@ -18,6 +17,8 @@ import { defaultDataDir, resolveDataDir } from '../../electron/store/paths.ts';
 import { SCHEMA_VERSION, type StoreData } from '../../electron/store/schema.ts';
 import { DB_FILE, openStore, VAULT_CHECK_FILE, type Store } from '../../electron/store/store.ts';
 import { dataKeyName, Vault } from '../../electron/store/vault.ts';
+import { rejectsWith } from '../helpers/assert.ts';
+import { AppError } from '../../shared/ipc/errors.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -38,17 +39,6 @@ async function tempDir(): Promise<string> {
 /** A fresh, not yet existing data directory inside a temp dir. */
 async function dataDirPath(): Promise<string> {
   return path.join(await tempDir(), 'data');
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected AppError ${code}, got ${String(err)}`);
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-    return err;
-  }
-  assert.fail(`expected AppError ${code}, but it resolved`);
 }
 
 async function listFiles(dir: string): Promise<string[]> {

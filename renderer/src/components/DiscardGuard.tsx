@@ -38,6 +38,11 @@ function isTypedField(el: EventTarget | null): el is Field {
 export interface DiscardGuard {
   /** Closes at once when nothing was typed, else asks first. */
   requestClose: () => void;
+  /**
+   * Runs `leave` (e.g. switching to another tab, which unmounts the form) at once when nothing was typed, else asks
+   * first ("Discarding leaves <where> and loses it").
+   */
+  requestLeave: (leave: () => void, where: string) => void;
   /** Spread on the dialog's root element (the Paper): it watches the fields inside it. */
   rootProps: { onFocus: (e: FocusEvent<HTMLElement>) => void };
   /** Render inside the dialog's tree: the provider forms inside report their state to, and the question. */
@@ -55,11 +60,12 @@ export function useDiscardGuard({ onClose, dirty = false, open = true, what }: {
   /** Each field's value when it was first focused. */
   const before = useRef(new Map<Field, string>());
   const [registered, setRegistered] = useState<Record<string, boolean>>({});
-  const [asking, setAsking] = useState(false);
+  /** The question on screen: what Discard does, and (for a leave) what is left. */
+  const [asking, setAsking] = useState<{ run: () => void; leaving?: string } | null>(null);
 
   useEffect(() => {
     if (open) before.current = new Map();
-    else setAsking(false);
+    else setAsking(null);
   }, [open]);
 
   const registry = useMemo<DirtyRegistry>(
@@ -87,8 +93,13 @@ export function useDiscardGuard({ onClose, dirty = false, open = true, what }: {
   const isDirty = () => dirty || Object.keys(registered).length > 0 || typed();
 
   const requestClose = () => {
-    if (isDirty()) setAsking(true);
+    if (isDirty()) setAsking({ run: onClose });
     else onClose();
+  };
+
+  const requestLeave = (leave: () => void, where: string) => {
+    if (isDirty()) setAsking({ run: leave, leaving: where });
+    else leave();
   };
 
   const onFocus = (e: FocusEvent<HTMLElement>) => {
@@ -101,17 +112,20 @@ export function useDiscardGuard({ onClose, dirty = false, open = true, what }: {
 
   const prompt = (
     <DiscardDialog
-      open={asking}
+      open={asking !== null}
       what={what}
-      onKeep={() => setAsking(false)}
+      leaving={asking?.leaving}
+      onKeep={() => setAsking(null)}
       onDiscard={() => {
-        setAsking(false);
-        onClose();
+        const run = asking?.run;
+        setAsking(null);
+        run?.();
       }}
     />
   );
   return {
     requestClose,
+    requestLeave,
     rootProps: { onFocus },
     wrap: (children) => <DirtyContext.Provider value={registry}>{children}</DirtyContext.Provider>,
     prompt,
@@ -119,7 +133,20 @@ export function useDiscardGuard({ onClose, dirty = false, open = true, what }: {
 }
 
 /** "Discard the changes?" — Keep editing (the default, also Escape) or Discard. */
-export function DiscardDialog({ open, what, onKeep, onDiscard }: { open: boolean; what?: string | undefined; onKeep: () => void; onDiscard: () => void }) {
+export function DiscardDialog({
+  open,
+  what,
+  leaving,
+  onKeep,
+  onDiscard,
+}: {
+  open: boolean;
+  what?: string | undefined;
+  /** Discard leaves this part of the dialog (e.g. "the Account tab") rather than closing the dialog. */
+  leaving?: string | undefined;
+  onKeep: () => void;
+  onDiscard: () => void;
+}) {
   const titleId = useId();
   const textId = useId();
   return (
@@ -127,8 +154,8 @@ export function DiscardDialog({ open, what, onKeep, onDiscard }: { open: boolean
       <DialogTitle id={titleId}>Discard the changes?</DialogTitle>
       <DialogContent>
         <DialogContentText id={textId} variant="body2">
-          {what ? `What you entered in ${what} has not been saved.` : 'What you entered has not been saved.'} Discarding closes the dialog and
-          loses it.
+          {what ? `What you entered in ${what} has not been saved.` : 'What you entered has not been saved.'}{' '}
+          {leaving ? `Discarding leaves ${leaving} and loses it.` : 'Discarding closes the dialog and loses it.'}
         </DialogContentText>
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>

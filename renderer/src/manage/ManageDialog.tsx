@@ -59,7 +59,11 @@ export function ManageDialog({ tab, onTabChange, onClose, register = false, onRe
         </IconAction>
       </DialogTitle>
       <Box sx={{ borderBottom: 1, borderColor: 'divider', px: 3 }}>
-        <Tabs value={current} onChange={(_e, v: ManageTab) => onTabChange(v)} aria-label="Manage sections">
+        <Tabs
+          value={current}
+          onChange={(_e, v: ManageTab) => guard.requestLeave(() => onTabChange(v), `the ${TABS.find((t) => t.id === current)?.label ?? ''} tab`)}
+          aria-label="Manage sections"
+        >
           {TABS.map((t) => (
             <Tab key={t.id} value={t.id} label={t.label} id={`manage-tab-${t.id}`} aria-controls={`manage-panel-${t.id}`} sx={{ minWidth: 0, px: 2 }} />
           ))}

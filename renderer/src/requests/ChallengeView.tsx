@@ -13,7 +13,7 @@ import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useEffect, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import { PREFLIGHT_LABELS, type PreflightItem, type PreflightResult, type PreflightVerdict } from '../../../shared/model/preflight.ts';
 import { plainProblem, problemKind } from '../../../shared/model/problems.ts';
 import type { Challenge, Request } from '../../../shared/model/request.ts';
@@ -119,18 +119,21 @@ function PreflightLine({ item }: { item: PreflightItem }) {
       </Typography>
       {item.expected !== null || item.got !== null ? (
         <Box component="dl" sx={{ m: 0, mt: 0.5, display: 'grid', gridTemplateColumns: 'auto minmax(0, 1fr)', columnGap: 1, fontSize: 12.5 }}>
-          <Box component="dt" sx={{ color: 'text.secondary' }}>
-            Expected
-          </Box>
-          <Box component="dd" sx={{ m: 0, fontFamily: MONO_FONTS, overflowWrap: 'anywhere' }} data-testid="preflight-expected">
-            {item.expected ?? '—'}
-          </Box>
-          <Box component="dt" sx={{ color: 'text.secondary' }}>
-            Got
-          </Box>
-          <Box component="dd" sx={{ m: 0, fontFamily: MONO_FONTS, overflowWrap: 'anywhere' }} data-testid="preflight-got">
-            {item.got ?? '—'}
-          </Box>
+          {(
+            [
+              ['Expected', item.expected, 'preflight-expected'],
+              ['Got', item.got, 'preflight-got'],
+            ] as const
+          ).map(([label, value, testId]) => (
+            <Fragment key={label}>
+              <Box component="dt" sx={{ color: 'text.secondary' }}>
+                {label}
+              </Box>
+              <Box component="dd" sx={{ m: 0, fontFamily: MONO_FONTS, overflowWrap: 'anywhere' }} data-testid={testId}>
+                {value ?? '—'}
+              </Box>
+            </Fragment>
+          ))}
         </Box>
       ) : null}
     </Alert>
