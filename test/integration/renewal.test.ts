@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Channel, Req, Res } from '../../shared/ipc/contract.ts';
 import { dispatch } from '../../shared/ipc/dispatch.ts';
@@ -152,6 +153,11 @@ describe('automatic renewal against Pebble with 1-hour certificates', { skip: ga
     await app.services.scheduler!.idle();
     assert.equal((await call('certs:get', { id: a.certId })).serial, a.serial);
 
+    // The renewed certificates must be due later than the test clock below: their validity starts at the real time
+    // of the renewal, in whole seconds, and the clock is set one second past the older ones' due times. Issuance is
+    // fast enough that all of this can happen within that second, so real time first moves 2 s past b's start.
+    const bStart = Date.parse((await call('certs:get', { id: b.certId })).notBefore);
+    if (Date.now() < bStart + 2000) await sleep(bStart + 2000 - Date.now());
     // The clock passes both due times; the next scheduled wake-up renews them.
     clock.set(new Date(Math.max(Date.parse(pa.dueAt!), Date.parse(pb.dueAt!)) + 1000));
     const dry = await call('renewal:dry-run', {});
