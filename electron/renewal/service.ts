@@ -260,9 +260,10 @@ export class RenewalService {
     if (JSON.stringify(computed.map((x) => x.record)) === before) return computed.map((x) => x.plan);
     await this.deps.store.update((d) => {
       const inDraft = this.batchFacts(d);
-      const fresh = d.certificates.map((c) => this.compute(d, c, now, undefined, inDraft));
-      d.renewals = fresh.map((x) => x.record);
-      plans = fresh.map((x) => x.plan);
+      d.renewals = d.certificates.map((c) => this.compute(d, c, now, undefined, inDraft).record);
+      // The plans come from the records just written (an instant chosen inside a new ARI window is kept by them).
+      const written = this.batchFacts(d);
+      plans = d.certificates.map((c) => this.compute(d, c, now, undefined, written).plan);
     });
     this.deps.hub.emit('renewal:changed', {});
     return plans;
