@@ -16,7 +16,8 @@ import { DAY_MS, daysUntil } from './notices.ts';
 export interface AlertServiceDeps {
   store: Pick<Store, 'data' | 'update'>;
   /** The request views: which challenges nobody answers automatically (`challenges[].automation`). */
-  requests: Pick<RequestService, 'list'>;
+  /** `view` (one record's view) lets the alerts look at failed and pending requests only; without it, list(). */
+  requests: Pick<RequestService, 'list'> & Partial<Pick<RequestService, 'view'>>;
   hub: EventHub;
   logger: Logger;
   clock?: Clock;
@@ -182,9 +183,10 @@ export class AlertService {
       }
     }
 
+    const records = new Map(data.requests.map((r) => [r.id, r]));
     for (const req of this.requestViews(data)) {
       if (req.status === 'failed') {
-        const rec = data.requests.find((x) => x.id === req.id);
+        const rec = records.get(req.id);
         const at = rec?.updatedAt ?? now.toISOString();
         out.push({
           id: `request-failed:${req.id}`,
@@ -199,7 +201,7 @@ export class AlertService {
       } else if (req.status === 'pending') {
         const manual = req.challenges.filter((ch) => ch.automation === null && ch.status !== 'valid');
         if (manual.length === 0) continue;
-        const rec = data.requests.find((x) => x.id === req.id);
+        const rec = records.get(req.id);
         const at = rec?.updatedAt ?? now.toISOString();
         out.push({
           id: `challenge-waiting:${req.id}`,
@@ -242,8 +244,15 @@ export class AlertService {
   }
 
   private requestViews(data: Readonly<StoreData>): Request[] {
+    // Only failed and pending requests raise alerts: with the service's view of one record, only those are turned
+    // into views (listing every request built 10,000 views, challenges and all, each time the bell asked).
+    const view = this.deps.requests.view?.bind(this.deps.requests);
+    if (view) return data.requests.filter((r) => r.status === 'failed' || r.status === 'pending').map((r) => view(r));
     // The views are the service's; on a draft (dismiss) only the ids matter, which the records give.
-    if (data !== this.deps.store.data) return this.deps.requests.list().filter((r) => data.requests.some((x) => x.id === r.id));
+    if (data !== this.deps.store.data) {
+      const ids = new Set(data.requests.map((x) => x.id));
+      return this.deps.requests.list().filter((r) => ids.has(r.id));
+    }
     return this.deps.requests.list();
   }
 }

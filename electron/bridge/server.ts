@@ -285,6 +285,24 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         return;
       }
       const { id, channel, request } = parsed.frame;
+      // Each call starts in its own turn of the event loop. A page sends its first calls together and they arrive
+      // in one packet; started in the same turn, every handler's synchronous part (listing 10,000 requests,
+      // computing 10,000 plans) ran before any answer was checked and sent, so the certificate list waited for
+      // all of them. One call per turn, with the socket written between turns, a quick call's answer is on its
+      // way before the next call starts (the order of starting stays the order of arrival).
+      queued.push(() => run(id, channel, request));
+      if (queued.length === 1) setImmediate(startNext);
+    });
+
+    const queued: Array<() => void> = [];
+    const startNext = (): void => {
+      const next = queued.shift();
+      // The next one in the next turn (immediates queued while others run wait for the loop to go round).
+      if (queued.length > 0) setImmediate(startNext);
+      next?.();
+    };
+
+    const run = (id: string | number, channel: string, request: unknown): void => {
       dispatch(options.handlers, channel, request, {
         face: 'bridge',
         signal: lifetime.signal,
@@ -301,7 +319,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           log?.error('bridge dispatch threw', { channel, error: err instanceof Error ? err : String(err) });
           reply(id, { ok: false, error: { code: 'INTERNAL', message: 'The bridge could not run this call.' } });
         });
-    });
+    };
 
     ws.on('close', () => {
       clients.delete(ws);

@@ -2,7 +2,9 @@
 // (bootstrap with an in-memory keychain, no renewal scheduler) behind the loopback bridge that serves the built
 // renderer. test/bench/repository-paint.mjs starts this process and drives Chromium against the printed URL.
 //
-//   node --import tsx test/bench/repository-paint-worker.ts --n 10000 --dir DIR
+//   node --import tsx test/bench/repository-paint-worker.ts --n 10000 --dir DIR [--static OUT/renderer --shim OUT/bridge-shim/shim.js]
+//
+// --static and --shim name a build's renderer folder and bridge shim (the bench passes a production build); default out/.
 //
 // The data comes from makeScaleData (test/helpers/scale-data.ts) when that helper exists; until then from the
 // small generator below, which writes the same kinds of records through the real Store.
@@ -22,7 +24,7 @@ import type { CertificateRecord, RequestRecord } from '../../electron/store/sche
 import { openStore } from '../../electron/store/store.ts';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const { values } = parseArgs({ options: { n: { type: 'string', default: '1000' }, dir: { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '1000' }, dir: { type: 'string' }, static: { type: 'string' }, shim: { type: 'string' } } });
 const N = Number(values.n);
 if (!Number.isInteger(N) || N < 1) throw new Error('--n must be a whole number ≥ 1');
 if (!values.dir) throw new Error('--dir is required');
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
         },
       }) as typeof app.handlers)
     : app.handlers;
-  const bridge = await startBridge({ handlers, staticDir: join(root, 'out/renderer'), shimFile: join(root, 'out/bridge-shim/shim.js') });
+  const bridge = await startBridge({ handlers, staticDir: resolve(values.static ?? join(root, 'out/renderer')), shimFile: resolve(values.shim ?? join(root, 'out/bridge-shim/shim.js')) });
   const unsubscribe = app.events.on((event, payload) => bridge.emit(event, payload));
   emit({ type: 'ready', url: bridge.url, n: app.services.repository.list().length, generator, dataMs: Math.round(dataMs) });
   await new Promise<void>((done) => {

@@ -125,6 +125,10 @@ describe('RenewalService plans (fake clock, real store)', () => {
     await assert.rejects(f.service.setPolicy(c90.certificateId, 'ari', 10), (e: Error & { field?: string }) => e.field === 'days');
     await assert.rejects(f.service.setPolicy('nope', null), (e: Error & { code?: string; field?: string }) => e.code === 'NOT_FOUND' && e.field === 'certificateId');
 
+    // The list (maps built once for all certificates) says what each certificate's own plan says (searched one by
+    // one), with an override, a manual one and the written records in play.
+    for (const p of f.service.plans()) assert.deepEqual(p, f.service.plan(p.certificateId), p.commonName);
+
     // Dry run at a later instant: what would renew then, without writing anything.
     const before = JSON.stringify(f.store.data.renewals);
     const dry = f.service.dryRun(at(31 * DAY));

@@ -159,11 +159,11 @@ export function CertificatesPage({ focus }: { focus?: { id: string; at: number }
         (!(expiring || expired) || (expiring && c.daysLeft >= 0 && c.daysLeft <= 30) || (expired && c.daysLeft < 0)),
     );
     const dir = sort.dir === 'asc' ? 1 : -1;
-    return filtered.sort((a, b) => {
-      const x = sortValue(a, sort.key, planOf(a.id)?.dueAt);
-      const y = sortValue(b, sort.key, planOf(b.id)?.dueAt);
-      return (x < y ? -1 : x > y ? 1 : 0) * dir;
-    });
+    // Each certificate's sort value is computed once, not twice per comparison (10,000 rows: ~270,000 comparisons,
+    // each lower-casing names or looking up renewal plans). The sort is stable, as before.
+    const keyed = filtered.map((c) => ({ c, v: sortValue(c, sort.key, sort.key === 'renewal' ? planOf(c.id)?.dueAt : undefined) }));
+    keyed.sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) * dir);
+    return keyed.map((k) => k.c);
   }, [certificates, query, keyType, issuer, expiring, expired, sort, planOf]);
 
   const selected = certificates.find((c) => c.id === selectedId) ?? null;

@@ -17,7 +17,7 @@ import { call, errorInfo, fieldErrors } from '../api.ts';
 import { DefinitionRow } from '../components/DefinitionRow.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { useNotice } from '../components/Notice.tsx';
-import { formatDateTime } from '../format.ts';
+import { formatDateTime, formatMediumDate } from '../format.ts';
 import { planPolicyText, POLICY_TEXT, REASON_TEXT, STATE_TEXT } from '../settings/renewalText.ts';
 
 export function RenewalStateChip({ plan }: { plan: RenewalPlan }) {
@@ -50,7 +50,7 @@ export function RenewalCell({ plan }: { plan: RenewalPlan | undefined }) {
       {/* In a narrow column the state chip goes under the date rather than cutting it. */}
       <Box sx={{ display: 'flex', alignItems: 'center', columnGap: 0.75, rowGap: 0.25, flexWrap: 'wrap' }}>
         <Typography variant="body2" sx={{ whiteSpace: 'nowrap' }} data-testid="renewal-due">
-          {when ? new Date(when).toLocaleDateString(undefined, { dateStyle: 'medium' }) : 'Not planned'}
+          {when ? formatMediumDate(new Date(when)) : 'Not planned'}
         </Typography>
         {plan.state === 'scheduled' ? null : (
           <Chip size="small" variant="outlined" color={state.color} label={SHORT_STATE[plan.state]} data-testid="renewal-state" sx={{ height: 20, fontSize: 11 }} />

@@ -1,6 +1,6 @@
 // How requests and certificates read in the UI: status words and colours, expiry tones, key labels.
 import { KEY_LABELS, type KeyPolicy, type KeySpec, type KeystoreType, type Request, type RequestStatus, type RevocationReason } from '../../../shared/model/request.ts';
-import { keyAlgorithmLabel } from '../format.ts';
+import { formatMediumDate, keyAlgorithmLabel } from '../format.ts';
 
 export type Tone = 'success' | 'warning' | 'error' | 'info' | 'default';
 
@@ -71,7 +71,7 @@ export function daysLeftText(daysLeft: number): string {
 export function formatDate(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return formatMediumDate(d);
 }
 
 /** "AB:CD:…" groups for fingerprints (hex in, colon pairs out). */
