@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeBed, startBed, stopAll } from '../bed/bed.mjs';
 import { claimRunner, findExe, killGroup, liveRunner, recordPid } from '../bed/util.mjs';
+import { certbotDirs, certbotIssueArgs } from './certbot-args.mjs';
 
 const TARGET_RATIO = 0.15; // Certdesk median ≤ 0.15 × certbot median
 const CLIENTS = ['certdesk', 'certbot', 'lego'];
@@ -241,7 +242,7 @@ async function benchCertbot(env, tag) {
   await mkdir(dir, { recursive: true });
   const logFile = path.join(benchDir, 'certbot.log');
   const childEnv = { ...process.env, REQUESTS_CA_BUNDLE: env.PEBBLE_CA_FILE };
-  const common = ['--config-dir', dir, '--work-dir', dir, '--logs-dir', dir];
+  const common = certbotDirs(dir);
   // Existing account: register once, untimed.
   const reg = await mustSucceed(
     'certbot register',
@@ -255,16 +256,7 @@ async function benchCertbot(env, tag) {
   const runs = [];
   for (let i = 1; i <= opts.runs; i++) {
     const name = `cb-${tag}-${i}.example.test`;
-    const args = [
-      ...common,
-      'certonly', '--standalone',
-      '--server', env.PEBBLE_DIRECTORY,
-      '--http-01-port', env.PEBBLE_HTTP_PORT,
-      '--http-01-address', '127.0.0.1',
-      '-d', name,
-      '--agree-tos', '--register-unsafely-without-email', '--non-interactive',
-      '--key-type', 'rsa', '--rsa-key-size', '2048',
-    ];
+    const args = certbotIssueArgs(dir, env, name);
     const r = await mustSucceed(`certbot run ${i}`, runClient('certbot', exe, args, { env: childEnv, logFile }), logFile);
     const cert = path.join(dir, 'live', name, 'cert.pem');
     if (!existsSync(cert)) throw new Error(`certbot run ${i}: exit 0 but no ${cert}. Log: ${logFile}`);

@@ -31,6 +31,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeBed, startBed, stopAll } from '../bed/bed.mjs';
 import { claimRunner, findExe, liveRunner } from '../bed/util.mjs';
+import { certbotDirs, certbotIssueArgs } from './certbot-args.mjs';
 
 export const TARGETS = { wallRatio: 0.25, cpuRatio: 1, startupOverheadS: 0.15 };
 const SIDES = ['certdesk', 'certbot'];
@@ -179,23 +180,14 @@ async function certbotSide(env, tag, o) {
   const dir = path.join(o.workDir, 'certbot');
   await mkdir(dir, { recursive: true });
   const childEnv = { ...env, REQUESTS_CA_BUNDLE: env.PEBBLE_CA_FILE };
-  const common = ['--config-dir', dir, '--work-dir', dir, '--logs-dir', dir];
+  const common = certbotDirs(dir);
   const reg = must(
     'certbot register',
     await timed(exe, [...common, 'register', '--server', env.PEBBLE_DIRECTORY, '--agree-tos', '--register-unsafely-without-email', '--non-interactive'], { env: childEnv, workDir: o.workDir }),
   );
   o.log(`certbot: account registered in ${reg.wallS.toFixed(3)} s (untimed)`);
   const issue = async (name) => {
-    const args = [
-      ...common,
-      'certonly', '--standalone',
-      '--server', env.PEBBLE_DIRECTORY,
-      '--http-01-port', env.PEBBLE_HTTP_PORT,
-      '--http-01-address', '127.0.0.1',
-      '-d', name,
-      '--agree-tos', '--register-unsafely-without-email', '--non-interactive',
-      '--key-type', 'rsa', '--rsa-key-size', '2048',
-    ];
+    const args = certbotIssueArgs(dir, env, name);
     const r = must(`certbot certonly ${name}`, await timed(exe, args, { env: childEnv, workDir: o.workDir }));
     if (!existsSync(path.join(dir, 'live', name, 'cert.pem'))) throw new Error(`certbot: exit 0 but no certificate for ${name}`);
     return r;
