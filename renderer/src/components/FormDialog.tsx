@@ -1,5 +1,6 @@
 // A dialog that is a form: Enter submits, and while its work runs it cannot be closed nor submitted again.
 // Escape, the backdrop and its Cancel button (FormCancel) ask before throwing typed input away.
+import Box from '@mui/material/Box';
 import Button, { type ButtonProps } from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
@@ -72,17 +73,17 @@ export function FormDialog({ title, open = true, working, onClose, onSubmit, act
         aria-labelledby={titleId}
         slotProps={{
           paper: {
-            component: 'form',
-            noValidate: true,
-            onSubmit: (e: FormEvent) => {
-              e.preventDefault();
-              if (!working) onSubmit();
-            },
-            'aria-label': ariaLabel,
             ...(dirty === false ? {} : guard.rootProps),
           } as object,
         }}
       >
+        <DialogFormBody
+          label={ariaLabel}
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!working) onSubmit();
+          }}
+        >
         <CloseContext.Provider value={working ? null : close}>
           {guard.wrap(
             <>
@@ -98,8 +99,21 @@ export function FormDialog({ title, open = true, working, onClose, onSubmit, act
             </>,
           )}
         </CloseContext.Provider>
+        </DialogFormBody>
       </Dialog>
       {guard.prompt}
     </>
+  );
+}
+
+/**
+ * The form of a dialog, inside its Paper rather than being it: the Paper carries role=dialog, which a <form> may
+ * not (axe aria-allowed-role). Lays its children out as the Paper would (title, scrolling content, actions).
+ */
+export function DialogFormBody({ label, onSubmit, children }: { label?: string | undefined; onSubmit: (e: FormEvent) => void; children: ReactNode }) {
+  return (
+    <Box component="form" noValidate onSubmit={onSubmit} aria-label={label} sx={{ display: 'flex', flexDirection: 'column', flex: '1 1 auto', minHeight: 0 }}>
+      {children}
+    </Box>
   );
 }

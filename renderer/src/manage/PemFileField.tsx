@@ -52,6 +52,7 @@ export function PemFileField<V extends KeyFile = PemFile>({
   const inputRef = useRef<HTMLInputElement>(null);
   const [readError, setReadError] = useState<string | null>(null);
   const helpId = useId();
+  const labelId = useId();
   const shownError = error ?? readError ?? undefined;
 
   const pick = async (file: File | undefined) => {
@@ -87,7 +88,7 @@ export function PemFileField<V extends KeyFile = PemFile>({
 
   return (
     <Box>
-      <Typography variant="body2" sx={{ mb: 0.75, fontWeight: 600 }} color={shownError ? 'error' : 'text.primary'}>
+      <Typography id={labelId} variant="body2" sx={{ mb: 0.75, fontWeight: 600 }} color={shownError ? 'error' : 'text.primary'}>
         {label}
       </Typography>
       <Box
@@ -119,15 +120,20 @@ export function PemFileField<V extends KeyFile = PemFile>({
             {value ? 'Choose another file…' : 'Choose file…'}
           </Button>
         ) : (
+          <>
+          {/* A real button that opens the hidden file input (a <label> styled as a button carried role=button, which
+              a label may not: axe aria-allowed-role). The input keeps the field's name; the button is described by it. */}
           <Button
-            component="label"
             size="small"
             variant="outlined"
             startIcon={<UploadFileIcon />}
             disabled={disabled}
             sx={{ flexShrink: 0 }}
+            aria-describedby={`${labelId} ${helpId}`}
+            onClick={() => inputRef.current?.click()}
           >
             {value ? 'Choose another file…' : 'Choose file…'}
+          </Button>
             <input
               ref={inputRef}
               type="file"
@@ -142,7 +148,7 @@ export function PemFileField<V extends KeyFile = PemFile>({
                 e.currentTarget.value = '';
               }}
             />
-          </Button>
+          </>
         )}
         {value ? (
           <>

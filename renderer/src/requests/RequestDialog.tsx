@@ -36,6 +36,7 @@ import { call, errorInfo, fieldErrors } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { useDiscardGuard } from '../components/DiscardGuard.tsx';
+import { DialogFormBody } from '../components/FormDialog.tsx';
 import { PasswordField } from '../components/PasswordField.tsx';
 import { OperationProgress } from '../components/OperationProgress.tsx';
 import { directoryLabel } from '../format.ts';
@@ -281,15 +282,12 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
         aria-labelledby={titleId}
         slotProps={{
           paper: {
-            component: 'form',
-            noValidate: true,
-            onSubmit: (e: FormEvent) => void submit(e),
-            'aria-label': 'Certificate Request',
             ...guard.rootProps,
             sx: { width: 'min(1120px, calc(100% - 64px))', maxHeight: 'calc(100% - 48px)' },
           } as object,
         }}
       >
+        <DialogFormBody label="Certificate Request" onSubmit={(e) => void submit(e)}>
         <DialogTitle id={titleId} sx={{ pb: 1 }}>
           Certificate Request
           <Typography variant="body2" color="text.secondary" component="span" sx={{ display: 'block' }}>
@@ -591,6 +589,7 @@ export function RequestDialog({ open, onClose, onCreated }: RequestDialogProps) 
             {working ? 'Creating…' : 'Create'}
           </Button>
         </DialogActions>
+        </DialogFormBody>
       </Dialog>
       {guard.prompt}
       {/* A sibling, not a child: a submit inside it must not bubble (through React) into the request form. */}
