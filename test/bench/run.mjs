@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { describeBed, startBed, stopAll } from '../bed/bed.mjs';
 import { claimRunner, findExe, killGroup, liveRunner, recordPid } from '../bed/util.mjs';
 import { certbotDirs, certbotIssueArgs } from './certbot-args.mjs';
+import { textTable } from './format.mjs';
 
 const TARGET_RATIO = 0.15; // Certdesk median ≤ 0.15 × certbot median
 const CLIENTS = ['certdesk', 'certbot', 'lego'];
@@ -322,15 +323,6 @@ function stats(samplesMs) {
 
 const sec = (ms) => (ms / 1000).toFixed(3);
 
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  return rows
-    .map((r, i) => {
-      const line = r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join(' | ');
-      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('-+-')}` : line;
-    })
-    .join('\n');
-}
 
 /** Median time of each step over the sequential Certdesk runs, biggest first. */
 function stepMedians(runs) {
@@ -357,7 +349,7 @@ function report(results, meta) {
     if (s) rows.push([c, s.n, sec(s.medianMs), sec(s.minMs), sec(s.maxMs), s.ratioVsCertbot === null ? 'n/a' : s.ratioVsCertbot.toFixed(3)]);
     else rows.push([c, 0, '-', '-', '-', results[c]?.skipped ? `skipped: ${results[c].skipped}` : results[c]?.error ? 'FAILED' : '-']);
   }
-  console.log(table(rows));
+  console.log(textTable(rows));
 
   const conc = results.certdesk?.concurrent;
   let concurrent = null;

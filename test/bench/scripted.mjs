@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { describeBed, startBed, stopAll } from '../bed/bed.mjs';
 import { claimRunner, findExe, liveRunner } from '../bed/util.mjs';
 import { certbotDirs, certbotIssueArgs } from './certbot-args.mjs';
+import { textTable } from './format.mjs';
 
 export const TARGETS = { wallRatio: 0.25, cpuRatio: 1, startupOverheadS: 0.15 };
 const SIDES = ['certdesk', 'certbot'];
@@ -220,15 +221,6 @@ async function startup(env, o) {
   return { runs: o.startupRuns, node: n, certdeskVersion: c, overheadS: round(c.medianWallS - n.medianWallS), overheadCpuS: round(c.medianCpuS - n.medianCpuS) };
 }
 
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  return rows
-    .map((r, i) => {
-      const line = r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join(' | ');
-      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('-+-')}` : line;
-    })
-    .join('\n');
-}
 
 /**
  * Runs the benchmark. Options: runs (5), startupRuns (20), only (['certdesk', 'certbot']), workDir, artifactsDir,
@@ -317,7 +309,7 @@ function summarize(results, o) {
     if (s?.runs) rows.push([name, s.n, s.medianWallS.toFixed(3), s.medianCpuS.toFixed(3), both ? (s.medianWallS / cb.medianWallS).toFixed(3) : 'n/a', both ? (s.medianCpuS / cb.medianCpuS).toFixed(3) : 'n/a']);
     else rows.push([name, 0, '-', '-', '-', s?.skipped ? `skipped: ${s.skipped}` : '-']);
   }
-  console.log(table(rows));
+  console.log(textTable(rows));
   if (cd?.medianCreate) {
     console.log(
       `Certdesk steps (medians): create ${cd.medianCreate.wallS.toFixed(3)} s wall / ${cd.medianCreate.cpuS.toFixed(3)} s CPU, verify ${cd.medianVerify.wallS.toFixed(3)} s / ${cd.medianVerify.cpuS.toFixed(3)} s` +

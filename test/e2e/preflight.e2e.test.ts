@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { E2ESession, shot, openRequestForm } from '../helpers/e2e.ts';
+import { E2ESession, shot, openRequestForm, paste } from '../helpers/e2e.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
@@ -20,18 +20,6 @@ const PASSWORD = 'keystore-pass-1';
 const SIZE = { width: 1366, height: 850 };
 const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-/** Dispatches a paste of `text` on an input, as a person pasting from the clipboard would. */
-async function paste(input: Locator, text: string): Promise<void> {
-  await input.evaluate((el, t) => {
-    const dom = globalThis as unknown as {
-      DataTransfer: new () => { setData(type: string, value: string): void };
-      ClipboardEvent: new (type: string, init: object) => Event;
-    };
-    const data = new dom.DataTransfer();
-    data.setData('text', t);
-    el.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, text);
-}
 
 /** The names of the window's footer buttons, in order. */
 async function footerButtons(win: Locator): Promise<string[]> {

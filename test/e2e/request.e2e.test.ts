@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { bedGate, failWithoutBed } from '../helpers/bed.ts';
-import { E2ESession, shot as takeShot } from '../helpers/e2e.ts';
+import { E2ESession, paste, shot as takeShot } from '../helpers/e2e.ts';
 import { Http01Server } from '../helpers/challenges.ts';
 
 const PEBBLE_DIRECTORY = process.env.PEBBLE_DIRECTORY;
@@ -414,16 +414,7 @@ describe('e2e: certificate requests in the UI (bridge + Pebble)', { skip: gate.s
       const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
       await dialog.waitFor();
       // A pasted list becomes chips; the wildcard is refused with http-01 and accepted with dns-01.
-      await dialog.getByTestId('domain-input').evaluate((el, text) => {
-        // Page-side DOM classes (this file is type-checked without the DOM library).
-        const dom = globalThis as unknown as {
-          DataTransfer: new () => { setData(type: string, value: string): void };
-          ClipboardEvent: new (type: string, init: object) => Event;
-        };
-        const data = new dom.DataTransfer();
-        data.setData('text', text);
-        el.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-      }, 'example-a.test, *.example-a.test\nmail.example-a.test');
+      await paste(dialog.getByTestId('domain-input'), 'example-a.test, *.example-a.test\nmail.example-a.test');
       const chips = dialog.getByTestId('domain-chip');
       await chips.nth(2).waitFor();
       assert.equal(await chips.count(), 3);

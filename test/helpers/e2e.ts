@@ -41,6 +41,20 @@ export async function shot(page: Page, name: string, opts: { height?: number; se
 }
 
 /** Opens the Certificate Request form from the Let's Encrypt toolbar, as a person would; resolves with the dialog. */
+/** Dispatches a paste of `text` on an input, as a person pasting from the clipboard would. */
+export async function paste(input: Locator, text: string): Promise<void> {
+  await input.evaluate((el, t) => {
+    // Page-side DOM classes (the tests are type-checked without the DOM library).
+    const dom = globalThis as unknown as {
+      DataTransfer: new () => { setData(type: string, value: string): void };
+      ClipboardEvent: new (type: string, init: object) => Event;
+    };
+    const data = new dom.DataTransfer();
+    data.setData('text', t);
+    el.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
 export async function openRequestForm(page: Page): Promise<Locator> {
   await page.getByRole('toolbar', { name: 'Certificate request actions' }).getByRole('button', { name: 'Certificate Request', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: /^Certificate Request/ });
