@@ -370,7 +370,10 @@ export class ServerService implements TargetDirectory {
     const byId = new Map(this.targets().map((s) => [s.id, s]));
     return this.store.data.serverMappings
       .filter((m) => m.webroot && byId.has(m.serverId))
-      .map((m) => ({ domain: m.domain, targetId: m.serverId, targetName: byId.get(m.serverId)!.name, webroot: m.webroot! }));
+      .map((m) => {
+        const t = byId.get(m.serverId)!;
+        return { domain: m.domain, targetId: m.serverId, targetName: t.name, targetKind: t.kind, webroot: m.webroot! };
+      });
   }
 
   target(id: string): DeployTarget {

@@ -129,6 +129,8 @@ export interface WebrootMapping {
   domain: string;
   targetId: string;
   targetName: string;
+  /** An SSH end server or a Certdesk agent (the challenge view says which answers). */
+  targetKind: 'ssh' | 'agent';
   webroot: string;
 }
 

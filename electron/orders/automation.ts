@@ -5,6 +5,7 @@
 // prepare() before it submits and cleanUp() in its finally.
 import { createHash } from 'node:crypto';
 import { AppError } from '../../shared/ipc/errors.ts';
+import type { AnsweredBy } from '../../shared/model/request.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Operation } from '../core/operations.ts';
 import { disabledError, type DnsService } from '../dns/accounts.ts';
@@ -32,6 +33,30 @@ export interface AutomationDeps {
 /** RFC 8555 §8.4: the TXT value is base64url(SHA-256(key authorization)). */
 export function dnsValue(keyAuth: string): string {
   return createHash('sha256').update(keyAuth).digest('base64url');
+}
+
+/** Who answers a name at Verify: the sentence the challenge view shows and the same as data. */
+export interface Answerer {
+  label: string;
+  answeredBy: AnsweredBy;
+}
+
+/**
+ * The http-01 answerer for a name's mapped targets. An agent's webroot may be `agent:self` (it serves the file on
+ * its own port) or `iis:<site>` (the site's physical path), said in words here.
+ */
+export function targetAnswerer(targets: readonly WebrootMapping[]): Answerer {
+  if (targets.length !== 1) {
+    const name = targets.map((x) => x.targetName).join(', ');
+    return { label: `servers ${name}`, answeredBy: { kind: 'pool', name, webroot: null } };
+  }
+  const t = targets[0]!;
+  const w = t.webroot;
+  if (t.targetKind === 'agent') {
+    const how = w === 'agent:self' ? 'answers itself' : w.startsWith('iis:') ? `IIS site ${w.slice(4)}` : `webroot ${w}`;
+    return { label: `agent ${t.targetName} (${how})`, answeredBy: { kind: 'agent', name: t.targetName, webroot: w } };
+  }
+  return { label: `server ${t.targetName} (webroot ${w})`, answeredBy: { kind: 'ssh', name: t.targetName, webroot: w } };
 }
 
 export class ChallengeAutomation {
@@ -186,9 +211,12 @@ export class ChallengeAutomation {
     return out;
   }
 
-  /** For the challenge view: who answers a name at Verify ("server web1 (webroot /var/www/html)"), or null. */
-  automationLabels(rec: RequestRecord): Map<string, string> {
-    const labels = new Map<string, string>();
+  /**
+   * For the challenge view: who answers each name at Verify, as a sentence ("server web1 (webroot /var/www/html)",
+   * "agent iis1 (answers itself)") and as data. Names answered by hand are absent.
+   */
+  automationLabels(rec: RequestRecord): Map<string, Answerer> {
+    const labels = new Map<string, Answerer>();
     if (!rec.order || (rec.status !== 'pending' && rec.status !== 'processing' && rec.status !== 'failed')) return labels;
     const open = rec.order.authorizations.filter((a) => a.status !== 'valid' && a.challenge);
     let choices: SolverChoice[];
@@ -198,12 +226,10 @@ export class ChallengeAutomation {
       return labels;
     }
     for (const c of choices) {
-      if (c.kind === 'server') {
-        const t = c.targets;
-        labels.set(c.name, t.length === 1 ? `server ${t[0]!.targetName} (webroot ${t[0]!.webroot})` : `servers ${t.map((x) => x.targetName).join(', ')}`);
-      } else if (c.kind === 'dns') {
-        const acc = this.deps.dns?.accountRecord(c.accountId);
-        labels.set(c.name, `DNS account ${acc?.name ?? c.accountId.slice(0, 8)}`);
+      if (c.kind === 'server') labels.set(c.name, targetAnswerer(c.targets));
+      else if (c.kind === 'dns') {
+        const name = this.deps.dns?.accountRecord(c.accountId)?.name ?? c.accountId.slice(0, 8);
+        labels.set(c.name, { label: `DNS account ${name}`, answeredBy: { kind: 'dns', name, webroot: null } });
       }
     }
     return labels;

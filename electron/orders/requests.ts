@@ -38,7 +38,7 @@ import { checkpoint } from './checkpoints.ts';
 import { generateCertificateKey, readImportedKey } from './keys.ts';
 import { disabledError, type DnsService } from '../dns/accounts.ts';
 import type { DeployHook, TargetDirectory } from '../deploy/types.ts';
-import { ChallengeAutomation, dnsValue } from './automation.ts';
+import { ChallengeAutomation, dnsValue, type Answerer } from './automation.ts';
 import type { RenewOptions } from '../renewal/types.ts';
 import type { PreflightResult } from '../../shared/model/preflight.ts';
 import { PreflightChecker } from './preflight.ts';
@@ -973,7 +973,7 @@ export class RequestService {
     };
   }
 
-  private challengeView(rec: RequestRecord, a: AuthorizationRecord, labels?: Map<string, string>): Challenge {
+  private challengeView(rec: RequestRecord, a: AuthorizationRecord, labels?: Map<string, Answerer>): Challenge {
     const name = (a.wildcard ? '*.' : '') + a.identifier;
     const idx = rec.names.indexOf(name);
     const unicode = idx >= 0 ? (rec.namesUnicode[idx] ?? name) : name;
@@ -996,7 +996,8 @@ export class RequestService {
       dnsValue: !http && keyAuth ? dnsValue(keyAuth) : null,
       error: ch?.error ?? null,
       progress: this.progress.get(`${rec.id} ${name}`) ?? null,
-      automation: labels?.get(name) ?? null,
+      automation: labels?.get(name)?.label ?? null,
+      answeredBy: labels?.get(name)?.answeredBy ?? null,
     };
   }
 

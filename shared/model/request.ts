@@ -57,6 +57,15 @@ export const REVOCATION_CODES: Record<RevocationReason, number> = {
 
 export const ChallengeStatus = z.enum(['pending', 'processing', 'valid', 'invalid']);
 
+export const AnsweredBy = z.lazy(() => z.object({
+  /** dns: a DNS account; ssh: one SSH end server; agent: one Certdesk agent; pool: several targets (the file goes on each). */
+  kind: z.enum(['dns', 'ssh', 'agent', 'pool']),
+  name: z.string(),
+  /** ssh / agent: where the file goes (a path, `agent:self`, `iis:<site>`); otherwise null. */
+  webroot: z.string().nullable(),
+}));
+export type AnsweredBy = z.infer<typeof AnsweredBy>;
+
 export const Challenge = z.lazy(() => z.object({
   /** ASCII (punycode) identifier, without `*.` (as the CA's authorization names it). */
   identifier: z.string(),
@@ -78,8 +87,13 @@ export const Challenge = z.lazy(() => z.object({
   error: z.object({ type: z.string(), detail: z.string() }).nullable(),
   /** Live progress of an automatic solver for this name, e.g. "2 of 3 name servers see the record". */
   progress: z.string().nullable(),
-  /** Who answers this challenge at Verify: e.g. "DNS account Cloudflare", "server web1 (webroot /var/www/html)"; null: by hand. */
+  /**
+   * Who answers this challenge at Verify, as a sentence: "DNS account Cloudflare", "server web1 (webroot
+   * /var/www/html)", "agent iis1 (answers itself)", "servers web1, web2"; null: by hand.
+   */
   automation: z.string().nullable(),
+  /** The same, as data: what kind of answerer, its name (a pool: the names joined), and the webroot of one target. */
+  answeredBy: AnsweredBy.nullable(),
 }));
 export type Challenge = z.infer<typeof Challenge>;
 

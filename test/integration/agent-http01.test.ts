@@ -37,7 +37,7 @@ interface Verified {
   status: string;
   error: unknown;
   certificate: { serial: string; names: string[] } | null;
-  challenges: { name: string; token: string; automation: string | null }[];
+  challenges: { name: string; token: string; automation: string | null; answeredBy: { kind: string; name: string; webroot: string | null } | null }[];
   deployments: { status: string; reason: string | null; rolledBack: boolean; serial: string; servedSerial: string | null; files: string[]; reload: { command: string; exitCode: number | null } | null }[];
 }
 
@@ -103,7 +103,8 @@ describe('http-01 and deployment through a Certdesk agent (real agent processes,
     assert.equal(v.status, 'available', JSON.stringify(v.error));
     assert.deepEqual([...v.certificate!.names].sort(), [...names].sort());
     for (const c of v.created.challenges) {
-      assert.match(c.automation ?? '', /web1/, 'the request says the agent answers');
+      assert.equal(c.automation, `agent web1 (webroot ${webroot})`, 'the request says the agent answers, in words');
+      assert.deepEqual(c.answeredBy, { kind: 'agent', name: 'web1', webroot }, 'and as data');
       const file = `${challengeDir(webroot)}/${c.token}`;
       // The agent's own log: it wrote and removed exactly these files (signed requests it accepted).
       assert.ok(web.stdout().includes(`POST /v1/files/put 200 ok ${file}`), `${c.name}: placed by the agent`);

@@ -61,7 +61,10 @@ describe('automatic http-01 through an end server, validated by Pebble dialling 
     const names = [`a-${uniq()}.http01.example.test`, `b-${uniq()}.http01.example.test`];
     const r = await t.call('requests:create', { domains: names, challengeType: 'http-01', key: 'ec-p256' });
     assert.equal(r.status, 'pending');
-    for (const c of r.challenges) assert.equal(c.automation, `server web1 (webroot ${webroot})`, 'the window says who answers');
+    for (const c of r.challenges) {
+      assert.equal(c.automation, `server web1 (webroot ${webroot})`, 'the window says who answers');
+      assert.deepEqual(c.answeredBy, { kind: 'ssh', name: 'web1', webroot }, 'as data: one SSH end server');
+    }
     const before = tokenFiles(webroot);
     progress.length = 0;
     const v = await t.call('requests:verify', { id: r.id, opId: `op-${uniq()}` });

@@ -3,7 +3,9 @@
 // answer, and the OS line shows what the agent reported.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { completeUrl, http01Answerer, isWindowsAgent, nameFromUrl, osLine } from '../../renderer/src/agents/agentText.ts';
+import type { WebrootMapping } from '../../electron/deploy/types.ts';
+import { targetAnswerer } from '../../electron/orders/automation.ts';
+import { completeUrl, isWindowsAgent, nameFromUrl, osLine } from '../../renderer/src/agents/agentText.ts';
 
 describe('agents UI: URL, name, answerer and OS wording', () => {
   it('completes a bare host to https with the agent port, keeps a given port and scheme', () => {
@@ -23,13 +25,15 @@ describe('agents UI: URL, name, answerer and OS wording', () => {
     assert.equal(nameFromUrl('not a url'), '');
   });
 
-  it('names an agent that answers http-01 itself, from an IIS site or a directory; SSH servers stay as the engine says', () => {
-    const agents = new Set(['iis1']);
-    assert.deepEqual(http01Answerer('server iis1 (webroot agent:self)', agents), { label: 'agent iis1 (answers itself)', agent: true });
-    assert.deepEqual(http01Answerer('server iis1 (webroot iis:Default Web Site)', agents), { label: 'agent iis1 (IIS site Default Web Site)', agent: true });
-    assert.deepEqual(http01Answerer('server iis1 (webroot C:\\inetpub\\wwwroot)', agents), { label: 'agent iis1 (webroot C:\\inetpub\\wwwroot)', agent: true });
-    assert.deepEqual(http01Answerer('server web1 (webroot /var/www/html)', agents), { label: 'server web1 (webroot /var/www/html)', agent: false });
-    assert.deepEqual(http01Answerer('servers web1, iis1', agents), { label: 'servers web1, iis1', agent: false });
+  it('names an agent that answers http-01 itself, from an IIS site or a directory; an SSH server and a pool as such', () => {
+    const m = (targetName: string, targetKind: 'ssh' | 'agent', webroot: string): WebrootMapping => ({ domain: 'example.test', targetId: targetName, targetName, targetKind, webroot });
+    assert.deepEqual(targetAnswerer([m('iis1', 'agent', 'agent:self')]), { label: 'agent iis1 (answers itself)', answeredBy: { kind: 'agent', name: 'iis1', webroot: 'agent:self' } });
+    assert.equal(targetAnswerer([m('iis1', 'agent', 'iis:Default Web Site')]).label, 'agent iis1 (IIS site Default Web Site)');
+    assert.equal(targetAnswerer([m('iis1', 'agent', 'C:\\inetpub\\wwwroot')]).label, 'agent iis1 (webroot C:\\inetpub\\wwwroot)');
+    assert.deepEqual(targetAnswerer([m('web1', 'ssh', '/var/www/html')]), { label: 'server web1 (webroot /var/www/html)', answeredBy: { kind: 'ssh', name: 'web1', webroot: '/var/www/html' } });
+    // An SSH server named like an agent stays an SSH server: the kind comes from the target, not from its name.
+    assert.equal(targetAnswerer([m('iis1', 'ssh', 'agent:self')]).answeredBy.kind, 'ssh');
+    assert.deepEqual(targetAnswerer([m('web1', 'ssh', '/srv'), m('iis1', 'agent', 'agent:self')]), { label: 'servers web1, iis1', answeredBy: { kind: 'pool', name: 'web1, iis1', webroot: null } });
   });
 
   it('shows the OS version the agent reported with its architecture; Windows by the reported os', () => {

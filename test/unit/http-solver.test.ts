@@ -18,7 +18,7 @@ import { HttpSolver, PREFLIGHT_ADDRESS_ENV } from '../../electron/orders/solvers
 import type { SolverContext } from '../../electron/orders/solvers/types.ts';
 import type { PlacedFile } from '../../electron/store/schema.ts';
 
-const web = (domain: string, targetId: string, webroot = `/srv/${targetId}`): WebrootMapping => ({ domain, targetId, targetName: targetId, webroot });
+const web = (domain: string, targetId: string, webroot = `/srv/${targetId}`): WebrootMapping => ({ domain, targetId, targetName: targetId, targetKind: 'ssh', webroot });
 
 describe('resolver: a server mapping wins', () => {
   const serverMappings = [web('example.com', 'web1'), web('example.com', 'web2'), web('shop.example.com', 'shop')];

@@ -72,7 +72,7 @@ describe('renewal due times', () => {
 describe('which certificates renew by themselves (the resolver\'s rules)', () => {
   const facts = {
     dnsMappings: [{ domain: 'mapped.test', accountId: 'dns-2' }],
-    serverMappings: [{ domain: 'web.test', targetId: 's1', targetName: 'web1', webroot: '/var/www/html' }],
+    serverMappings: [{ domain: 'web.test', targetId: 's1', targetName: 'web1', targetKind: 'ssh' as const, webroot: '/var/www/html' }],
     dnsAccount: (id: string) => (id === 'dns-1' ? { id, name: 'Office BIND', enabled: true } : id === 'dns-2' ? { id, name: 'Mapped', enabled: true } : id === 'off' ? { id, name: 'Off', enabled: false } : null),
   };
   test('http-01 with no server mapping is manual; with a webroot mapping it is automatic', () => {

@@ -86,15 +86,3 @@ export function nameFromUrl(url: string): string {
     return '';
   }
 }
-
-/**
- * The engine names an http-01 answerer "server NAME (webroot W)". For a Certdesk agent: "agent NAME (answers
- * itself)" / "(IIS site S)", and it works through the agent's pinned HTTPS connection rather than over SSH.
- */
-export function http01Answerer(automation: string, agentNames: ReadonlySet<string>): { label: string; agent: boolean } {
-  const m = /^server (.+?) \(webroot (.*)\)$/.exec(automation);
-  if (!m || !agentNames.has(m[1]!)) return { label: automation, agent: false };
-  const w = m[2]!;
-  const how = w === 'agent:self' ? 'answers itself' : w.startsWith('iis:') ? `IIS site ${w.slice(4)}` : `webroot ${w}`;
-  return { label: `agent ${m[1]} (${how})`, agent: true };
-}

@@ -20,8 +20,6 @@ import type { Challenge, Request } from '../../../shared/model/request.ts';
 import type { OperationStep } from '../state/operation.ts';
 import { mappingDomain } from '../dns/DnsMappings.tsx';
 import { useDns } from '../state/dns.tsx';
-import { useServers } from '../state/servers.tsx';
-import { http01Answerer } from '../agents/agentText.ts';
 import type { Activity } from '../state/requests.tsx';
 import { MONO_FONTS } from '../theme.ts';
 import { CopyValue, stalled } from './bits.tsx';
@@ -239,7 +237,6 @@ function ChallengeCard({
   state,
   sharedWith,
   automation,
-  agentNames,
   progress,
   preflight,
 }: {
@@ -248,10 +245,8 @@ function ChallengeCard({
   preflight: PreflightItem | null;
   state: NameState;
   sharedWith: string[];
-  /** The DNS account that answers this name (null: manual). */
+  /** Who answers this name, in words: the engine's sentence, or for dns-01 the mapped DNS account (null: manual). */
   automation: string | null;
-  /** Names of the paired agents (an http-01 answerer may be one). */
-  agentNames: ReadonlySet<string>;
   /** The solver's latest word for this name ("2 of 3 name servers see the record"), while it works. */
   progress: string | null;
 }) {
@@ -284,9 +279,11 @@ function ChallengeCard({
           <Tooltip
             title={
               challenge.type === 'http-01'
-                ? http01Answerer(automation, agentNames).agent
-                  ? `Certdesk has ${http01Answerer(automation, agentNames).label} publish this file (over its pinned HTTPS connection), checks the URL answers it, asks the CA, and removes the file afterwards.`
-                  : `Certdesk places this file through ${automation} over SSH, checks the URL answers it, asks the CA, and removes the file afterwards.`
+                ? challenge.answeredBy?.kind === 'agent'
+                  ? `Certdesk has ${automation} publish this file (over its pinned HTTPS connection), checks the URL answers it, asks the CA, and removes the file afterwards.`
+                  : challenge.answeredBy?.kind === 'pool'
+                    ? `Certdesk places this file on each of ${challenge.answeredBy.name}, checks the URL answers it, asks the CA, and removes the files afterwards.`
+                    : `Certdesk places this file through ${automation} over SSH, checks the URL answers it, asks the CA, and removes the file afterwards.`
                 : `Certdesk adds this TXT record with ${automation.startsWith('DNS account') ? automation : `the DNS account “${automation}”`}, waits until every authoritative name server sees it, asks the CA, and removes it afterwards.`
             }
           >
@@ -294,7 +291,7 @@ function ChallengeCard({
               size="small"
               variant="outlined"
               color="primary"
-              label={`${challenge.type} · ${challenge.type === 'http-01' ? http01Answerer(automation, agentNames).label : automation.replace(/^DNS account /, '')}`}
+              label={`${challenge.type} · ${challenge.type === 'http-01' ? automation : automation.replace(/^DNS account /, '')}`}
               tabIndex={0}
               data-testid="challenge-automation"
             />
@@ -388,8 +385,6 @@ function ValueLabel({ children }: { children: ReactNode }) {
 export function ChallengeView({ request, activity, preflight }: { request: Request; activity: Activity | undefined; preflight?: PreflightResult | null }) {
   const running = activity?.running === true && activity.kind === 'verify';
   const dns = useDns();
-  const { agents } = useServers();
-  const agentNames = new Set(agents.map((a) => a.name));
   /** Who answers a name: its domain's DNS mapping, else the request's DNS account, else nobody (manual). */
   const automationOf = (c: Challenge): string | null => {
     // The engine says who answers (an end server's webroot, a DNS account); else the DNS mappings decide here.
@@ -399,7 +394,7 @@ export function ChallengeView({ request, activity, preflight }: { request: Reque
     return dns.account(mapping?.accountId ?? request.dnsAccountId)?.name ?? (mapping || request.dnsAccountId ? 'DNS account' : null);
   };
   const automated = request.challenges.length > 0 && request.challenges.every((c) => automationOf(c) !== null);
-  const byAgents = automated && request.challenges.every((c) => c.type === 'http-01' && http01Answerer(automationOf(c)!, agentNames).agent);
+  const byAgents = automated && request.challenges.every((c) => c.type === 'http-01' && c.answeredBy?.kind === 'agent');
   // Cards in the order the names were given (the common name first), whatever order the CA listed them.
   const position = (c: Challenge) => {
     const i = request.names.indexOf(c.name);
@@ -477,7 +472,6 @@ export function ChallengeView({ request, activity, preflight }: { request: Reque
           state={states[i] ?? 'pending'}
           sharedWith={c.dnsName ? (byDnsName.get(c.dnsName) ?? []).filter((n) => n !== c.nameUnicode) : []}
           automation={automationOf(c)}
-          agentNames={agentNames}
           progress={running && automationOf(c) ? (activity?.solver[c.name] ?? liveMessage(c, activity?.items[c.name]) ?? c.progress) : null}
           preflight={preflight?.items.find((p) => p.name === c.name) ?? null}
         />
