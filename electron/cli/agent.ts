@@ -198,11 +198,13 @@ export const agentCommands: Record<string, Command> = {
     usage: 'agent package --arch x64|x86 --out F.zip [--force]',
     options: { arch: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
     flags: { arch: '--arch', out: '--out', force: '--force' },
-    async run(ctx, v) {
+    // The zip needs no account, secret or data directory: it runs without the app (no keychain, nothing stored).
+    async standalone(io, v) {
       const arch = required(v, 'arch', 'x64 (64-bit Windows) or x86 (32-bit)');
       if (arch !== 'x64' && arch !== 'x86') throw AppError.invalid('arch', `--arch ${arch}: use x64 or x86.`);
       const out = required(v, 'out', 'the zip file to write, e.g. certdesk-agent-windows-x64.zip');
-      return ctx.call('agents:package', { arch, out, ...(v.force === true ? { force: true } : {}) });
+      const { packageAgent } = await import('../deploy/agent/package.ts');
+      return packageAgent({ arch, out, force: v.force === true }, { signal: io.signal, step: io.step });
     },
     print: (r: { path: string | null; bytes: number }) => `Agent package written to ${r.path} (${r.bytes} bytes). Unzip it on the server and run AgentInstaller.exe start.`,
   },

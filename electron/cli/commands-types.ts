@@ -6,6 +6,13 @@ import type { App } from '../app/bootstrap.ts';
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** What a standalone command gets instead of the app: the cancel signal and a progress line writer. */
+export interface StandaloneIo {
+  signal: AbortSignal;
+  /** One step of a long operation ("Building the agent package ..."), on stderr unless --quiet. */
+  step(step: string, message: string): void;
+}
+
 export interface CliContext {
   app: App;
   call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
@@ -29,7 +36,13 @@ export interface Command {
    * validates the options as before.
    */
   prepare?(v: Values): void | Promise<void>;
-  run(ctx: CliContext, v: Values, args: string[]): Promise<unknown>;
+  /** The command's work, with the app (store, keychain, services) built. */
+  run?(ctx: CliContext, v: Values, args: string[]): Promise<unknown>;
+  /**
+   * Instead of run(): work that needs nothing of the app (no data directory, no keychain), e.g. writing the agent
+   * zip. It runs without building the app, so it works on a machine with no keychain and leaves no data behind.
+   */
+  standalone?(io: StandaloneIo, v: Values, args: string[]): Promise<unknown>;
   print?(result: never): string;
   /** Exit code for a successful call whose result still means failure (e.g. a Failed request). */
   exitCode?(result: never): number;

@@ -342,7 +342,20 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSigint);
   let app: App | undefined;
+  const quiet = values.quiet === true;
+  const output = (result: unknown): number => {
+    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else process.stdout.write((cmd.print ? cmd.print(result as never) : JSON.stringify(result, null, 2)) + '\n');
+    return cmd.exitCode ? cmd.exitCode(result as never) : 0;
+  };
   try {
+    if (cmd.standalone) {
+      const step = (_step: string, message: string): void => {
+        if (!quiet) process.stderr.write(`… ${message}\n`);
+      };
+      return output(await cmd.standalone({ signal: controller.signal, step }, values, args));
+    }
+    if (!cmd.run) throw new Error(`certdesk ${words.join(' ')} has nothing to run.`);
     await cmd.prepare?.(values);
     const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
     const [{ bootstrap }, { headlessPlatform }, { dispatch }] = await Promise.all([
@@ -351,7 +364,6 @@ export async function main(argv: string[]): Promise<number> {
       import('../../shared/ipc/dispatch.ts'),
     ]);
     app = await bootstrap({ dataDir, face: 'cli', platform: headlessPlatform({}), verbose: values.verbose === true });
-    const quiet = values.quiet === true;
     const problems = app.storeProblems;
     if (problems.length > 0 && !quiet && words[0] !== 'info') {
       process.stderr.write(`certdesk: warning: ${problems.length} record(s) in db.json set aside (not used, kept in the file): ${problems[0]!.message}${problems.length > 1 ? ' ...' : ''} See \`certdesk info\`.\n`);
@@ -371,10 +383,7 @@ export async function main(argv: string[]): Promise<number> {
         return env.value as never;
       },
     };
-    const result = await cmd.run(ctx, values, args);
-    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stdout.write((cmd.print ? cmd.print(result as never) : JSON.stringify(result, null, 2)) + '\n');
-    return cmd.exitCode ? cmd.exitCode(result as never) : 0;
+    return output(await cmd.run(ctx, values, args));
   } catch (err) {
     const raw: ErrorInfo = err instanceof AppError ? err.toInfo() : { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
     // Name the flag the user typed, not the request field behind it (--challenge, not challengeType).

@@ -12,8 +12,13 @@ export interface CliResult {
 
 /** `certdesk --data-dir <dataDir> ...args`: exit code, stdout and stderr. */
 export function certdesk(dataDir: string, ...args: string[]): Promise<CliResult> {
+  return certdeskWithEnv(process.env, dataDir, ...args);
+}
+
+/** The same with another environment for the process (e.g. no keychain reachable). */
+export function certdeskWithEnv(env: NodeJS.ProcessEnv, dataDir: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

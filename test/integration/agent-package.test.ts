@@ -14,7 +14,7 @@
 //    AgentInstaller.exe start/status/stop drive the service wrapper in order (a recording stand-in for WinSW, which
 //    needs .NET: test/fixtures/agent/winsw-standin.cjs), the service it starts serves, and start prints its pairing
 //    lines; stop stops and uninstalls it;
-//  - `certdesk agent package` writes the zip, refuses to overwrite without --force (this part needs the keyring).
+//  - `certdesk agent package` writes the zip, refuses to overwrite without --force without a keychain or a data directory (it does not build the app).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,8 +24,8 @@ import { after, before, describe, it } from 'node:test';
 import { createServer } from 'node:net';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { rawRequest } from '../helpers/agent-raw.ts';
-import { bedGate, failWithoutBed, tempDir } from '../helpers/bed.ts';
-import { certdesk } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/bed.ts';
+import { certdeskWithEnv } from '../helpers/cli.ts';
 import { packageAgent } from '../../electron/deploy/agent/package.ts';
 import { AppError } from '../../shared/ipc/errors.ts';
 
@@ -463,11 +463,12 @@ describe('AgentInstaller.exe on Windows (Wine), with a stand-in for the service 
   });
 });
 
-// The CLI opens the keychain at start (every command), so this part needs the bed's keyring.
-const gate = bedGate(['DBUS_SESSION_BUS_ADDRESS']);
+// `agent package` needs no data directory and no keychain: it runs with the session bus pointing nowhere (no
+// keychain reachable), and leaves no data directory behind.
+const noKeychain = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/certdesk-no-bus' };
+const certdesk = (dataDir: string, ...args: string[]) => certdeskWithEnv(noKeychain, dataDir, ...args);
 
-describe('certdesk agent package (CLI)', { skip: gate.skip, timeout: 10 * 60_000 }, () => {
-  failWithoutBed(gate);
+describe('certdesk agent package (CLI)', { timeout: 10 * 60_000 }, () => {
   const work = tempDir('agent-package-cli');
   after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -490,5 +491,10 @@ describe('certdesk agent package (CLI)', { skip: gate.skip, timeout: 10 * 60_000
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.err, /--arch arm64: use x64 or x86/);
     assert.equal(existsSync(join(work, 'x.zip')), false);
+    const noOut = await certdesk(data, '--json', 'agent', 'package', '--arch', 'x86');
+    assert.equal(noOut.code, 2, noOut.err);
+    assert.equal((JSON.parse(noOut.out) as { error: { field: string } }).error.field, 'out');
+    assert.match(noOut.err, /--out is required/);
+    assert.equal(existsSync(data), false, 'no data directory was made: the command never opened the app');
   });
 });
