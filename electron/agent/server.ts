@@ -189,21 +189,30 @@ export class AgentServer {
     server.headersTimeout = 30_000;
     server.requestTimeout = 5 * 60_000;
     this.server = server;
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
-    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
-    this.print(`Listening on https://${host}:${port}\n`);
+    // The challenge port (a fixed one, 80 in service) is bound before the main one: a main port the OS picks
+    // (--listen HOST:0) can then never be the challenge port, which an unbound moment would allow.
     if (this.opts.challengePort !== null) {
       this.challengePortBound = await this.challenges.listen(this.opts.challengeHost, this.opts.challengePort, (p, status) =>
         this.log.line(`http-01 GET ${p.replace(/[^\x20-\x7e]/g, '?').slice(0, 300)} ${status}`),
       );
-      this.print(`Challenges on http://${this.opts.challengeHost}:${this.challengePortBound}/.well-known/acme-challenge/\n`);
     }
+    let port: number;
+    try {
+      port = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.opts.port, this.opts.host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    } catch (err) {
+      await this.challenges.close();
+      this.challengePortBound = null;
+      throw err;
+    }
+    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    this.print(`Listening on https://${host}:${port}\n`);
+    if (this.challengePortBound !== null) this.print(`Challenges on http://${this.opts.challengeHost}:${this.challengePortBound}/.well-known/acme-challenge/\n`);
     return { port, challengePort: this.challengePortBound };
   }
 

@@ -353,6 +353,17 @@ describe('certdesk-agent serve (built bundle, real process)', { skip: gate.skip 
     assert.equal(noDir.code, 2);
     assert.match(noDir.err, /--state-dir/);
   });
+
+  it('binds the challenge port before its own: a main port the OS picks can never be the challenge port', async () => {
+    // Both on one port: the challenge listener takes it first, so the main listener is the one refused and the
+    // agent never says it listens. (In the other order a --listen HOST:0 could be handed the challenge port in
+    // the moment before it was bound, as a test run once saw.)
+    const port = await closedPort();
+    const r = await agentCommand('serve', '--listen', `127.0.0.1:${port}`, '--challenge-port', String(port), '--challenge-host', '127.0.0.1', '--state-dir', join(tempDir('agent-ports'), 'state'));
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(r.out, /Listening on/, 'the main listener did not get the port');
+  });
 });
 
 describe('certdesk-agent serve --config FILE', () => {
