@@ -234,6 +234,9 @@ describe('e2e: Windows agents tab — pair, test, map, unpair a real agent; down
         await win.getByTestId('challenge-automated').waitFor();
         assert.match(await win.getByTestId('challenge-automated').innerText(), /Certdesk agent/);
         assert.equal(await win.getByTestId('challenge-automation').first().innerText(), 'http-01 · agent iis2 (answers itself)');
+        // The footer does not ask to publish anything by hand either.
+        const footer = await win.getByText(/^(Nothing to publish by hand|Publish every value)/).innerText();
+        assert.match(footer, /^Nothing to publish by hand: Verify places every value/);
         const token = (await call('requests:list', {})).find((r) => r.names.includes(name))!.challenges[0]!.token;
         await shot(page, 'agents-challenge');
         await win.getByRole('button', { name: 'Verify', exact: true }).click();

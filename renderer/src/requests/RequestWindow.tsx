@@ -410,9 +410,11 @@ export function RequestWindow({ requestId, onClose }: { requestId: string; onClo
                   ? 'New challenge places a fresh order with new values to publish.'
                   : request.challengeType === 'dns-01' && request.dnsAccountId
                     ? 'Verify adds the TXT records through the DNS account, waits for every name server, then asks the CA.'
-                    : canCheck
-                      ? 'Publish every value, Check it from here, then Verify: the CA checks every name.'
-                      : 'Publish every value first: the CA checks all names when you press Verify.'}
+                    : request.status === 'pending' && request.challenges.length > 0 && request.challenges.every((c) => c.status === 'valid' || c.answeredBy !== null)
+                      ? 'Nothing to publish by hand: Verify places every value, checks it, then asks the CA.'
+                      : canCheck
+                        ? 'Publish every value, Check it from here, then Verify: the CA checks every name.'
+                        : 'Publish every value first: the CA checks all names when you press Verify.'}
             </Typography>
             <Button onClick={onClose}>Close</Button>
             {verifying ? (
